@@ -1,0 +1,146 @@
+import type { AddressInfo } from 'node:net';
+import {
+  CreateTableCommand,
+  type CreateTableCommandInput,
+  DynamoDBClient,
+  ResourceInUseException,
+} from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import dynalite from 'dynalite';
+import { startFauxqs } from 'fauxqs';
+import { physicalName, type TableSpec, topology } from '../topology';
+
+/** Credentials the embedded engines accept; never real ones. */
+const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
+export const LOCAL_REGION = 'us-east-1';
+
+export interface LocalDynamo {
+  endpoint: string;
+  client: DynamoDBClient;
+  doc: DynamoDBDocumentClient;
+  close(): Promise<void>;
+}
+
+/** Starts dynalite in-process. With `path`, data persists on disk (LevelDB) across restarts. */
+export const startDynalite = async (opts: { path?: string; port?: number } = {}): Promise<LocalDynamo> => {
+  const server = dynalite({ path: opts.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
+  });
+  const { port } = server.address() as AddressInfo;
+  const endpoint = `http://127.0.0.1:${port}`;
+  const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  return {
+    endpoint,
+    client,
+    doc,
+    close: async () => {
+      client.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
+};
+
+export const createTableInput = (spec: TableSpec, tableName: string): CreateTableCommandInput => {
+  const attributes = new Set([spec.partitionKey, spec.sortKey]);
+  for (const g of spec.globalIndexes) {
+    attributes.add(g.partitionKey);
+    attributes.add(g.sortKey);
+  }
+  return {
+    TableName: tableName,
+    BillingMode: 'PAY_PER_REQUEST',
+    AttributeDefinitions: [...attributes].map((AttributeName) => ({ AttributeName, AttributeType: 'S' })),
+    KeySchema: [
+      { AttributeName: spec.partitionKey, KeyType: 'HASH' },
+      { AttributeName: spec.sortKey, KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: spec.globalIndexes.map((g) => ({
+      IndexName: g.indexName,
+      KeySchema: [
+        { AttributeName: g.partitionKey, KeyType: 'HASH' },
+        { AttributeName: g.sortKey, KeyType: 'RANGE' },
+      ],
+      Projection:
+        g.projection === 'KEYS_ONLY'
+          ? { ProjectionType: 'KEYS_ONLY' }
+          : { ProjectionType: 'INCLUDE', NonKeyAttributes: [...g.projection] },
+    })),
+  };
+};
+
+export interface TableNames {
+  state: string;
+  rollups: string;
+}
+
+/** Creates the topology's tables (idempotent: existing tables are kept, so restarts lose nothing). */
+export const createTables = async (client: DynamoDBClient, prefix: string): Promise<TableNames> => {
+  const names: TableNames = {
+    state: physicalName(prefix, topology.tables.state.name),
+    rollups: physicalName(prefix, topology.tables.rollups.name),
+  };
+  for (const id of ['state', 'rollups'] as const) {
+    try {
+      await client.send(new CreateTableCommand(createTableInput(topology.tables[id], names[id])));
+    } catch (e) {
+      if (!(e instanceof ResourceInUseException)) throw e;
+    }
+  }
+  return names;
+};
+
+export interface LocalSqs {
+  endpoint: string;
+  client: SQSClient;
+  close(): Promise<void>;
+}
+
+export const startSqs = async (opts: { port?: number } = {}): Promise<LocalSqs> => {
+  const server = await startFauxqs({ port: opts.port ?? 0, host: '127.0.0.1', logger: false });
+  const endpoint = `http://127.0.0.1:${server.port}`;
+  const client = new SQSClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
+  return {
+    endpoint,
+    client,
+    close: async () => {
+      client.destroy();
+      await server.stop();
+    },
+  };
+};
+
+export interface QueueUrls {
+  events: string;
+  eventsDlq: string;
+}
+
+/** Creates the events queue and its DLQ with the topology's redrive policy and timeouts. */
+export const createQueues = async (client: SQSClient, prefix: string): Promise<QueueUrls> => {
+  const spec = topology.queues.events;
+  const dlq = await client.send(
+    new CreateQueueCommand({
+      QueueName: physicalName(prefix, spec.deadLetter.name),
+      Attributes: { MessageRetentionPeriod: String(spec.deadLetter.retentionSeconds) },
+    }),
+  );
+  const dlqUrl = dlq.QueueUrl ?? '';
+  const dlqAttrs = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+  const main = await client.send(
+    new CreateQueueCommand({
+      QueueName: physicalName(prefix, spec.name),
+      Attributes: {
+        VisibilityTimeout: String(spec.visibilityTimeoutSeconds),
+        MessageRetentionPeriod: String(spec.retentionSeconds),
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: dlqAttrs.Attributes?.QueueArn,
+          maxReceiveCount: spec.deadLetter.maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  return { events: main.QueueUrl ?? '', eventsDlq: dlqUrl };
+};

@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+import { normalizeHashtag } from './hashtags';
+import { type Platform, PlatformSchema } from './platforms';
+import { isValidDay, isValidTimeZone } from './time';
+
+/** Ids that appear in DynamoDB keys and URLs: no '#', '/', spaces or case ambiguity. */
+export const IdSchema = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z, 0-9, "_" or "-", starting with a letter or digit');
+
+const DaySchema = z.string().refine(isValidDay, 'must be a calendar date YYYY-MM-DD');
+
+export const AccountSchema = z.object({
+  platform: PlatformSchema,
+  /** Handle as the platform shows it (leading '@' optional). Mastodon: user@instance. */
+  handle: z.string().min(1).max(256),
+  /** Platform's stable user id, when known; matched before the handle. */
+  userId: z.string().min(1).max(256).optional(),
+});
+export type Account = z.infer<typeof AccountSchema>;
+
+export const KolSchema = z.object({
+  id: IdSchema,
+  name: z.string().min(1).max(200),
+  accounts: z.array(AccountSchema).min(1, 'a KOL needs at least one platform account'),
+});
+export type Kol = z.infer<typeof KolSchema>;
+
+export const CampaignSchema = z
+  .object({
+    id: IdSchema,
+    name: z.string().min(1).max(200),
+    hashtags: z
+      .array(z.string().min(1).max(139))
+      .min(1, 'a campaign needs at least one hashtag')
+      .refine((tags) => tags.every((t) => normalizeHashtag(t).length > 0), 'a hashtag is empty after normalisation'),
+    /** IANA time zone name that defines the campaign's calendar days. */
+    timeZone: z
+      .string()
+      .default('UTC')
+      .refine(isValidTimeZone, 'must be an IANA time zone name such as "Asia/Shanghai" or "UTC"'),
+    /** First day of the campaign (inclusive), in the campaign's time zone. */
+    start: DaySchema,
+    /** Last day of the campaign (inclusive); omit for an open-ended campaign. */
+    end: DaySchema.optional(),
+    kols: z.array(KolSchema).default([]),
+  })
+  .superRefine((c, ctx) => {
+    if (c.end && c.end < c.start) ctx.addIssue({ code: 'custom', path: ['end'], message: 'must not be before start' });
+    const ids = new Set<string>();
+    c.kols.forEach((k, i) => {
+      if (ids.has(k.id)) ctx.addIssue({ code: 'custom', path: ['kols', i, 'id'], message: `duplicate KOL id "${k.id}"` });
+      ids.add(k.id);
+    });
+    const owners = new Map<string, string>();
+    c.kols.forEach((k, i) => {
+      k.accounts.forEach((a, j) => {
+        const key = `${a.platform}:${normalizeHandle(a.handle)}`;
+        const owner = owners.get(key);
+        if (owner && owner !== k.id)
+          ctx.addIssue({
+            code: 'custom',
+            path: ['kols', i, 'accounts', j, 'handle'],
+            message: `account ${key} already belongs to KOL "${owner}"`,
+          });
+        owners.set(key, k.id);
+      });
+    });
+  });
+export type Campaign = z.infer<typeof CampaignSchema>;
+
+const RateExpressionSchema = z
+  .string()
+  .regex(
+    /^rate\((1 minute|[1-9]\d* minutes|1 hour|[1-9]\d* hours)\)$/,
+    'must be a rate expression such as "rate(5 minutes)" or "rate(1 hour)"',
+  );
+
+export const PlatformSettingsSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** How often the poller runs, as an EventBridge rate expression. */
+  schedule: RateExpressionSchema.default('rate(5 minutes)'),
+  /** API base URL; defaults to the platform's public API. Point it at a local server for tests or the demo. */
+  baseUrl: z.url().optional(),
+  /** Days after publishing during which a post's counters keep being refreshed. */
+  trackingDays: z.number().int().min(1).max(90).default(7),
+  /** Minutes re-read behind the cursor each cycle, so late-indexed posts are not missed. */
+  overlapMinutes: z.number().int().min(0).max(24 * 60).default(10),
+  /** Upper bound on API requests per poll cycle, shared by all campaigns. */
+  maxRequestsPerCycle: z.number().int().min(1).max(10_000).default(300),
+});
+export type PlatformSettings = z.infer<typeof PlatformSettingsSchema>;
+
+export const KolPulseConfigSchema = z
+  .object({
+    campaigns: z.array(CampaignSchema).min(1, 'configure at least one campaign'),
+    platforms: z.partialRecord(PlatformSchema, PlatformSettingsSchema).default({}),
+  })
+  .superRefine((cfg, ctx) => {
+    const ids = new Set<string>();
+    cfg.campaigns.forEach((c, i) => {
+      if (ids.has(c.id))
+        ctx.addIssue({ code: 'custom', path: ['campaigns', i, 'id'], message: `duplicate campaign id "${c.id}"` });
+      ids.add(c.id);
+    });
+  });
+export type KolPulseConfig = z.infer<typeof KolPulseConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+const formatPath = (path: readonly PropertyKey[]): string =>
+  path.reduce<string>(
+    (acc, p) => (typeof p === 'number' ? `${acc}[${p}]` : acc ? `${acc}.${String(p)}` : String(p)),
+    '',
+  );
+
+/** Formats zod issues as "field.path: message" lines, so the offending field is named. */
+export const describeIssues = (error: z.ZodError): string =>
+  error.issues.map((i) => `${formatPath(i.path) || '(root)'}: ${i.message}`).join('; ');
+
+export const parseConfig = (input: unknown, source = 'configuration'): KolPulseConfig => {
+  const result = KolPulseConfigSchema.safeParse(input);
+  if (!result.success) throw new ConfigError(`Invalid ${source}: ${describeIssues(result.error)}`);
+  return result.data;
+};
+
+export const loadConfigFile = (path: string): KolPulseConfig => {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (e) {
+    throw new ConfigError(`Cannot read campaign configuration ${path}: ${(e as Error).message}`);
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new ConfigError(`Campaign configuration ${path} is not valid JSON: ${(e as Error).message}`);
+  }
+  return parseConfig(json, `campaign configuration ${path}`);
+};
+
+/** Handles compare case-insensitively, without a leading '@'. */
+export const normalizeHandle = (handle: string): string => handle.normalize('NFKC').replace(/^@/, '').toLowerCase();
+
+/** Settings for every enabled platform, with defaults filled in. */
+export const enabledPlatforms = (cfg: KolPulseConfig): [Platform, PlatformSettings][] =>
+  (Object.entries(cfg.platforms) as [Platform, PlatformSettings][]).filter(([, s]) => s.enabled);

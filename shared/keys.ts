@@ -1,0 +1,78 @@
+import { createHash } from 'node:crypto';
+import type { Platform } from './platforms';
+import type { Day } from './time';
+
+/**
+ * Key design for both tables (see docs/data-model.md). Every free-form value (post ids, handles,
+ * queries) is escaped with `escapeKeyPart`, so '#' or '/' inside it cannot forge another key.
+ * Campaign and KOL ids are restricted by the config schema to [a-z0-9_-].
+ */
+export const escapeKeyPart = (value: string): string => value.replace(/%/g, '%25').replace(/#/g, '%23');
+export const unescapeKeyPart = (value: string): string => value.replace(/%23/g, '#').replace(/%25/g, '%');
+
+/** Number of shards a campaign's daily total is split over, so no single total item grows too large. */
+export const TOTAL_SHARDS = 4;
+
+// ---- State table ---------------------------------------------------------------------------------
+
+export const postStateKey = (platform: Platform, postId: string) => ({
+  pk: `POST#${platform}#${escapeKeyPart(postId)}`,
+  sk: 'STATE',
+});
+
+/** GSI `byTrackDay`: posts to refresh, by platform and UTC publish day. */
+export const trackIndexKey = (platform: Platform, publishedAt: string, postId: string) => ({
+  gsi1pk: `TRACK#${platform}#${publishedAt.slice(0, 10)}`,
+  gsi1sk: `${publishedAt}#${escapeKeyPart(postId)}`,
+});
+export const trackPartition = (platform: Platform, utcDay: Day) => `TRACK#${platform}#${utcDay}`;
+
+export const cursorKey = (platform: Platform, query: string) => ({
+  pk: `CURSOR#${platform}`,
+  sk: escapeKeyPart(query),
+});
+
+export const rejectKey = (day: Day, id: string) => ({ pk: `REJECT#${day}`, sk: id });
+
+// ---- Rollups table -------------------------------------------------------------------------------
+
+/** A roster KOL's figures for one day on one platform. Query pk for a KOL's series (all platforms). */
+export const kolDayKey = (campaignId: string, kolId: string, day: Day, platform: Platform) => ({
+  pk: `C#${campaignId}#K#${kolId}`,
+  sk: `${day}#${platform}`,
+  gsi1pk: `C#${campaignId}#KD#${day}`,
+  gsi1sk: `${kolId}#${platform}`,
+});
+
+/** A discovered voice's (author outside the roster) figures for one day. */
+export const voiceDayKey = (campaignId: string, platform: Platform, handle: string, day: Day) => ({
+  pk: `C#${campaignId}#V#${platform}#${escapeKeyPart(handle)}`,
+  sk: day,
+  gsi1pk: `C#${campaignId}#VD#${day}`,
+  gsi1sk: `${platform}#${escapeKeyPart(handle)}`,
+});
+
+/** One shard of a campaign's total for one day on one platform. Query pk with sk between days. */
+export const totalDayKey = (campaignId: string, day: Day, platform: Platform, shard: number) => ({
+  pk: `C#${campaignId}#T`,
+  sk: `${day}#${platform}#${shard}`,
+});
+
+export const kolSeriesPartition = (campaignId: string, kolId: string) => `C#${campaignId}#K#${kolId}`;
+export const kolDayPartition = (campaignId: string, day: Day) => `C#${campaignId}#KD#${day}`;
+export const voiceDayPartition = (campaignId: string, day: Day) => `C#${campaignId}#VD#${day}`;
+export const totalPartition = (campaignId: string) => `C#${campaignId}#T`;
+
+const digest = (value: string) => createHash('sha1').update(value).digest();
+
+/** Stable shard of a post among TOTAL_SHARDS. */
+export const totalShardOf = (platform: Platform, postId: string): number =>
+  digest(`${platform}#${postId}`).readUInt32BE(0) % TOTAL_SHARDS;
+
+/**
+ * Name of the per-post marker attribute on a rollup item: the latest post-state revision applied to it.
+ * 72 bits of SHA-1 keep names short (item size is write cost) with negligible collision odds per item.
+ */
+export const MARKER_PREFIX = 'm_';
+export const markerAttribute = (platform: Platform, postId: string): string =>
+  `${MARKER_PREFIX}${digest(`${platform}#${postId}`).subarray(0, 9).toString('base64url')}`;
