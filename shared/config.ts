@@ -7,7 +7,10 @@ import { isValidDay, isValidTimeZone } from './time';
 /** Ids that appear in DynamoDB keys and URLs: no '#', '/', spaces or case ambiguity. */
 export const IdSchema = z
   .string()
-  .regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'must be 1-64 characters of a-z, 0-9, "_" or "-", starting with a letter or digit');
+  .regex(
+    /^[a-z0-9][a-z0-9_-]{0,63}$/,
+    'must be 1-64 characters of a-z, 0-9, "_" or "-", starting with a letter or digit',
+  );
 
 const DaySchema = z.string().refine(isValidDay, 'must be a calendar date YYYY-MM-DD');
 
@@ -34,7 +37,10 @@ export const CampaignSchema = z
     hashtags: z
       .array(z.string().min(1).max(139))
       .min(1, 'a campaign needs at least one hashtag')
-      .refine((tags) => tags.every((t) => normalizeHashtag(t).length > 0), 'a hashtag is empty after normalisation'),
+      .refine(
+        (tags) => tags.every((t) => normalizeHashtag(t).length > 0),
+        'a hashtag is empty after normalisation',
+      ),
     /** IANA time zone name that defines the campaign's calendar days. */
     timeZone: z
       .string()
@@ -47,10 +53,12 @@ export const CampaignSchema = z
     kols: z.array(KolSchema).default([]),
   })
   .superRefine((c, ctx) => {
-    if (c.end && c.end < c.start) ctx.addIssue({ code: 'custom', path: ['end'], message: 'must not be before start' });
+    if (c.end && c.end < c.start)
+      ctx.addIssue({ code: 'custom', path: ['end'], message: 'must not be before start' });
     const ids = new Set<string>();
     c.kols.forEach((k, i) => {
-      if (ids.has(k.id)) ctx.addIssue({ code: 'custom', path: ['kols', i, 'id'], message: `duplicate KOL id "${k.id}"` });
+      if (ids.has(k.id))
+        ctx.addIssue({ code: 'custom', path: ['kols', i, 'id'], message: `duplicate KOL id "${k.id}"` });
       ids.add(k.id);
     });
     const owners = new Map<string, string>();
@@ -86,7 +94,12 @@ export const PlatformSettingsSchema = z.object({
   /** Days after publishing during which a post's counters keep being refreshed. */
   trackingDays: z.number().int().min(1).max(90).default(7),
   /** Minutes re-read behind the cursor each cycle, so late-indexed posts are not missed. */
-  overlapMinutes: z.number().int().min(0).max(24 * 60).default(10),
+  overlapMinutes: z
+    .number()
+    .int()
+    .min(0)
+    .max(24 * 60)
+    .default(10),
   /** Upper bound on API requests per poll cycle, shared by all campaigns. */
   maxRequestsPerCycle: z.number().int().min(1).max(10_000).default(300),
 });
@@ -101,7 +114,11 @@ export const KolPulseConfigSchema = z
     const ids = new Set<string>();
     cfg.campaigns.forEach((c, i) => {
       if (ids.has(c.id))
-        ctx.addIssue({ code: 'custom', path: ['campaigns', i, 'id'], message: `duplicate campaign id "${c.id}"` });
+        ctx.addIssue({
+          code: 'custom',
+          path: ['campaigns', i, 'id'],
+          message: `duplicate campaign id "${c.id}"`,
+        });
       ids.add(c.id);
     });
   });
@@ -144,7 +161,8 @@ export const loadConfigFile = (path: string): KolPulseConfig => {
 };
 
 /** Handles compare case-insensitively, without a leading '@'. */
-export const normalizeHandle = (handle: string): string => handle.normalize('NFKC').replace(/^@/, '').toLowerCase();
+export const normalizeHandle = (handle: string): string =>
+  handle.normalize('NFKC').replace(/^@/, '').toLowerCase();
 
 /** Settings for every enabled platform, with defaults filled in. */
 export const enabledPlatforms = (cfg: KolPulseConfig): [Platform, PlatformSettings][] =>

@@ -5,10 +5,11 @@ import {
   DynamoDBClient,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { CreateQueueCommand, GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
+import { documentClientFor } from '../../shared/aws';
 import { physicalName, type TableSpec, topology } from '../topology';
 
 /** Credentials the embedded engines accept; never real ones. */
@@ -32,7 +33,7 @@ export const startDynalite = async (opts: { path?: string; port?: number } = {})
   const { port } = server.address() as AddressInfo;
   const endpoint = `http://127.0.0.1:${port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
-  const doc = DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
+  const doc = documentClientFor(client);
   return {
     endpoint,
     client,
@@ -128,7 +129,9 @@ export const createQueues = async (client: SQSClient, prefix: string): Promise<Q
     }),
   );
   const dlqUrl = dlq.QueueUrl ?? '';
-  const dlqAttrs = await client.send(new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }));
+  const dlqAttrs = await client.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+  );
   const main = await client.send(
     new CreateQueueCommand({
       QueueName: physicalName(prefix, spec.name),

@@ -1,8 +1,17 @@
 import { randomUUID } from 'node:crypto';
-import { createQueues, createTables, type LocalDynamo, type LocalSqs, startDynalite, startSqs } from '../../infra/local/engines';
+import {
+  createQueues,
+  createTables,
+  type LocalDynamo,
+  type LocalSqs,
+  startDynalite,
+  startSqs,
+} from '../../infra/local/engines';
 
 /** A fresh in-memory dynalite with the topology's tables, under a unique prefix. */
-export const withDynamo = async (): Promise<LocalDynamo & { tables: Awaited<ReturnType<typeof createTables>> }> => {
+export const withDynamo = async (): Promise<
+  LocalDynamo & { tables: Awaited<ReturnType<typeof createTables>> }
+> => {
   const dynamo = await startDynalite();
   const tables = await createTables(dynamo.client, `t${randomUUID().slice(0, 8)}`);
   return { ...dynamo, tables };
