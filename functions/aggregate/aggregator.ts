@@ -1,0 +1,216 @@
+import type { Observation } from '../../shared/observation';
+import type { CampaignIndex } from './matching';
+import { type PlannerOptions, planPostUpdate } from './planner';
+import { type PostState, PostStateSchema } from './post-state';
+import {
+  type AggregateStore,
+  forEachLimited,
+  type OutboxApplication,
+  type PostRef,
+  postKeyString,
+} from './store';
+
+/** An observation together with the SQS record that carried it. */
+export interface SourcedObservation {
+  recordId: string;
+  observation: Observation;
+}
+
+export interface AggregatorOptions extends PlannerOptions {
+  /** Optimistic-concurrency rounds per post (conflict -> re-read -> redo) before it is reported as failed. */
+  maxRounds: number;
+  /** Posts published longer ago than this are ignored: their state may already have expired (TTL). */
+  retentionDays: number;
+  concurrency: number;
+}
+
+export const DEFAULT_AGGREGATOR_OPTIONS: AggregatorOptions = {
+  maxHistoryDays: 120,
+  maxRounds: 8,
+  retentionDays: 90,
+  concurrency: 16,
+};
+
+export interface AggregateResult {
+  /** Records with at least one observation not durably applied: to be redelivered. */
+  failedRecords: Map<string, Error>;
+  stats: {
+    posts: number;
+    unmatchedPosts: number;
+    expiredPosts: number;
+    postsWritten: number;
+    conflicts: number;
+    failedPosts: number;
+    /** Outbox clears that failed; harmless (the next delivery re-applies idempotently), worth watching. */
+    clearFailures: number;
+  };
+}
+
+interface PostWork {
+  ref: PostRef;
+  key: string;
+  observations: Observation[];
+  records: Set<string>;
+}
+
+/**
+ * The exactly-once aggregation of one batch (docs/data-model.md, "Exactly once"):
+ * 1. read every post's state in one BatchGetItem pass;
+ * 2. finish pending outboxes first (coalesced);
+ * 3. merge the batch's snapshots, write the next state with its outbox, conditioned on the revision read
+ *    (on conflict: re-read and redo from 2, bounded);
+ * 4. apply the new outboxes to the rollups, coalesced by rollup item, idempotent through per-post markers;
+ * 5. clear the applied outboxes.
+ * A crash between any two writes leaves either an unchanged state or a pending outbox; redelivery heals both.
+ */
+export class Aggregator {
+  constructor(
+    private readonly store: AggregateStore,
+    private readonly index: CampaignIndex,
+    private readonly options: AggregatorOptions = DEFAULT_AGGREGATOR_OPTIONS,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async aggregate(input: readonly SourcedObservation[]): Promise<AggregateResult> {
+    const stats = {
+      posts: 0,
+      unmatchedPosts: 0,
+      expiredPosts: 0,
+      postsWritten: 0,
+      conflicts: 0,
+      failedPosts: 0,
+      clearFailures: 0,
+    };
+    const failedPosts = new Map<string, Error>();
+    const posts = new Map<string, PostWork>();
+    const oldestPublishedMs = this.now() - this.options.retentionDays * 86_400_000;
+    for (const { recordId, observation } of input) {
+      const key = postKeyString(observation.platform, observation.postId);
+      let work = posts.get(key);
+      if (!work) {
+        work = {
+          ref: { platform: observation.platform, postId: observation.postId },
+          key,
+          observations: [],
+          records: new Set(),
+        };
+        posts.set(key, work);
+      }
+      work.observations.push(observation);
+      work.records.add(recordId);
+    }
+    stats.posts = posts.size;
+
+    let round: PostWork[] = [];
+    for (const work of posts.values()) {
+      // A state past its TTL may be gone: counting the post again would double its mention.
+      const publishedMs = Math.min(...work.observations.map((o) => Date.parse(o.publishedAt)));
+      if (publishedMs < oldestPublishedMs) stats.expiredPosts++;
+      else round.push(work);
+    }
+
+    for (let attempt = 0; round.length > 0; attempt++) {
+      if (attempt >= this.options.maxRounds) {
+        for (const work of round) failedPosts.set(work.key, new Error('post state kept changing under us'));
+        break;
+      }
+      const conflicted = await this.runRound(round, failedPosts, stats);
+      stats.conflicts += conflicted.length;
+      round = conflicted;
+    }
+
+    const failedRecords = new Map<string, Error>();
+    for (const [key, error] of failedPosts) {
+      for (const recordId of posts.get(key)?.records ?? []) failedRecords.set(recordId, error);
+    }
+    stats.failedPosts = failedPosts.size;
+    return { failedRecords, stats };
+  }
+
+  /** One pass over `work`; returns the posts that lost a conditional write and must be redone. */
+  private async runRound(
+    work: readonly PostWork[],
+    failedPosts: Map<string, Error>,
+    stats: AggregateResult['stats'],
+  ): Promise<PostWork[]> {
+    const read = await this.store.readStates(work.map((w) => w.ref));
+    const states = new Map<string, PostState | undefined>();
+    for (const w of work) {
+      const readError = read.failed.get(w.key);
+      if (readError) {
+        failedPosts.set(w.key, readError);
+        continue;
+      }
+      const item = read.items.get(w.key);
+      if (!item) {
+        states.set(w.key, undefined);
+        continue;
+      }
+      const parsed = PostStateSchema.safeParse(item);
+      if (parsed.success) states.set(w.key, parsed.data);
+      else failedPosts.set(w.key, new Error(`post state ${w.key} is malformed: ${parsed.error.message}`));
+    }
+    const live = work.filter((w) => states.has(w.key));
+
+    // Step 2: a pending outbox is finished before anything else happens to its post.
+    const pending: OutboxApplication[] = [];
+    for (const w of live) {
+      const outbox = states.get(w.key)?.outbox;
+      if (outbox) pending.push({ post: w.ref, outbox });
+    }
+    for (const [key, error] of await this.store.applyOutboxes(pending)) failedPosts.set(key, error);
+
+    // Step 3: next state per post, conditioned on the revision read.
+    const conflicted: PostWork[] = [];
+    const applications: OutboxApplication[] = [];
+    const clears: { post: PostRef; rev: number }[] = [];
+    await forEachLimited(
+      live.filter((w) => !failedPosts.has(w.key)),
+      this.options.concurrency,
+      async (w) => {
+        const current = states.get(w.key);
+        const plan = planPostUpdate(current, w.observations, this.index, this.options);
+        if (plan.kind === 'unmatched') {
+          stats.unmatchedPosts++;
+          return;
+        }
+        if (plan.kind === 'unchanged') {
+          if (current?.outbox) clears.push({ post: w.ref, rev: current.rev });
+          return;
+        }
+        try {
+          if (!(await this.store.writeState(plan.next, current?.rev ?? 0))) {
+            conflicted.push(w);
+            return;
+          }
+        } catch (e) {
+          failedPosts.set(w.key, e as Error);
+          return;
+        }
+        stats.postsWritten++;
+        if (plan.next.outbox) {
+          applications.push({ post: w.ref, outbox: plan.next.outbox });
+          clears.push({ post: w.ref, rev: plan.next.rev });
+        }
+      },
+    );
+
+    // Step 4: the new outboxes, coalesced over all posts of the batch.
+    for (const [key, error] of await this.store.applyOutboxes(applications)) failedPosts.set(key, error);
+
+    // Step 5: clear what is applied. A failed clear loses nothing: the next delivery re-applies idempotently.
+    await forEachLimited(
+      clears.filter((c) => !failedPosts.has(postKeyString(c.post.platform, c.post.postId))),
+      this.options.concurrency,
+      async (c) => {
+        try {
+          await this.store.clearOutbox(c.post, c.rev);
+        } catch {
+          // Deliberately not a record failure: the rollups already hold this post's changes.
+          stats.clearFailures++;
+        }
+      },
+    );
+    return conflicted;
+  }
+}

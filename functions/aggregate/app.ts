@@ -1,0 +1,103 @@
+import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { ENV } from '../../infra/topology';
+import { type KolPulseConfig, loadConfigFile } from '../../shared/config';
+import { Aggregator, type AggregatorOptions, DEFAULT_AGGREGATOR_OPTIONS } from './aggregator';
+import { buildCampaignIndex } from './matching';
+import { parseRecords } from './records';
+import { AggregateStore, DEFAULT_STORE_TUNING, type StoreTuning } from './store';
+
+export interface AggregateDeps {
+  doc: DynamoDBDocumentClient;
+  tables: { state: string; rollups: string };
+  config: KolPulseConfig;
+  logger: Logger;
+  /** Injected clock (tests, the twin's simulated time). */
+  now?: () => number;
+  options?: Partial<AggregatorOptions>;
+  storeTuning?: Partial<StoreTuning>;
+}
+
+/** A record whose observations were not all durably applied; SQS redelivers it (redelivery is safe). */
+export class RecordNotAppliedError extends Error {
+  override name = 'RecordNotAppliedError';
+}
+
+export type AggregateHandler = (event: SQSEvent, context?: Context) => Promise<SQSBatchResponse>;
+
+/**
+ * The SQS handler. Coalescing needs the whole batch at once, so every record is parsed first, one
+ * aggregation runs over all valid observations, and only then Powertools' batch processor maps each
+ * record to success or failure: a record fails only when one of its observations (or reject records)
+ * could not be durably written.
+ */
+export const createAggregateHandler = (deps: AggregateDeps): AggregateHandler => {
+  const now = deps.now ?? Date.now;
+  const store = new AggregateStore(deps.doc, deps.tables, { ...DEFAULT_STORE_TUNING, ...deps.storeTuning });
+  const aggregator = new Aggregator(
+    store,
+    buildCampaignIndex(deps.config),
+    { ...DEFAULT_AGGREGATOR_OPTIONS, ...deps.options },
+    now,
+  );
+  return async (event, context) => {
+    const parsed = parseRecords(event.Records, now());
+    const failures = new Map<string, Error>();
+    await Promise.all(
+      [...parsed.rejects].map(async ([messageId, rejects]) => {
+        try {
+          await store.writeRejects(rejects);
+        } catch (e) {
+          failures.set(messageId, e as Error);
+        }
+      }),
+    );
+    const result = await aggregator.aggregate(parsed.observations);
+    for (const [recordId, error] of result.failedRecords) failures.set(recordId, error);
+
+    const rejectCount = [...parsed.rejects.values()].reduce((n, list) => n + list.length, 0);
+    if (rejectCount > 0)
+      deps.logger.warn('rejected malformed input', {
+        rejects: rejectCount,
+        messages: [...parsed.rejects.keys()],
+      });
+    for (const [messageId, error] of failures)
+      deps.logger.error('record not applied; it will be redelivered', { messageId, error });
+    deps.logger.info('batch aggregated', {
+      records: event.Records.length,
+      observations: parsed.observations.length,
+      ...result.stats,
+      failedRecords: failures.size,
+    });
+
+    const recordHandler = async (record: SQSRecord): Promise<void> => {
+      const error = failures.get(record.messageId);
+      if (error) throw new RecordNotAppliedError(`${record.messageId}: ${error.message}`, { cause: error });
+    };
+    return processPartialResponse(event, recordHandler, new BatchProcessor(EventType.SQS), {
+      ...(context ? { context } : {}),
+      throwOnFullBatchFailure: false,
+    });
+  };
+};
+
+const requireVariable = (env: Record<string, string | undefined>, name: string): string => {
+  const value = env[name];
+  if (value === undefined || value === '') throw new Error(`${name} environment variable is not set`);
+  return value;
+};
+
+export const aggregateDepsFromEnv = (
+  env: Record<string, string | undefined>,
+  clients: { doc: DynamoDBDocumentClient; logger?: Logger },
+): AggregateDeps => ({
+  doc: clients.doc,
+  tables: {
+    state: requireVariable(env, ENV.stateTable),
+    rollups: requireVariable(env, ENV.rollupsTable),
+  },
+  config: loadConfigFile(requireVariable(env, ENV.campaignsFile)),
+  logger: clients.logger ?? new Logger({ serviceName: 'kol-pulse-aggregate' }),
+});
