@@ -1,0 +1,67 @@
+import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import { z } from 'zod';
+import { cursorKey } from '../../shared/keys';
+import type { Platform } from '../../shared/platforms';
+import type { SearchCursor } from '../../shared/platforms/adapter';
+
+const SearchCursorSchema = z.object({ id: z.string().optional(), time: z.string().optional() });
+
+/**
+ * Cursor item of one (platform, query): `since` is the newest post of the last COMPLETE search; `resume`
+ * is where an unfinished search stopped (the next page to read, and the newest post that search has seen,
+ * which becomes `since` once it completes). `complete` marks a finished one-off backfill.
+ */
+export const CursorItemSchema = z.object({
+  query: z.string(),
+  since: SearchCursorSchema.optional(),
+  resume: z.object({ pageToken: z.string(), newest: SearchCursorSchema.optional() }).optional(),
+  complete: z.boolean().optional(),
+});
+export type CursorState = z.infer<typeof CursorItemSchema>;
+
+export class CursorStore {
+  constructor(
+    private readonly doc: DynamoDBDocumentClient,
+    private readonly tableName: string,
+    private readonly platform: Platform,
+  ) {}
+
+  /** The saved state of a query; a missing or unreadable item starts over (re-reading is harmless). */
+  async load(name: string, query: string): Promise<{ state: CursorState; corrupt: boolean }> {
+    const { Item } = await this.doc.send(
+      new GetCommand({
+        TableName: this.tableName,
+        Key: cursorKey(this.platform, name),
+        ConsistentRead: true,
+      }),
+    );
+    if (!Item) return { state: { query }, corrupt: false };
+    const parsed = CursorItemSchema.safeParse(Item);
+    return parsed.success ? { state: parsed.data, corrupt: false } : { state: { query }, corrupt: true };
+  }
+
+  async save(name: string, state: CursorState, pollId: string, now: number): Promise<void> {
+    await this.doc.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...cursorKey(this.platform, name),
+          query: state.query,
+          since: state.since ? cleanCursor(state.since) : undefined,
+          resume: state.resume
+            ? {
+                pageToken: state.resume.pageToken,
+                newest: state.resume.newest && cleanCursor(state.resume.newest),
+              }
+            : undefined,
+          complete: state.complete,
+          platform: this.platform,
+          pollId,
+          updatedAt: new Date(now).toISOString(),
+        },
+      }),
+    );
+  }
+}
+
+const cleanCursor = (c: SearchCursor): SearchCursor => ({ id: c.id, time: c.time });
