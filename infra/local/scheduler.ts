@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import type { ScheduledEvent } from 'aws-lambda';
 import { LOCAL_ACCOUNT_ID } from './lambda-runtime';
 
 /**
@@ -96,15 +95,21 @@ export class Scheduler {
   }
 }
 
-/** The event an EventBridge schedule delivers to its Lambda target. */
-export const scheduledEvent = (scheduleName: string, region: string, now = new Date()): ScheduledEvent => ({
+/**
+ * The event a poll schedule delivers: the same "Scheduled Event" shape the CDK PollSchedule sends as the
+ * target input (infra/constructs/poll-schedule.ts), with the scheduler's context attributes filled in.
+ */
+export const scheduledEvent = (
+  scheduleName: string,
+  region: string,
+  detail: Record<string, string>,
+  now = new Date(),
+) => ({
   version: '0',
   id: randomUUID(),
   'detail-type': 'Scheduled Event',
   source: 'aws.scheduler',
-  account: LOCAL_ACCOUNT_ID,
   time: now.toISOString().replace(/\.\d{3}Z$/, 'Z'),
-  region,
   resources: [`arn:aws:scheduler:${region}:${LOCAL_ACCOUNT_ID}:schedule/default/${scheduleName}`],
-  detail: {},
+  detail: { ...detail, attempt: '1' },
 });

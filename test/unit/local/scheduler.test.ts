@@ -107,11 +107,17 @@ describe('Scheduler', () => {
 
 describe('scheduledEvent', () => {
   it('looks like the event an EventBridge schedule sends', () => {
-    const event = scheduledEvent('kolpulse-local-poll-x', 'us-east-1', new Date('2025-03-01T10:00:00.123Z'));
+    const event = scheduledEvent(
+      'kolpulse-local-poll-x',
+      'us-east-1',
+      { platform: 'x' },
+      new Date('2025-03-01T10:00:00.123Z'),
+    );
     expect(event).toMatchObject({
       'detail-type': 'Scheduled Event',
+      source: 'aws.scheduler',
       time: '2025-03-01T10:00:00Z',
-      region: 'us-east-1',
+      detail: { platform: 'x', attempt: '1' },
       resources: [
         expect.stringMatching(
           /^arn:aws:scheduler:us-east-1:\d{12}:schedule\/default\/kolpulse-local-poll-x$/,
