@@ -1,0 +1,200 @@
+import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { topology } from '../../infra/topology';
+import {
+  kolDayPartition,
+  kolSeriesPartition,
+  totalPartition,
+  unescapeKeyPart,
+  voiceDayPartition,
+} from '../../shared/keys';
+import { PLATFORMS, type Platform } from '../../shared/platforms';
+import type { Day } from '../../shared/time';
+import { type Tally, tallyOfItem } from './tally';
+
+/** One stored rollup row, reduced to what reports need. */
+export interface DayRow {
+  day: Day;
+  platform: Platform;
+  tally: Tally;
+}
+export interface KolDayRow extends DayRow {
+  kolId: string;
+}
+export interface VoiceDayRow extends DayRow {
+  handle: string;
+  /** The voice's identity: `{platform}#{escaped handle}`, as the aggregator keyed it. */
+  voiceKey: string;
+}
+
+export interface RollupReaderOptions {
+  doc: DynamoDBDocumentClient;
+  tableName: string;
+  /** Day Queries in flight at once for leaderboards and voices. */
+  concurrency?: number;
+}
+
+const BY_DAY_INDEX = topology.tables.rollups.globalIndexes[0].indexName;
+
+// Counter names collide with DynamoDB reserved words (DAY, COMMENT...), so every attribute goes through a name.
+const COUNTER_ATTRIBUTES = ['mentions', 'likes', 'shares', 'comments', 'views'] as const;
+interface Projection {
+  ProjectionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+}
+interface KeyCondition {
+  IndexName?: string;
+  KeyConditionExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, string>;
+}
+
+const projection = (keys: readonly string[], extra: readonly string[] = []): Projection => {
+  const names = [...keys, ...COUNTER_ATTRIBUTES, ...extra];
+  return {
+    ProjectionExpression: names.map((_, i) => `#p${i}`).join(', '),
+    ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#p${i}`, n])),
+  };
+};
+
+const isPlatform = (value: string | undefined): value is Platform =>
+  value !== undefined && (PLATFORMS as readonly string[]).includes(value);
+
+/** Splits at the first '#'; key parts built by shared/keys never contain a raw '#'. */
+const splitFirst = (value: string): [string, string] => {
+  const i = value.indexOf('#');
+  return i < 0 ? [value, ''] : [value.slice(0, i), value.slice(i + 1)];
+};
+
+/**
+ * Reads the rollups table with Queries only (no Scan), never fetching the per-post marker attributes.
+ * Rows whose keys do not parse (written by something else) are skipped rather than failing a report.
+ */
+export class RollupReader {
+  private readonly doc: DynamoDBDocumentClient;
+  private readonly tableName: string;
+  private readonly concurrency: number;
+
+  constructor(opts: RollupReaderOptions) {
+    this.doc = opts.doc;
+    this.tableName = opts.tableName;
+    this.concurrency = opts.concurrency ?? 16;
+  }
+
+  /** A campaign's total shards for days from..to: one Query (plus pages). */
+  async totals(campaignId: string, from: Day, to: Day): Promise<DayRow[]> {
+    const items = await this.queryAll(
+      this.dayRangeCondition(totalPartition(campaignId), from, to),
+      projection(['sk']),
+    );
+    const rows: DayRow[] = [];
+    for (const item of items) {
+      const [day, platform] = String(item.sk).split('#');
+      if (day && isPlatform(platform)) rows.push({ day, platform, tally: tallyOfItem(item) });
+    }
+    return rows;
+  }
+
+  /** One KOL's per-platform rows for days from..to: one Query (plus pages). */
+  async kolSeries(campaignId: string, kolId: string, from: Day, to: Day): Promise<KolDayRow[]> {
+    const items = await this.queryAll(
+      this.dayRangeCondition(kolSeriesPartition(campaignId, kolId), from, to),
+      projection(['sk']),
+    );
+    const rows: KolDayRow[] = [];
+    for (const item of items) {
+      const [day, platform] = String(item.sk).split('#');
+      if (day && isPlatform(platform)) rows.push({ kolId, day, platform, tally: tallyOfItem(item) });
+    }
+    return rows;
+  }
+
+  /** Every roster KOL's rows for the given days: one GSI Query per day, `concurrency` at a time. */
+  async kolDays(campaignId: string, days: readonly Day[]): Promise<KolDayRow[]> {
+    const perDay = await this.mapBounded(days, async (day) => {
+      const items = await this.queryAll(
+        this.indexPartition(kolDayPartition(campaignId, day)),
+        projection(['gsi1sk']),
+      );
+      const rows: KolDayRow[] = [];
+      for (const item of items) {
+        const [kolId, platform] = splitFirst(String(item.gsi1sk));
+        if (kolId && isPlatform(platform)) rows.push({ kolId, day, platform, tally: tallyOfItem(item) });
+      }
+      return rows;
+    });
+    return perDay.flat();
+  }
+
+  /** Discovered voices' rows for the given days (optionally one platform): one GSI Query per day. */
+  async voiceDays(campaignId: string, days: readonly Day[], platform?: Platform): Promise<VoiceDayRow[]> {
+    const perDay = await this.mapBounded(days, async (day) => {
+      const items = await this.queryAll(
+        this.indexPartition(voiceDayPartition(campaignId, day), platform && `${platform}#`),
+        projection(['gsi1sk'], ['handle']),
+      );
+      const rows: VoiceDayRow[] = [];
+      for (const item of items) {
+        const [itemPlatform, escapedHandle] = splitFirst(String(item.gsi1sk));
+        if (!isPlatform(itemPlatform) || !escapedHandle) continue;
+        const handle = typeof item.handle === 'string' ? item.handle : unescapeKeyPart(escapedHandle);
+        rows.push({
+          platform: itemPlatform,
+          handle,
+          voiceKey: String(item.gsi1sk),
+          day,
+          tally: tallyOfItem(item),
+        });
+      }
+      return rows;
+    });
+    return perDay.flat();
+  }
+
+  private dayRangeCondition(pk: string, from: Day, to: Day): KeyCondition {
+    // '~' sorts after every character used in sort keys, so `${to}#~` closes the last day.
+    return {
+      KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+      ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': `${to}#~` },
+    };
+  }
+
+  private indexPartition(gsi1pk: string, sortPrefix?: string): KeyCondition {
+    return {
+      IndexName: BY_DAY_INDEX,
+      KeyConditionExpression: sortPrefix ? '#gpk = :gpk AND begins_with(#gsk, :prefix)' : '#gpk = :gpk',
+      ExpressionAttributeNames: { '#gpk': 'gsi1pk', ...(sortPrefix ? { '#gsk': 'gsi1sk' } : {}) },
+      ExpressionAttributeValues: { ':gpk': gsi1pk, ...(sortPrefix ? { ':prefix': sortPrefix } : {}) },
+    };
+  }
+
+  private async queryAll(condition: KeyCondition, fields: Projection): Promise<Record<string, unknown>[]> {
+    const input: QueryCommandInput = {
+      TableName: this.tableName,
+      ...condition,
+      ProjectionExpression: fields.ProjectionExpression,
+      ExpressionAttributeNames: { ...condition.ExpressionAttributeNames, ...fields.ExpressionAttributeNames },
+    };
+    const items: Record<string, unknown>[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const page = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: startKey }));
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
+
+  private async mapBounded<T, R>(inputs: readonly T[], fn: (input: T) => Promise<R>): Promise<R[]> {
+    const results: R[] = new Array(inputs.length);
+    let next = 0;
+    const worker = async () => {
+      while (next < inputs.length) {
+        const i = next++;
+        results[i] = await fn(inputs[i] as T);
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.concurrency, inputs.length) }, worker));
+    return results;
+  }
+}

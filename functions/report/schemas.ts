@@ -1,0 +1,135 @@
+import { z } from 'zod';
+import { METRICS } from '../../shared/metrics';
+import { PlatformSchema } from '../../shared/platforms';
+
+/**
+ * Response shapes of the reporting API. The OpenAPI document is generated from these schemas and the
+ * integration tests parse every response with them, so the published contract cannot drift from the code.
+ */
+
+const Day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/);
+const Count = z.int();
+
+export const FiguresSchema = z.object({
+  mentions: Count.describe('Distinct posts carrying a campaign hashtag, published in the period'),
+  likes: Count.describe('Net increase of likes observed in the period (can be negative)'),
+  shares: Count.describe('Net increase of shares/reposts/reblogs observed in the period'),
+  comments: Count.describe('Net increase of comments/replies observed in the period'),
+  views: Count.nullable().describe('Net increase of views; null when no platform reported views'),
+  engagement: Count.describe('likes + shares + comments'),
+});
+export type ReportFigures = z.infer<typeof FiguresSchema>;
+
+export const PlatformBreakdownSchema = z
+  .partialRecord(PlatformSchema, FiguresSchema)
+  .describe('Figures per platform; platforms without activity are absent');
+
+export const DailyFiguresSchema = FiguresSchema.extend({
+  day: Day,
+  platforms: PlatformBreakdownSchema,
+});
+export type DailyFigures = z.infer<typeof DailyFiguresSchema>;
+
+const ScopeFields = {
+  campaignId: z.string(),
+  timeZone: z.string().describe('IANA time zone the days are counted in'),
+  from: Day.describe('First day (inclusive)'),
+  to: Day.describe('Last day (inclusive)'),
+  platform: PlatformSchema.nullable().describe('The platform filter; null for all platforms summed'),
+};
+
+export const TotalsResponseSchema = z.object({
+  ...ScopeFields,
+  summary: FiguresSchema.describe('Sum over the range'),
+  days: z.array(DailyFiguresSchema).describe('Every day of the range, zeros on days without activity'),
+});
+export type TotalsResponse = z.infer<typeof TotalsResponseSchema>;
+
+export const SeriesResponseSchema = z.object({
+  ...ScopeFields,
+  kolId: z.string(),
+  name: z.string(),
+  summary: FiguresSchema,
+  days: z.array(DailyFiguresSchema),
+});
+export type SeriesResponse = z.infer<typeof SeriesResponseSchema>;
+
+const PageFields = {
+  ...ScopeFields,
+  metric: z.enum(METRICS).describe('Ranking metric (descending)'),
+  total: z.int().nonnegative().describe('Number of ranked entries across all pages'),
+  next: z.string().nullable().describe('Continuation token for the next page; null on the last page'),
+};
+
+export const LeaderboardEntrySchema = FiguresSchema.extend({
+  rank: z.int().positive(),
+  kolId: z.string(),
+  name: z.string(),
+  platforms: z.array(PlatformSchema).describe('Platforms the KOL has accounts on'),
+});
+export type LeaderboardEntry = z.infer<typeof LeaderboardEntrySchema>;
+
+export const LeaderboardResponseSchema = z.object({ ...PageFields, items: z.array(LeaderboardEntrySchema) });
+export type LeaderboardResponse = z.infer<typeof LeaderboardResponseSchema>;
+
+export const VoiceEntrySchema = FiguresSchema.extend({
+  rank: z.int().positive(),
+  platform: PlatformSchema,
+  handle: z.string(),
+});
+export type VoiceEntry = z.infer<typeof VoiceEntrySchema>;
+
+export const VoicesResponseSchema = z.object({ ...PageFields, items: z.array(VoiceEntrySchema) });
+export type VoicesResponse = z.infer<typeof VoicesResponseSchema>;
+
+export const CampaignSummarySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  hashtags: z.array(z.string()),
+  timeZone: z.string(),
+  start: Day,
+  end: Day.nullable().describe('null for an open-ended campaign'),
+  kolCount: z.int().nonnegative(),
+});
+export type CampaignSummary = z.infer<typeof CampaignSummarySchema>;
+
+export const CampaignsResponseSchema = z.object({ items: z.array(CampaignSummarySchema) });
+export type CampaignsResponse = z.infer<typeof CampaignsResponseSchema>;
+
+export const RosterEntrySchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  platforms: z.array(PlatformSchema),
+});
+
+export const CampaignDetailSchema = CampaignSummarySchema.extend({ kols: z.array(RosterEntrySchema) });
+export type CampaignDetail = z.infer<typeof CampaignDetailSchema>;
+
+export const ErrorResponseSchema = z.object({
+  error: z.object({
+    code: z.string().describe('Machine-readable error code, e.g. invalid_metric'),
+    message: z.string(),
+    parameter: z.string().optional().describe('The query parameter that was wrong'),
+    allowed: z
+      .union([z.string(), z.array(z.string())])
+      .optional()
+      .describe('What the parameter accepts'),
+  }),
+});
+
+/** Named schemas published under components.schemas, in this order. */
+export const NAMED_SCHEMAS = {
+  Figures: FiguresSchema,
+  DailyFigures: DailyFiguresSchema,
+  TotalsResponse: TotalsResponseSchema,
+  SeriesResponse: SeriesResponseSchema,
+  LeaderboardEntry: LeaderboardEntrySchema,
+  LeaderboardResponse: LeaderboardResponseSchema,
+  VoiceEntry: VoiceEntrySchema,
+  VoicesResponse: VoicesResponseSchema,
+  CampaignSummary: CampaignSummarySchema,
+  CampaignsResponse: CampaignsResponseSchema,
+  RosterEntry: RosterEntrySchema,
+  CampaignDetail: CampaignDetailSchema,
+  ErrorResponse: ErrorResponseSchema,
+} as const;
