@@ -1,0 +1,59 @@
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { withDynamo } from '../../support/engines';
+import {
+  deliveryPlan,
+  generateScenario,
+  makeMessage,
+  makeObservation,
+  makeSqsRecord,
+  readRollups,
+  seededRandom,
+  toMessages,
+} from '../../support/observations';
+import { computeOracle } from '../../support/oracle';
+import { aggregateHandler, type Dynamo, deliverAll, freshTables } from './harness';
+
+describe('Aggregate: rollups equal the oracle', () => {
+  let dynamo: Dynamo;
+  beforeAll(async () => {
+    dynamo = await withDynamo();
+  });
+  afterAll(async () => {
+    await dynamo.close();
+  });
+
+  it('one clean in-order delivery gives exactly the oracle figures', async () => {
+    // Arrange
+    const scenario = generateScenario(7, { posts: 40 });
+    const tables = await freshTables(dynamo);
+    const handler = aggregateHandler(dynamo.doc, tables, scenario.config, scenario.now);
+    const ordered = [...scenario.observations].sort((a, b) => a.observedAt.localeCompare(b.observedAt));
+    const records = ordered.map((o) => makeSqsRecord(makeMessage([o])));
+    // Act
+    await deliverAll(
+      handler,
+      [records.slice(0, 10), records.slice(10, 20), records.slice(20)].filter((b) => b.length > 0),
+    );
+    // Assert
+    const expected = computeOracle(scenario.config, scenario.observations);
+    expect(Object.keys(expected).length).toBeGreaterThan(20);
+    expect(await readRollups(dynamo.doc, tables.rollups)).toEqual(expected);
+  });
+
+  it('duplicates (1-3 deliveries) in shuffled order give the oracle figures', async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), async (seed) => {
+        const scenario = generateScenario(seed, { posts: 25 });
+        const rnd = seededRandom(seed + 1);
+        const tables = await freshTables(dynamo);
+        const handler = aggregateHandler(dynamo.doc, tables, scenario.config, scenario.now);
+        await deliverAll(handler, deliveryPlan(toMessages(rnd.shuffle(scenario.observations), rnd), rnd));
+        expect(await readRollups(dynamo.doc, tables.rollups)).toEqual(
+          computeOracle(scenario.config, scenario.observations),
+        );
+      }),
+      { numRuns: 12 },
+    );
+  });
+});

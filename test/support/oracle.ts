@@ -1,0 +1,131 @@
+import { type KolPulseConfig, normalizeHandle } from '../../shared/config';
+import { normalizeHashtag } from '../../shared/hashtags';
+import { COUNTERS } from '../../shared/metrics';
+import type { Observation } from '../../shared/observation';
+import type { Platform } from '../../shared/platforms';
+import { addDays, type Day, dayOf, startOfDay } from '../../shared/time';
+
+/**
+ * The reference computation of KOL Pulse's numbers, written straight from design.md's definitions and
+ * deliberately sharing no code with the aggregator's delta machinery. Given the configuration and the
+ * set of observations delivered, it gives every rollup the product must hold:
+ * - mentions(D): posts published on D (campaign zone) carrying a campaign hashtag, inside the window;
+ * - likes/shares/comments/views(D): walking a post's snapshots in observedAt order, each known counter
+ *   contributes (value - previous known value of that counter, or 0) to the day it was observed on;
+ * - views stays unknown on a row no known views reading contributed to.
+ * Benchmarks, the fault suite and the local-twin e2e test reuse it.
+ */
+
+export type RollupKind = 'kol' | 'voice' | 'total';
+
+export interface RollupRow {
+  campaignId: string;
+  kind: RollupKind;
+  /** kolId for 'kol', `${platform}:${normalised handle}` for 'voice', '' for 'total'. */
+  subject: string;
+  day: Day;
+  platform: Platform;
+  mentions: number;
+  likes: number;
+  shares: number;
+  comments: number;
+  /** Absent when no known views value contributed. */
+  views?: number;
+}
+
+/** Rows by `rowKey`, with rows that hold nothing (all zero, views unknown) left out. */
+export type RollupTable = Record<string, RollupRow>;
+
+export const rowKey = (r: Pick<RollupRow, 'campaignId' | 'kind' | 'subject' | 'day' | 'platform'>): string =>
+  `${r.campaignId}|${r.kind}|${r.subject}|${r.day}|${r.platform}`;
+
+export const voiceSubject = (platform: Platform, handle: string): string =>
+  `${platform}:${normalizeHandle(handle)}`;
+
+const isEmptyRow = (r: RollupRow): boolean =>
+  r.mentions === 0 && r.likes === 0 && r.shares === 0 && r.comments === 0 && r.views === undefined;
+
+/** Drops rows that hold nothing, so tables from different sources compare with toEqual. */
+export const withoutEmptyRows = (table: RollupTable): RollupTable =>
+  Object.fromEntries(Object.entries(table).filter(([, r]) => !isEmptyRow(r)));
+
+type Target = { kind: 'kol'; kolId: string } | { kind: 'voice'; handle: string };
+
+/** Which roster KOL wrote the post: an account's user id first, else an account's handle on that platform. */
+const rosterKol = (campaign: KolPulseConfig['campaigns'][number], o: Observation): string | undefined => {
+  for (const kol of campaign.kols)
+    for (const a of kol.accounts) if (a.platform === o.platform && a.userId === o.author.id) return kol.id;
+  for (const kol of campaign.kols)
+    for (const a of kol.accounts)
+      if (a.platform === o.platform && normalizeHandle(a.handle) === normalizeHandle(o.author.handle))
+        return kol.id;
+  return undefined;
+};
+
+const counts = (campaign: KolPulseConfig['campaigns'][number], o: Observation): boolean => {
+  const tags = new Set(campaign.hashtags.map(normalizeHashtag));
+  if (!o.hashtags.some((t) => tags.has(normalizeHashtag(t)))) return false;
+  const published = Date.parse(o.publishedAt);
+  if (published < startOfDay(campaign.start, campaign.timeZone)) return false;
+  return !campaign.end || published < startOfDay(addDays(campaign.end, 1), campaign.timeZone);
+};
+
+/** Removes exact duplicates and orders a post's snapshots by observation time. */
+const snapshotsInOrder = (observations: readonly Observation[]): Observation[] => {
+  const unique = new Map(observations.map((o) => [JSON.stringify(o), o]));
+  return [...unique.values()].sort((a, b) => Date.parse(a.observedAt) - Date.parse(b.observedAt));
+};
+
+export const computeOracle = (config: KolPulseConfig, delivered: readonly Observation[]): RollupTable => {
+  const table: RollupTable = {};
+  const row = (campaignId: string, target: Target | 'total', day: Day, platform: Platform): RollupRow => {
+    const base =
+      target === 'total'
+        ? { kind: 'total' as const, subject: '' }
+        : target.kind === 'kol'
+          ? { kind: 'kol' as const, subject: target.kolId }
+          : { kind: 'voice' as const, subject: voiceSubject(platform, target.handle) };
+    const key = rowKey({ campaignId, ...base, day, platform });
+    table[key] ??= { campaignId, ...base, day, platform, mentions: 0, likes: 0, shares: 0, comments: 0 };
+    return table[key];
+  };
+
+  const posts = new Map<string, Observation[]>();
+  for (const o of delivered) {
+    const key = `${o.platform}\u0000${o.postId}`;
+    posts.set(key, [...(posts.get(key) ?? []), o]);
+  }
+
+  for (const observations of posts.values()) {
+    const snapshots = snapshotsInOrder(observations);
+    const first = snapshots[0];
+    if (!first) continue;
+    for (const campaign of config.campaigns) {
+      if (!counts(campaign, first)) continue;
+      const kolId = rosterKol(campaign, first);
+      const target: Target = kolId ? { kind: 'kol', kolId } : { kind: 'voice', handle: first.author.handle };
+      const zone = campaign.timeZone;
+      const publishDay = dayOf(first.publishedAt, zone);
+      for (const r of [
+        row(campaign.id, target, publishDay, first.platform),
+        row(campaign.id, 'total', publishDay, first.platform),
+      ])
+        r.mentions += 1;
+      for (const counter of COUNTERS) {
+        let previous = 0;
+        for (const s of snapshots) {
+          const value = s.counters[counter];
+          if (value === undefined) continue;
+          const day = dayOf(s.observedAt, zone);
+          for (const r of [
+            row(campaign.id, target, day, s.platform),
+            row(campaign.id, 'total', day, s.platform),
+          ])
+            r[counter] = (r[counter] ?? 0) + value - previous;
+          previous = value;
+        }
+      }
+    }
+  }
+  return withoutEmptyRows(table);
+};
