@@ -66,6 +66,12 @@ export interface PlatformAdapter {
   readonly maxPageSize: number;
   /** Largest number of ids one refresh request takes. */
   readonly maxRefreshBatch: number;
+  /**
+   * HTTP requests one `searchPage` call makes in the steady state, for request budgets (default 1). YouTube
+   * needs 2: search.list carries no statistics, so each page is hydrated with one videos.list call.
+   * Session creation (Bluesky, Reddit) and Instagram lookups come on top, rarely.
+   */
+  readonly searchPageRequests?: number;
   /** Combines normalised hashtags into as few search queries as the platform allows. */
   buildQueries(hashtags: readonly string[]): string[];
   searchPage(request: SearchRequest): Promise<SearchPage>;

@@ -1,0 +1,273 @@
+import { z } from 'zod';
+import { extractHashtags } from '../hashtags';
+import {
+  type AdapterOptions,
+  PermanentPlatformError,
+  type PlatformAdapter,
+  type RateLimitState,
+  type RefreshResult,
+  type SearchPage,
+  type SearchRequest,
+} from './adapter';
+import {
+  CountSchema,
+  canonicalInstant,
+  finishPage,
+  type ItemOutcome,
+  mapItems,
+  parseEnvelope,
+  queryString,
+  queryTags,
+  requireCredential,
+  stopTimeMs,
+  trimBase,
+  uniqueHashtags,
+} from './common';
+import { type ErrorResponse, PlatformHttp } from './http';
+
+/**
+ * Bluesky (AT Protocol): `app.bsky.feed.searchPosts` (≤ 100 per page, `sort=latest`, offset cursor) and
+ * `app.bsky.feed.getPosts` (≤ 25 at-uris), through the account's PDS with an app-password session
+ * (`com.atproto.server.createSession`, renewed with `refreshSession` when the access token expires).
+ * Search matches every term (no OR), so each hashtag is its own query. shares = reposts + quotes; no views.
+ */
+
+export const BLUESKY_DEFAULT_BASE_URL = 'https://bsky.social';
+/** Renew the access token when it expires within this margin. */
+const RENEW_MARGIN_MS = 60_000;
+
+const FacetSchema = z.object({
+  features: z
+    .array(z.object({ $type: z.string().optional(), tag: z.string().optional() }).loose())
+    .default([]),
+});
+
+const PostViewSchema = z.object({
+  uri: z
+    .string()
+    .regex(/^at:\/\/[^/]+\/app\.bsky\.feed\.post\/[^/]+$/, 'must be an app.bsky.feed.post at-uri'),
+  author: z.object({ did: z.string().startsWith('did:'), handle: z.string().min(1) }),
+  record: z.object({
+    text: z.string().default(''),
+    createdAt: z.string(),
+    facets: z.array(FacetSchema).optional(),
+    tags: z.array(z.string()).optional(),
+  }),
+  likeCount: CountSchema.optional(),
+  repostCount: CountSchema.optional(),
+  replyCount: CountSchema.optional(),
+  quoteCount: CountSchema.optional(),
+  indexedAt: z.string(),
+});
+type PostView = z.infer<typeof PostViewSchema>;
+
+const SearchResponseSchema = z.object({ posts: z.array(z.unknown()), cursor: z.string().optional() });
+const GetPostsResponseSchema = z.object({ posts: z.array(z.unknown()) });
+const SessionSchema = z.object({
+  accessJwt: z.string().min(1),
+  refreshJwt: z.string().min(1),
+  did: z.string(),
+});
+type Session = z.infer<typeof SessionSchema>;
+
+/** The access token expired or was revoked: renew the session and try again once. */
+class SessionExpiredError extends Error {
+  override name = 'SessionExpiredError';
+}
+
+const isSessionError = (r: ErrorResponse): boolean => {
+  const error = (r.body as { error?: unknown } | undefined)?.error;
+  return (r.status === 400 || r.status === 401) && (error === 'ExpiredToken' || error === 'InvalidToken');
+};
+
+/** `exp` (epoch ms) of a JWT, without verifying it (the server does that). */
+export const jwtExpiry = (jwt: string): number | undefined => {
+  const payload = jwt.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+const rkeyOf = (uri: string): string => uri.slice(uri.lastIndexOf('/') + 1);
+
+export class BlueskyAdapter implements PlatformAdapter {
+  readonly platform = 'bluesky' as const;
+  readonly maxPageSize = 100;
+  readonly maxRefreshBatch = 25;
+  private readonly http: PlatformHttp;
+  private readonly baseUrl: string;
+  private readonly now: () => number;
+  private session: Session | undefined;
+
+  constructor(private readonly options: AdapterOptions) {
+    this.baseUrl = trimBase(options.baseUrl ?? BLUESKY_DEFAULT_BASE_URL);
+    this.now = options.now ?? Date.now;
+    this.http = new PlatformHttp({
+      platform: 'bluesky',
+      timeoutMs: options.timeoutMs,
+      fetch: options.fetch,
+      now: this.now,
+    });
+  }
+
+  buildQueries(hashtags: readonly string[]): string[] {
+    return queryTags(hashtags).map((t) => `#${t}`);
+  }
+
+  async searchPage(request: SearchRequest): Promise<SearchPage> {
+    const stopAt = stopTimeMs(request);
+    const query = queryString([
+      ['q', request.query],
+      ['sort', 'latest'],
+      ['limit', this.maxPageSize],
+      // `since` filters on the indexing time; the stop rule on createdAt below still applies.
+      ['since', stopAt === undefined ? undefined : new Date(stopAt).toISOString()],
+      ['cursor', request.pageToken],
+    ]);
+    const body = await this.xrpc(`app.bsky.feed.searchPosts?${query}`, request.signal);
+    const response = parseEnvelope('bluesky', SearchResponseSchema, body, 'searchPosts');
+    const { observations, rejects } = this.mapPosts(response.posts);
+    const next = response.posts.length > 0 ? response.cursor : undefined;
+    return finishPage(request, observations, rejects, next);
+  }
+
+  async refresh(postIds: readonly string[], signal?: AbortSignal): Promise<RefreshResult> {
+    if (postIds.length === 0) return { observations: [], rejects: [], missing: [] };
+    if (postIds.length > this.maxRefreshBatch)
+      throw new RangeError(
+        `Bluesky refresh takes at most ${this.maxRefreshBatch} uris, got ${postIds.length}`,
+      );
+    const body = await this.xrpc(
+      `app.bsky.feed.getPosts?${queryString(postIds.map((uri) => ['uris', uri] as const))}`,
+      signal,
+    );
+    const response = parseEnvelope('bluesky', GetPostsResponseSchema, body, 'getPosts');
+    const { observations, rejects } = this.mapPosts(response.posts);
+    const seen = new Set(observations.map((o) => o.postId));
+    for (const r of rejects) {
+      const uri = (r.item as { uri?: unknown } | undefined)?.uri;
+      if (typeof uri === 'string') seen.add(uri);
+    }
+    return { observations, rejects, missing: postIds.filter((id) => !seen.has(id)) };
+  }
+
+  rateLimit(): RateLimitState {
+    return this.http.rateLimit();
+  }
+
+  /** A query with the session; an expired session is renewed and the query tried once more. */
+  private async xrpc(methodAndQuery: string, signal?: AbortSignal): Promise<unknown> {
+    const attempt = async (): Promise<unknown> => {
+      const session = await this.currentSession(signal);
+      const response = await this.http.request({
+        url: `${this.baseUrl}/xrpc/${methodAndQuery}`,
+        headers: { authorization: `Bearer ${session.accessJwt}` },
+        signal,
+        classifyError: (r) =>
+          isSessionError(r) ? new SessionExpiredError('access token expired') : undefined,
+      });
+      return response.body;
+    };
+    try {
+      return await attempt();
+    } catch (e) {
+      if (!(e instanceof SessionExpiredError)) throw e;
+      await this.renewSession(signal);
+      return attempt();
+    }
+  }
+
+  private async currentSession(signal?: AbortSignal): Promise<Session> {
+    if (!this.session) return this.createSession(signal);
+    const expiry = jwtExpiry(this.session.accessJwt);
+    if (expiry !== undefined && expiry - RENEW_MARGIN_MS <= this.now()) return this.renewSession(signal);
+    return this.session;
+  }
+
+  private async createSession(signal?: AbortSignal): Promise<Session> {
+    const identifier = requireCredential('bluesky', this.options.credentials, 'identifier');
+    const password = requireCredential('bluesky', this.options.credentials, 'password');
+    const response = await this.http.request({
+      url: `${this.baseUrl}/xrpc/com.atproto.server.createSession`,
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ identifier, password }),
+      signal,
+      classifyError: (r) =>
+        r.status === 401 ||
+        (r.status === 400 && (r.body as { error?: unknown })?.error === 'AuthenticationRequired')
+          ? new PermanentPlatformError(
+              'bluesky',
+              'createSession rejected the identifier or app password',
+              r.status,
+            )
+          : undefined,
+    });
+    this.session = parseEnvelope('bluesky', SessionSchema, response.body, 'createSession');
+    return this.session;
+  }
+
+  /** refreshSession with the refresh token; when that is expired too, a new session. */
+  private async renewSession(signal?: AbortSignal): Promise<Session> {
+    const current = this.session;
+    this.session = undefined;
+    if (!current) return this.createSession(signal);
+    try {
+      const response = await this.http.request({
+        url: `${this.baseUrl}/xrpc/com.atproto.server.refreshSession`,
+        method: 'POST',
+        headers: { authorization: `Bearer ${current.refreshJwt}` },
+        signal,
+        classifyError: (r) =>
+          isSessionError(r) ? new SessionExpiredError('refresh token expired') : undefined,
+      });
+      this.session = parseEnvelope('bluesky', SessionSchema, response.body, 'refreshSession');
+      return this.session;
+    } catch (e) {
+      if (!(e instanceof SessionExpiredError)) throw e;
+      return this.createSession(signal);
+    }
+  }
+
+  private mapPosts(posts: readonly unknown[]) {
+    const observedAt = new Date(this.now()).toISOString();
+    return mapItems('bluesky', posts, PostViewSchema, (post: PostView): ItemOutcome => {
+      const created = canonicalInstant(post.record.createdAt);
+      const indexed = canonicalInstant(post.indexedAt);
+      // createdAt is set by the client; a post dated in the future counts from when the AppView indexed it.
+      const publishedAt = [created, indexed].filter((t): t is string => t !== undefined).sort()[0];
+      if (!publishedAt) return { reject: 'neither record.createdAt nor indexedAt is a date' };
+      const facetTags = (post.record.facets ?? []).flatMap((f) =>
+        f.features
+          .filter((x) => x.$type === 'app.bsky.richtext.facet#tag' && x.tag)
+          .map((x) => x.tag as string),
+      );
+      const shares =
+        post.repostCount === undefined && post.quoteCount === undefined
+          ? undefined
+          : (post.repostCount ?? 0) + (post.quoteCount ?? 0);
+      return {
+        platform: 'bluesky',
+        postId: post.uri,
+        author: { id: post.author.did, handle: post.author.handle },
+        hashtags: uniqueHashtags([
+          ...facetTags,
+          ...(post.record.tags ?? []),
+          ...extractHashtags(post.record.text),
+        ]),
+        publishedAt,
+        observedAt,
+        counters: {
+          ...(post.likeCount === undefined ? {} : { likes: post.likeCount }),
+          ...(shares === undefined ? {} : { shares }),
+          ...(post.replyCount === undefined ? {} : { comments: post.replyCount }),
+        },
+        url: `https://bsky.app/profile/${post.author.handle}/post/${rkeyOf(post.uri)}`,
+      };
+    });
+  }
+}

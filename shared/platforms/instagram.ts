@@ -1,0 +1,322 @@
+import { z } from 'zod';
+import { normalizeHandle } from '../config';
+import { extractHashtags } from '../hashtags';
+import {
+  type AdapterOptions,
+  PermanentPlatformError,
+  type PlatformAdapter,
+  RateLimitedError,
+  type RateLimitState,
+  type RefreshResult,
+  type SearchPage,
+  type SearchRequest,
+} from './adapter';
+import {
+  CountSchema,
+  canonicalInstant,
+  finishPage,
+  type ItemOutcome,
+  mapItems,
+  parseEnvelope,
+  queryString,
+  queryTags,
+  requireCredential,
+  trimBase,
+} from './common';
+import { type ErrorResponse, PlatformHttp, type RateLimitReader } from './http';
+
+/**
+ * Instagram Graph API (Instagram API with Facebook Login): `GET /ig_hashtag_search` (hashtag name → id, cached),
+ * `GET /{hashtag-id}/recent_media` (media of the last 24 hours, ≤ 50 per page, paged by `paging.next`) and
+ * `GET /{ig-user-id}?fields=business_discovery.username(...)` (a business/creator account's profile and media).
+ * Hashtag media carry no author, so posts are attributed by matching their ids against the roster's
+ * business_discovery media; the rest keep the placeholder author `INSTAGRAM_UNATTRIBUTED`. The same lookups
+ * refresh counters: the API reads no other account's media by id, so refresh covers roster media only.
+ * likes = like_count (absent when the owner hides it), comments = comments_count; no shares or views.
+ */
+
+export const INSTAGRAM_DEFAULT_BASE_URL = 'https://graph.facebook.com/v23.0';
+/** Author of hashtag media that no roster account's business_discovery lists (the API does not say whose). */
+export const INSTAGRAM_UNATTRIBUTED = { id: 'unattributed', handle: 'unattributed' } as const;
+/** Roster media lists are re-read at most this often while searching. */
+export const INSTAGRAM_ATTRIBUTION_TTL_MS = 5 * 60_000;
+/** How many of each roster account's newest media business_discovery returns. */
+const DISCOVERY_MEDIA_LIMIT = 50;
+const MEDIA_FIELDS = 'id,caption,comments_count,like_count,media_type,permalink,timestamp';
+/** Graph API throttling error codes: app, user, page and custom-rate limits. */
+const THROTTLE_CODES = new Set([4, 17, 32, 613, 80002]);
+
+const MediaSchema = z.object({
+  id: z.string().regex(/^\d+$/, 'must be a numeric media id'),
+  caption: z.string().optional(),
+  comments_count: CountSchema.optional(),
+  like_count: CountSchema.optional(),
+  permalink: z.string().optional(),
+  timestamp: z.string(),
+});
+type Media = z.infer<typeof MediaSchema>;
+
+const PageSchema = z.object({
+  data: z.array(z.unknown()),
+  paging: z.object({ next: z.string().optional() }).optional(),
+});
+const HashtagSearchSchema = z.object({ data: z.array(z.object({ id: z.string().min(1) })) });
+const DiscoverySchema = z.object({
+  business_discovery: z.object({
+    id: z.string().min(1),
+    username: z.string().min(1),
+    media: z.object({ data: z.array(z.unknown()) }).optional(),
+  }),
+});
+
+interface GraphError {
+  error?: { code?: number; error_subcode?: number; message?: string };
+}
+
+/** Graph API usage headers: percentages of the allowance, and minutes until access returns when throttled. */
+const readGraphUsage: RateLimitReader = (headers, nowMs) => {
+  const state: RateLimitState = {};
+  for (const name of ['x-business-use-case-usage', 'x-app-usage']) {
+    const raw = headers.get(name);
+    if (!raw) continue;
+    try {
+      const parsed = JSON.parse(raw) as unknown;
+      const entries: unknown[] =
+        name === 'x-app-usage' ? [parsed] : Object.values(parsed as Record<string, unknown[]>).flat();
+      for (const entry of entries) {
+        const e = entry as { call_count?: number; estimated_time_to_regain_access?: number };
+        if (typeof e.call_count === 'number') {
+          const left = Math.max(0, 100 - e.call_count);
+          // Percent of the allowance left: the closest the Graph API comes to "requests remaining".
+          state.remaining = state.remaining === undefined ? left : Math.min(state.remaining, left);
+        }
+        if (typeof e.estimated_time_to_regain_access === 'number' && e.estimated_time_to_regain_access > 0)
+          state.resetAt = nowMs + e.estimated_time_to_regain_access * 60_000;
+      }
+    } catch {
+      // an unreadable usage header tells nothing
+    }
+  }
+  return state;
+};
+
+interface RosterMedia {
+  owner: { id: string; handle: string };
+  media: Map<string, unknown>;
+  fetchedAt: number;
+}
+
+export class InstagramAdapter implements PlatformAdapter {
+  readonly platform = 'instagram' as const;
+  readonly maxPageSize = 50;
+  readonly maxRefreshBatch = 50;
+  private readonly http: PlatformHttp;
+  private readonly baseUrl: string;
+  private readonly now: () => number;
+  private readonly hashtagIds = new Map<string, string>();
+  private readonly roster = new Map<string, RosterMedia>();
+
+  constructor(private readonly options: AdapterOptions) {
+    this.baseUrl = trimBase(options.baseUrl ?? INSTAGRAM_DEFAULT_BASE_URL);
+    this.now = options.now ?? Date.now;
+    this.http = new PlatformHttp({
+      platform: 'instagram',
+      timeoutMs: options.timeoutMs,
+      fetch: options.fetch,
+      now: this.now,
+      readRateLimit: readGraphUsage,
+    });
+  }
+
+  /** recent_media is per hashtag: one query per tag (at most 30 distinct tags per account per 7 days). */
+  buildQueries(hashtags: readonly string[]): string[] {
+    return queryTags(hashtags);
+  }
+
+  async searchPage(request: SearchRequest): Promise<SearchPage> {
+    const userId = requireCredential('instagram', this.options.credentials, 'businessAccountId');
+    let url: string;
+    if (request.pageToken) {
+      url = this.followable(request.pageToken);
+    } else {
+      const hashtagId = await this.hashtagId(request.query, userId, request.signal);
+      url = `${this.baseUrl}/${hashtagId}/recent_media?${queryString([
+        ['user_id', userId],
+        ['fields', MEDIA_FIELDS],
+        ['limit', this.maxPageSize],
+      ])}`;
+    }
+    const body = await this.get(url, request.signal);
+    const page = parseEnvelope('instagram', PageSchema, body, 'recent_media');
+    const ids = page.data
+      .map((m) => (m as { id?: unknown } | undefined)?.id)
+      .filter((id) => typeof id === 'string');
+    if (ids.some((id) => !this.ownerOf(id))) await this.loadRoster(false, request.signal);
+    const { observations, rejects } = this.mapMedia(
+      page.data,
+      (id) => this.ownerOf(id) ?? INSTAGRAM_UNATTRIBUTED,
+    );
+    return finishPage(request, observations, rejects, this.pageTokenOf(page.paging?.next));
+  }
+
+  async refresh(postIds: readonly string[], signal?: AbortSignal): Promise<RefreshResult> {
+    if (postIds.length === 0) return { observations: [], rejects: [], missing: [] };
+    if (postIds.length > this.maxRefreshBatch)
+      throw new RangeError(
+        `Instagram refresh takes at most ${this.maxRefreshBatch} ids, got ${postIds.length}`,
+      );
+    requireCredential('instagram', this.options.credentials, 'businessAccountId');
+    await this.loadRoster(true, signal);
+    const wanted = new Set(postIds);
+    const items: unknown[] = [];
+    const owners = new Map<string, { id: string; handle: string }>();
+    for (const entry of this.roster.values())
+      for (const [id, raw] of entry.media)
+        if (wanted.has(id)) {
+          items.push(raw);
+          owners.set(id, entry.owner);
+        }
+    const { observations, rejects } = this.mapMedia(items, (id) => owners.get(id) ?? INSTAGRAM_UNATTRIBUTED);
+    const seen = new Set(observations.map((o) => o.postId));
+    for (const r of rejects) {
+      const id = (r.item as { id?: unknown } | undefined)?.id;
+      if (typeof id === 'string') seen.add(id);
+    }
+    return { observations, rejects, missing: postIds.filter((id) => !seen.has(id)) };
+  }
+
+  rateLimit(): RateLimitState {
+    return this.http.rateLimit();
+  }
+
+  private ownerOf(mediaId: string): { id: string; handle: string } | undefined {
+    for (const entry of this.roster.values()) if (entry.media.has(mediaId)) return entry.owner;
+    return undefined;
+  }
+
+  private async hashtagId(tag: string, userId: string, signal?: AbortSignal): Promise<string> {
+    const cached = this.hashtagIds.get(tag);
+    if (cached) return cached;
+    const body = await this.get(
+      `${this.baseUrl}/ig_hashtag_search?${queryString([
+        ['user_id', userId],
+        ['q', tag],
+      ])}`,
+      signal,
+    );
+    const found = parseEnvelope('instagram', HashtagSearchSchema, body, 'ig_hashtag_search').data[0];
+    if (!found) throw new PermanentPlatformError('instagram', `Instagram knows no hashtag "${tag}"`);
+    this.hashtagIds.set(tag, found.id);
+    return found.id;
+  }
+
+  /** business_discovery for each roster handle (all of them when `force`, else the ones read too long ago). */
+  private async loadRoster(force: boolean, signal?: AbortSignal): Promise<void> {
+    const userId = requireCredential('instagram', this.options.credentials, 'businessAccountId');
+    const handles = [...new Set((this.options.rosterHandles ?? []).map(normalizeHandle))];
+    for (const handle of handles) {
+      const known = this.roster.get(handle);
+      if (!force && known && this.now() - known.fetchedAt < INSTAGRAM_ATTRIBUTION_TTL_MS) continue;
+      const fields = `business_discovery.username(${handle}){id,username,media.limit(${DISCOVERY_MEDIA_LIMIT}){${MEDIA_FIELDS}}}`;
+      let body: unknown;
+      try {
+        body = await this.get(`${this.baseUrl}/${userId}?${queryString([['fields', fields]])}`, signal);
+      } catch (e) {
+        // One unknown or personal (non-business) account must not stop the others.
+        if (e instanceof PermanentPlatformError && e.status !== 401 && e.status !== 403) {
+          this.roster.set(handle, { owner: { id: handle, handle }, media: new Map(), fetchedAt: this.now() });
+          continue;
+        }
+        throw e;
+      }
+      const discovery = parseEnvelope(
+        'instagram',
+        DiscoverySchema,
+        body,
+        'business_discovery',
+      ).business_discovery;
+      const media = new Map<string, unknown>();
+      for (const raw of discovery.media?.data ?? []) {
+        const id = (raw as { id?: unknown } | undefined)?.id;
+        if (typeof id === 'string') media.set(id, raw);
+      }
+      this.roster.set(handle, {
+        owner: { id: discovery.id, handle: discovery.username },
+        media,
+        fetchedAt: this.now(),
+      });
+    }
+  }
+
+  /** The page token is `paging.next` without the access token, so a stored token holds no secret. */
+  private pageTokenOf(next: string | undefined): string | undefined {
+    if (!next) return undefined;
+    try {
+      const url = new URL(next);
+      url.searchParams.delete('access_token');
+      return url.toString();
+    } catch {
+      return undefined;
+    }
+  }
+
+  /** Only follow page tokens that point back at the configured API: the access token goes with them. */
+  private followable(token: string): string {
+    let url: URL;
+    try {
+      url = new URL(token);
+    } catch {
+      throw new PermanentPlatformError('instagram', 'Instagram page token is not a URL');
+    }
+    if (url.origin !== new URL(this.baseUrl).origin)
+      throw new PermanentPlatformError(
+        'instagram',
+        `Instagram page token points at another host (${url.host})`,
+      );
+    return url.toString();
+  }
+
+  private async get(url: string, signal?: AbortSignal): Promise<unknown> {
+    const token = requireCredential('instagram', this.options.credentials, 'bearerToken');
+    const withToken = new URL(url);
+    withToken.searchParams.set('access_token', token);
+    const response = await this.http.request({
+      url: withToken.toString(),
+      signal,
+      classifyError: (r) => this.classify(r),
+    });
+    return response.body;
+  }
+
+  private classify(r: ErrorResponse): Error | undefined {
+    const code = (r.body as GraphError | undefined)?.error?.code;
+    if (code !== undefined && THROTTLE_CODES.has(code))
+      return new RateLimitedError(
+        'instagram',
+        readGraphUsage(r.headers, this.now()).resetAt,
+        `Instagram Graph API throttled the app (error code ${code})`,
+      );
+    return undefined;
+  }
+
+  private mapMedia(items: readonly unknown[], ownerOf: (id: string) => { id: string; handle: string }) {
+    const observedAt = new Date(this.now()).toISOString();
+    return mapItems('instagram', items, MediaSchema, (media: Media): ItemOutcome => {
+      const publishedAt = canonicalInstant(media.timestamp);
+      if (!publishedAt) return { reject: 'timestamp is not a date' };
+      return {
+        platform: 'instagram',
+        postId: media.id,
+        author: ownerOf(media.id),
+        hashtags: extractHashtags(media.caption ?? ''),
+        publishedAt,
+        observedAt,
+        counters: {
+          ...(media.like_count === undefined ? {} : { likes: media.like_count }),
+          ...(media.comments_count === undefined ? {} : { comments: media.comments_count }),
+        },
+        ...(media.permalink ? { url: media.permalink } : {}),
+      };
+    });
+  }
+}

@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import { extractHashtags } from '../hashtags';
+import type {
+  AdapterOptions,
+  PlatformAdapter,
+  RateLimitState,
+  RefreshResult,
+  SearchPage,
+  SearchRequest,
+} from './adapter';
+import {
+  CountSchema,
+  canonicalInstant,
+  finishPage,
+  type ItemOutcome,
+  mapItems,
+  packQueries,
+  parseEnvelope,
+  queryString,
+  queryTags,
+  requireCredential,
+  stopTimeMs,
+  trimBase,
+  uniqueHashtags,
+} from './common';
+import { PlatformHttp } from './http';
+
+/**
+ * X API v2: `GET /2/tweets/search/recent` (last 7 days, ≤ 100 per page, query ≤ 512 characters) and
+ * `GET /2/tweets?ids=` (≤ 100 ids), app bearer token. shares = retweets + quotes, views = impression_count
+ * when X sends it. Retweets are excluded from the search (`-is:retweet`): a retweet is not a new post.
+ */
+
+export const X_DEFAULT_BASE_URL = 'https://api.x.com';
+export const X_MAX_QUERY_LENGTH = 512;
+/** Recent search covers the last 7 days; start_time must be inside that window. */
+const SEARCH_WINDOW_MS = 7 * 24 * 3600 * 1000;
+const WINDOW_MARGIN_MS = 60_000;
+
+const TWEET_FIELDS = 'created_at,public_metrics,entities,author_id';
+const USER_FIELDS = 'username';
+
+const TweetSchema = z.object({
+  id: z.string().regex(/^\d{1,19}$/, 'must be a numeric post id'),
+  text: z.string(),
+  author_id: z.string().min(1),
+  created_at: z.iso.datetime({ offset: true }),
+  public_metrics: z.object({
+    retweet_count: CountSchema,
+    reply_count: CountSchema,
+    like_count: CountSchema,
+    quote_count: CountSchema,
+    impression_count: CountSchema.optional(),
+  }),
+  entities: z.object({ hashtags: z.array(z.object({ tag: z.string() })).optional() }).optional(),
+});
+type Tweet = z.infer<typeof TweetSchema>;
+
+const UserSchema = z.object({ id: z.string().min(1), username: z.string().min(1) });
+
+const ResponseSchema = z.object({
+  data: z.array(z.unknown()).optional(),
+  includes: z.object({ users: z.array(z.unknown()).optional() }).optional(),
+  meta: z.object({ result_count: z.number().optional(), next_token: z.string().optional() }).optional(),
+  errors: z.array(z.unknown()).optional(),
+});
+
+const formatStartTime = (ms: number): string =>
+  new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+
+export class XAdapter implements PlatformAdapter {
+  readonly platform = 'x' as const;
+  readonly maxPageSize = 100;
+  readonly maxRefreshBatch = 100;
+  private readonly http: PlatformHttp;
+  private readonly baseUrl: string;
+  private readonly now: () => number;
+
+  constructor(private readonly options: AdapterOptions) {
+    this.baseUrl = trimBase(options.baseUrl ?? X_DEFAULT_BASE_URL);
+    this.now = options.now ?? Date.now;
+    this.http = new PlatformHttp({
+      platform: 'x',
+      timeoutMs: options.timeoutMs,
+      fetch: options.fetch,
+      now: this.now,
+    });
+  }
+
+  buildQueries(hashtags: readonly string[]): string[] {
+    return packQueries(
+      queryTags(hashtags).map((t) => `#${t}`),
+      (group) => (group.length === 1 ? `${group[0]} -is:retweet` : `(${group.join(' OR ')}) -is:retweet`),
+      { maxLength: X_MAX_QUERY_LENGTH },
+    );
+  }
+
+  async searchPage(request: SearchRequest): Promise<SearchPage> {
+    const stopAt = stopTimeMs(request);
+    const pairs: [string, string | number | undefined][] = [
+      ['query', request.query],
+      ['max_results', this.maxPageSize],
+      ['tweet.fields', TWEET_FIELDS],
+      ['expansions', 'author_id'],
+      ['user.fields', USER_FIELDS],
+    ];
+    if (stopAt !== undefined) {
+      // Time-based so the overlap re-reads; clamped into the 7-day window X accepts.
+      const earliest = this.now() - SEARCH_WINDOW_MS + WINDOW_MARGIN_MS;
+      pairs.push(['start_time', formatStartTime(Math.max(stopAt, earliest))]);
+    } else if (request.since?.id) {
+      pairs.push(['since_id', request.since.id]);
+    }
+    if (request.pageToken) pairs.push(['next_token', request.pageToken]);
+    const body = await this.get(`/2/tweets/search/recent?${queryString(pairs)}`, request.signal);
+    const response = parseEnvelope('x', ResponseSchema, body, 'recent search');
+    const { observations, rejects } = this.mapTweets(response);
+    return finishPage(request, observations, rejects, response.meta?.next_token);
+  }
+
+  async refresh(postIds: readonly string[], signal?: AbortSignal): Promise<RefreshResult> {
+    if (postIds.length === 0) return { observations: [], rejects: [], missing: [] };
+    if (postIds.length > this.maxRefreshBatch)
+      throw new RangeError(`X refresh takes at most ${this.maxRefreshBatch} ids, got ${postIds.length}`);
+    const query = queryString([
+      ['ids', postIds.join(',')],
+      ['tweet.fields', TWEET_FIELDS],
+      ['expansions', 'author_id'],
+      ['user.fields', USER_FIELDS],
+    ]);
+    const body = await this.get(`/2/tweets?${query}`, signal);
+    const response = parseEnvelope('x', ResponseSchema, body, 'post lookup');
+    const { observations, rejects } = this.mapTweets(response);
+    const seen = new Set(observations.map((o) => o.postId));
+    for (const r of rejects) {
+      const id = (r.item as { id?: unknown } | undefined)?.id;
+      if (typeof id === 'string') seen.add(id);
+    }
+    return { observations, rejects, missing: postIds.filter((id) => !seen.has(id)) };
+  }
+
+  rateLimit(): RateLimitState {
+    return this.http.rateLimit();
+  }
+
+  private async get(path: string, signal?: AbortSignal): Promise<unknown> {
+    const token = requireCredential('x', this.options.credentials, 'bearerToken');
+    const response = await this.http.request({
+      url: `${this.baseUrl}${path}`,
+      headers: { authorization: `Bearer ${token}` },
+      signal,
+    });
+    return response.body;
+  }
+
+  private mapTweets(response: z.infer<typeof ResponseSchema>) {
+    const usernames = new Map<string, string>();
+    for (const raw of response.includes?.users ?? []) {
+      const user = UserSchema.safeParse(raw);
+      if (user.success) usernames.set(user.data.id, user.data.username);
+    }
+    const observedAt = new Date(this.now()).toISOString();
+    return mapItems('x', response.data ?? [], TweetSchema, (tweet: Tweet): ItemOutcome => {
+      const username = usernames.get(tweet.author_id);
+      if (!username) return { reject: `author ${tweet.author_id} is missing from includes.users` };
+      const publishedAt = canonicalInstant(tweet.created_at);
+      if (!publishedAt) return { reject: 'created_at is not a date' };
+      const m = tweet.public_metrics;
+      return {
+        platform: 'x',
+        postId: tweet.id,
+        author: { id: tweet.author_id, handle: username },
+        hashtags: uniqueHashtags([
+          ...(tweet.entities?.hashtags ?? []).map((h) => h.tag),
+          ...extractHashtags(tweet.text),
+        ]),
+        publishedAt,
+        observedAt,
+        counters: {
+          likes: m.like_count,
+          shares: m.retweet_count + m.quote_count,
+          comments: m.reply_count,
+          ...(m.impression_count === undefined ? {} : { views: m.impression_count }),
+        },
+        url: `https://x.com/${username}/status/${tweet.id}`,
+      };
+    });
+  }
+}

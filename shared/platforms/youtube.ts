@@ -1,0 +1,229 @@
+import { z } from 'zod';
+import { describeIssues } from '../config';
+import { extractHashtags } from '../hashtags';
+import { addDays, dayOf, startOfDay } from '../time';
+import {
+  type AdapterOptions,
+  PermanentPlatformError,
+  type PlatformAdapter,
+  RateLimitedError,
+  type RateLimitState,
+  type RefreshResult,
+  type SearchPage,
+  type SearchRequest,
+} from './adapter';
+import {
+  canonicalInstant,
+  finishPage,
+  type ItemOutcome,
+  mapItems,
+  packQueries,
+  parseEnvelope,
+  queryString,
+  queryTags,
+  rejectItem,
+  stopTimeMs,
+  trimBase,
+} from './common';
+import { type ErrorResponse, PlatformHttp } from './http';
+
+/**
+ * YouTube Data API v3: `search.list` (type=video, order=date, ≤ 50 per page, `publishedAfter`, `pageToken`)
+ * hydrated with `videos.list?part=statistics,snippet` (≤ 50 ids), because search results carry no statistics.
+ * API key (`key=`) or OAuth bearer token. views = viewCount, likes = likeCount (absent when the owner hides
+ * it), comments = commentCount (absent when comments are off); YouTube publishes no share count.
+ * Hashtags come from the title and description (`snippet.tags` are keywords, not hashtags).
+ */
+
+export const YOUTUBE_DEFAULT_BASE_URL = 'https://www.googleapis.com/youtube/v3';
+/** q has no documented limit; stay well inside URL limits. `|` is the documented OR operator. */
+export const YOUTUBE_MAX_QUERY_LENGTH = 500;
+const QUOTA_TIME_ZONE = 'America/Los_Angeles';
+
+/** Daily quotas reset at midnight Pacific Time. */
+export const nextPacificMidnight = (nowMs: number): number =>
+  startOfDay(addDays(dayOf(nowMs, QUOTA_TIME_ZONE), 1), QUOTA_TIME_ZONE);
+
+// Statistics are decimal strings (uint64 in JSON).
+const CountString = z
+  .string()
+  .regex(/^\d{1,16}$/, 'must be a decimal count')
+  .transform(Number)
+  .refine(Number.isSafeInteger, 'count out of range');
+
+const VideoSchema = z.object({
+  id: z.string().min(1),
+  snippet: z.object({
+    publishedAt: z.iso.datetime({ offset: true }),
+    channelId: z.string().min(1),
+    channelTitle: z.string().default(''),
+    title: z.string().default(''),
+    description: z.string().default(''),
+  }),
+  statistics: z
+    .object({
+      viewCount: CountString.optional(),
+      likeCount: CountString.optional(),
+      commentCount: CountString.optional(),
+    })
+    .default({}),
+});
+type Video = z.infer<typeof VideoSchema>;
+
+const SearchResponseSchema = z.object({
+  items: z.array(z.unknown()).default([]),
+  nextPageToken: z.string().optional(),
+});
+const SearchItemSchema = z.object({
+  id: z.object({ kind: z.literal('youtube#video'), videoId: z.string().min(1) }),
+  snippet: z.object({ publishedAt: z.iso.datetime({ offset: true }) }),
+});
+const VideosResponseSchema = z.object({ items: z.array(z.unknown()).default([]) });
+
+interface GoogleError {
+  error?: { errors?: { reason?: string }[]; message?: string };
+}
+
+const QUOTA_REASONS = new Set(['quotaExceeded', 'dailyLimitExceeded']);
+const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
+
+export class YouTubeAdapter implements PlatformAdapter {
+  readonly platform = 'youtube' as const;
+  readonly maxPageSize = 50;
+  readonly maxRefreshBatch = 50;
+  readonly searchPageRequests = 2;
+  private readonly http: PlatformHttp;
+  private readonly baseUrl: string;
+  private readonly now: () => number;
+
+  constructor(private readonly options: AdapterOptions) {
+    this.baseUrl = trimBase(options.baseUrl ?? YOUTUBE_DEFAULT_BASE_URL);
+    this.now = options.now ?? Date.now;
+    // YouTube sends no rate-limit headers; its limits are daily quotas.
+    this.http = new PlatformHttp({
+      platform: 'youtube',
+      timeoutMs: options.timeoutMs,
+      fetch: options.fetch,
+      now: this.now,
+      readRateLimit: () => ({}),
+    });
+  }
+
+  buildQueries(hashtags: readonly string[]): string[] {
+    return packQueries(
+      queryTags(hashtags).map((t) => `#${t}`),
+      (group) => group.join('|'),
+      { maxLength: YOUTUBE_MAX_QUERY_LENGTH },
+    );
+  }
+
+  async searchPage(request: SearchRequest): Promise<SearchPage> {
+    const stopAt = stopTimeMs(request);
+    const query = queryString([
+      ['part', 'snippet'],
+      ['type', 'video'],
+      ['order', 'date'],
+      ['maxResults', this.maxPageSize],
+      ['q', request.query],
+      ['publishedAfter', stopAt === undefined ? undefined : new Date(stopAt).toISOString()],
+      ['pageToken', request.pageToken],
+    ]);
+    const body = await this.get(`/search?${query}`, request.signal);
+    const search = parseEnvelope('youtube', SearchResponseSchema, body, 'search.list');
+    const rejects: SearchPage['rejects'] = [];
+    const ids: string[] = [];
+    for (const raw of search.items) {
+      const item = SearchItemSchema.safeParse(raw);
+      if (item.success) ids.push(item.data.id.videoId);
+      else rejects.push(rejectItem('youtube', describeIssues(item.error), raw));
+    }
+    if (ids.length === 0) return finishPage(request, [], rejects, undefined);
+    const videos = await this.videos(ids, request.signal);
+    return finishPage(request, videos.observations, [...rejects, ...videos.rejects], search.nextPageToken);
+  }
+
+  async refresh(postIds: readonly string[], signal?: AbortSignal): Promise<RefreshResult> {
+    if (postIds.length === 0) return { observations: [], rejects: [], missing: [] };
+    if (postIds.length > this.maxRefreshBatch)
+      throw new RangeError(
+        `YouTube refresh takes at most ${this.maxRefreshBatch} ids, got ${postIds.length}`,
+      );
+    const { observations, rejects } = await this.videos(postIds, signal);
+    const seen = new Set(observations.map((o) => o.postId));
+    for (const r of rejects) {
+      const id = (r.item as { id?: unknown } | undefined)?.id;
+      if (typeof id === 'string') seen.add(id);
+    }
+    return { observations, rejects, missing: postIds.filter((id) => !seen.has(id)) };
+  }
+
+  rateLimit(): RateLimitState {
+    return this.http.rateLimit();
+  }
+
+  private async videos(ids: readonly string[], signal?: AbortSignal) {
+    const body = await this.get(
+      `/videos?${queryString([
+        ['part', 'statistics,snippet'],
+        ['id', ids.join(',')],
+        ['maxResults', this.maxRefreshBatch],
+      ])}`,
+      signal,
+    );
+    const response = parseEnvelope('youtube', VideosResponseSchema, body, 'videos.list');
+    const observedAt = new Date(this.now()).toISOString();
+    return mapItems('youtube', response.items, VideoSchema, (video: Video): ItemOutcome => {
+      const publishedAt = canonicalInstant(video.snippet.publishedAt);
+      if (!publishedAt) return { reject: 'snippet.publishedAt is not a date' };
+      const s = video.statistics;
+      return {
+        platform: 'youtube',
+        postId: video.id,
+        author: {
+          id: video.snippet.channelId,
+          handle: video.snippet.channelTitle || video.snippet.channelId,
+        },
+        hashtags: extractHashtags(`${video.snippet.title}\n${video.snippet.description}`),
+        publishedAt,
+        observedAt,
+        counters: {
+          ...(s.likeCount === undefined ? {} : { likes: s.likeCount }),
+          ...(s.commentCount === undefined ? {} : { comments: s.commentCount }),
+          ...(s.viewCount === undefined ? {} : { views: s.viewCount }),
+        },
+        url: `https://www.youtube.com/watch?v=${encodeURIComponent(video.id)}`,
+      };
+    });
+  }
+
+  private async get(pathAndQuery: string, signal?: AbortSignal): Promise<unknown> {
+    const { apiKey, bearerToken } = this.options.credentials;
+    if (!apiKey && !bearerToken)
+      throw new PermanentPlatformError(
+        'youtube',
+        'youtube credentials need "apiKey" (or an OAuth "bearerToken")',
+      );
+    const separator = pathAndQuery.includes('?') ? '&' : '?';
+    const url = `${this.baseUrl}${pathAndQuery}${apiKey ? `${separator}key=${encodeURIComponent(apiKey)}` : ''}`;
+    const response = await this.http.request({
+      url,
+      headers: !apiKey && bearerToken ? { authorization: `Bearer ${bearerToken}` } : {},
+      signal,
+      classifyError: (r) => this.classify(r),
+    });
+    return response.body;
+  }
+
+  private classify(r: ErrorResponse): Error | undefined {
+    const reasons = ((r.body as GoogleError | undefined)?.error?.errors ?? []).map((e) => e.reason ?? '');
+    if (r.status === 403 && reasons.some((x) => QUOTA_REASONS.has(x)))
+      return new RateLimitedError(
+        'youtube',
+        nextPacificMidnight(this.now()),
+        'YouTube daily quota exceeded (403 quotaExceeded); it resets at midnight Pacific Time',
+      );
+    if (r.status === 403 && reasons.some((x) => RATE_REASONS.has(x)))
+      return new RateLimitedError('youtube', undefined, `YouTube rate limit (403 ${reasons.join(', ')})`);
+    return undefined;
+  }
+}
