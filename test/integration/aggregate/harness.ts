@@ -64,6 +64,8 @@ export interface InstrumentedClient {
   doc: DynamoDBDocumentClient;
   writes(): number;
   commands(): string[];
+  /** Names of the errors requests failed with (e.g. ConditionalCheckFailedException). */
+  errors(): string[];
 }
 
 /**
@@ -78,6 +80,7 @@ export const instrument = (
   let writes = 0;
   let crashed = false;
   const names: string[] = [];
+  const errors: string[] = [];
   const realSend = doc.send.bind(doc) as (command: object) => Promise<unknown>;
   const send = async (command: object): Promise<unknown> => {
     if (crashed) throw new InjectedCrash('process is gone');
@@ -90,10 +93,15 @@ export const instrument = (
       writes++;
     }
     names.push(command.constructor.name);
-    return realSend(command);
+    try {
+      return await realSend(command);
+    } catch (e) {
+      errors.push((e as Error).name);
+      throw e;
+    }
   };
   const proxy = new Proxy(doc, {
     get: (target, prop, receiver) => (prop === 'send' ? send : Reflect.get(target, prop, receiver)),
   });
-  return { doc: proxy, writes: () => writes, commands: () => [...names] };
+  return { doc: proxy, writes: () => writes, commands: () => [...names], errors: () => [...errors] };
 };
