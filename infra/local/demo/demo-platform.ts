@@ -1,0 +1,11 @@
+import type { Platform } from '../../../shared/platforms';
+
+/** The built-in demo platform as the twin sees it: a local server speaking the platforms' APIs, kept busy. */
+export interface DemoPlatform {
+  /** Base URL of the local platform API server. */
+  url: string;
+  /** What an adapter's PLATFORM_BASE_URL must be to reach `platform` on the server. */
+  baseUrlFor(platform: Platform): string;
+  stats(): { posts: number; frozen: boolean };
+  stop(): Promise<void>;
+}

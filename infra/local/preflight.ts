@@ -1,0 +1,145 @@
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { join, resolve } from 'node:path';
+import { ConfigError, type KolPulseConfig, loadConfigFile } from '../../shared/config';
+import { PLATFORMS } from '../../shared/platforms';
+
+/**
+ * Checks run before anything starts, so every mistake a newcomer can make ends in one line that says what
+ * to do, instead of a stack trace from deep inside dynalite or node:http.
+ */
+
+/** A start-up problem; the message is the whole story and is printed as is. */
+export class TwinStartError extends Error {
+  override name = 'TwinStartError';
+}
+
+/** Fails with "port N is in use: pass --port <n>" when 127.0.0.1:N cannot be bound. */
+export const ensurePortFree = async (port: number, flag = '--port'): Promise<void> => {
+  if (port === 0) return;
+  await new Promise<void>((resolvePromise, reject) => {
+    const probe = createServer();
+    probe.once('error', (e: NodeJS.ErrnoException) => {
+      if (e.code === 'EADDRINUSE') reject(new TwinStartError(`port ${port} is in use: pass ${flag} <n>`));
+      else if (e.code === 'EACCES')
+        reject(new TwinStartError(`port ${port} needs privileges: pass ${flag} <n> with n above 1023`));
+      else reject(new TwinStartError(`cannot listen on 127.0.0.1:${port} (${e.code}): pass ${flag} <n>`));
+    });
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolvePromise()));
+  });
+};
+
+/** Maps an EADDRINUSE that slipped past the probe (a race) to the same one-line message. */
+export const describeListenError = (error: unknown, port: number): Error => {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === 'EADDRINUSE'
+    ? new TwinStartError(`port ${port} is in use: pass --port <n>`)
+    : (error as Error);
+};
+
+/** Creates `<data>/dynamodb` and proves the folder is writable. */
+export const prepareDataDir = (dataDir: string): { dataDir: string; dynamoDir: string } => {
+  const absolute = resolve(dataDir);
+  const dynamoDir = join(absolute, 'dynamodb');
+  const probe = join(absolute, `.write-probe-${process.pid}`);
+  try {
+    mkdirSync(dynamoDir, { recursive: true });
+    writeFileSync(probe, 'ok');
+    rmSync(probe, { force: true });
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new TwinStartError(
+      `data folder ${absolute} is not writable (${code}): pass --data <dir> with a folder you can write to`,
+    );
+  }
+  return { dataDir: absolute, dynamoDir };
+};
+
+const isAlive = (pid: number): boolean => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
+  }
+};
+
+/**
+ * One twin per data folder: LevelDB allows a single writer, and a second dynalite on the same folder would
+ * crash deep inside LevelDB. A lock file left by a killed twin (kill -9) is taken over.
+ */
+export const lockDataDir = (dataDir: string): { release(): void } => {
+  const path = join(dataDir, 'twin.pid');
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      const fd = openSync(path, 'wx');
+      writeFileSync(fd, String(process.pid));
+      closeSync(fd);
+      return {
+        release: () => {
+          try {
+            if (readFileSync(path, 'utf8') === String(process.pid)) rmSync(path, { force: true });
+          } catch {
+            // already gone
+          }
+        },
+      };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+      const owner = Number(readFileSync(path, 'utf8'));
+      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner))
+        throw new TwinStartError(
+          `data folder ${dataDir} is in use by another twin (pid ${owner}): stop it or pass --data <dir>`,
+        );
+      rmSync(path, { force: true });
+    }
+  }
+  throw new TwinStartError(`cannot lock data folder ${dataDir}: remove ${path} and retry`);
+};
+
+/**
+ * Loads and validates the campaign configuration. An unknown platform key gets its own message listing the
+ * known ones; everything else is reported by ConfigError with the offending field named.
+ */
+export const loadTwinConfig = (file: string): { config: KolPulseConfig; campaignsFile: string } => {
+  const campaignsFile = resolve(file);
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(campaignsFile, 'utf8'));
+  } catch {
+    raw = undefined; // loadConfigFile below reports unreadable files and bad JSON with the reason
+  }
+  const platforms = (raw as { platforms?: unknown } | undefined)?.platforms;
+  if (platforms && typeof platforms === 'object' && !Array.isArray(platforms)) {
+    const unknown = Object.keys(platforms).filter((p) => !(PLATFORMS as readonly string[]).includes(p));
+    if (unknown.length > 0)
+      throw new ConfigError(
+        `Invalid campaign configuration ${campaignsFile}: platforms.${unknown[0]}: unknown platform "${unknown[0]}" (known: ${PLATFORMS.join(', ')}; Weibo and TikTok are on the roadmap)`,
+      );
+  }
+  return { config: loadConfigFile(campaignsFile), campaignsFile };
+};
+
+/** Validates the credentials file's outer shape early: `{ "<platform>": { ... } }`. */
+export const checkCredentialsFile = (file: string): string => {
+  const path = resolve(file);
+  let json: unknown;
+  try {
+    json = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new TwinStartError(
+      code
+        ? `cannot read credentials file ${path} (${code}): pass --credentials <file>`
+        : `credentials file ${path} is not valid JSON: expected { "x": { "bearerToken": "..." }, ... }`,
+    );
+  }
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new TwinStartError(`credentials file ${path} must be an object keyed by platform`);
+  const unknown = Object.keys(json).filter((p) => !(PLATFORMS as readonly string[]).includes(p));
+  if (unknown.length > 0)
+    throw new TwinStartError(
+      `credentials file ${path}: unknown platform "${unknown[0]}" (known: ${PLATFORMS.join(', ')})`,
+    );
+  return path;
+};
