@@ -59,19 +59,20 @@ export class RequestGate {
   }
 
   /**
-   * Runs one platform operation (one request per attempt). Throws CycleStop when the cycle must end,
-   * PermanentPlatformError as is, and the last TransientPlatformError once retries are spent.
+   * Runs one platform operation; each attempt costs `requests` of the budget (YouTube's search page is two
+   * HTTP requests). Throws CycleStop when the cycle must end, PermanentPlatformError as is, and the last
+   * TransientPlatformError once retries are spent.
    */
-  async call<T>(operation: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async call<T>(operation: (signal: AbortSignal) => Promise<T>, requests = 1): Promise<T> {
     const { clock } = this.options;
     let transientRetries = 0;
     let rateLimitWaits = 0;
     for (;;) {
       await this.waitForRateLimitWindow();
       if (this.timeLeft() <= 0) throw new CycleStop('deadline', 'no time left before the Lambda deadline');
-      if (this.budgetLeft() <= 0)
+      if (this.budgetLeft() < requests)
         throw new CycleStop('budget', `request budget of ${this.options.budget} spent`);
-      this.apiCalls++;
+      this.apiCalls += requests;
       try {
         const result = await operation(AbortSignal.timeout(Math.max(1, this.timeLeft())));
         this.consecutiveFailures = 0;

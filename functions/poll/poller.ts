@@ -19,7 +19,7 @@ import { type CursorState, CursorStore } from './cursors';
 import { CycleStop, RequestGate, type StopReason } from './gate';
 import { RejectStore } from './rejects';
 import { ObservationSender, SendFailedError } from './sender';
-import { DAY_MS, duePosts, listTrackedPosts, type RefreshPolicy } from './tracked';
+import { duePosts, listTrackedPosts, type RefreshPolicy } from './tracked';
 
 export interface PollTuning {
   /** Time kept free before the Lambda deadline for sending the last messages and saving cursors. */
@@ -268,20 +268,23 @@ export const runPollCycle = async (deps: PollCycleDeps, input: PollCycleInput): 
       ? refreshCallsNeeded
       : Math.min(refreshCallsNeeded, Math.floor(settings.maxRequestsPerCycle * tuning.refreshShare));
   const searchAllowance = settings.maxRequestsPerCycle - refreshReserve;
+  const searchCost = adapter.searchPageRequests ?? 1;
 
   // ---- search ---------------------------------------------------------------------------------------
   const searchOnePage = async (run: QueryRun): Promise<void> => {
     let page: SearchPage;
     try {
-      page = await gate.call((signal) =>
-        adapter.searchPage({
-          query: run.query,
-          since: run.since,
-          overlapMs,
-          notBefore,
-          pageToken: run.pageToken,
-          signal,
-        }),
+      page = await gate.call(
+        (signal) =>
+          adapter.searchPage({
+            query: run.query,
+            since: run.since,
+            overlapMs,
+            notBefore,
+            pageToken: run.pageToken,
+            signal,
+          }),
+        searchCost,
       );
     } catch (e) {
       if (!isPlatformFailure(e)) throw e;
@@ -351,7 +354,7 @@ export const runPollCycle = async (deps: PollCycleDeps, input: PollCycleInput): 
       if (pending.length === 0) return;
       for (const run of pending) {
         if (run.done) continue;
-        if (gate.apiCalls >= searchAllowance) {
+        if (gate.apiCalls + searchCost > searchAllowance) {
           leftWorkForBudget = true;
           return;
         }
@@ -418,9 +421,3 @@ export const runPollCycle = async (deps: PollCycleDeps, input: PollCycleInput): 
   summary.sendCalls = sender.stats.sendCalls;
   return summary;
 };
-
-/** Exposed for tests and docs: how many refresh requests a set of due posts needs at minimum. */
-export const minimumRefreshCalls = (duePostCount: number, maxRefreshBatch: number) =>
-  Math.ceil(duePostCount / maxRefreshBatch);
-
-export { DAY_MS };
