@@ -37,6 +37,7 @@ export interface WorldOptions {
   tuning?: Partial<PollTuning>;
   random?: number;
   enabled?: boolean;
+  campaignStart?: string;
 }
 
 export const makeWorld = async (
@@ -58,7 +59,12 @@ export const makeWorld = async (
   );
   const config = parseConfig({
     campaigns: [
-      { id: 'launch', name: 'Launch', hashtags: options.tags ?? ['#NextIdea'], start: '2025-03-01' },
+      {
+        id: 'launch',
+        name: 'Launch',
+        hashtags: options.tags ?? ['#NextIdea'],
+        start: options.campaignStart ?? '2025-03-01',
+      },
     ],
     platforms: {
       x: {
