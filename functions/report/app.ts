@@ -325,17 +325,17 @@ export const createReportHandler = (deps: ReportDeps): ReportHandler => {
     });
   });
 
+  const ASSET_TYPES: Record<string, [keyof DashboardAssets, string]> = {
+    [DASHBOARD_FILES.js]: ['js', 'text/javascript; charset=utf-8'],
+    [DASHBOARD_FILES.css]: ['css', 'text/css; charset=utf-8'],
+  };
+
   router.get('/dashboard/:asset', async ({ params: path }) => {
-    const loaded = await assets();
-    const asset = path.asset;
-    const [body, type] =
-      asset === DASHBOARD_FILES.js
-        ? [loaded.js, 'text/javascript; charset=utf-8']
-        : asset === DASHBOARD_FILES.css
-          ? [loaded.css, 'text/css; charset=utf-8']
-          : [undefined, undefined];
-    if (body === undefined) throw notFound('asset_not_found', `No dashboard asset "${asset}"`);
-    return new Response(body, {
+    const asset = path.asset ?? '';
+    const known = Object.hasOwn(ASSET_TYPES, asset) ? ASSET_TYPES[asset] : undefined;
+    if (!known) throw notFound('asset_not_found', `No dashboard asset "${asset}"`);
+    const [kind, type] = known;
+    return new Response((await assets())[kind], {
       headers: { ...PAGE_SECURITY, 'Content-Type': type, 'Cache-Control': 'public, max-age=300' },
     });
   });

@@ -26,7 +26,12 @@ export class QueryParams {
   get(name: string): string | undefined {
     const values = this.search.getAll(name);
     if (values.length > 1)
-      throw badParameter(name, 'repeated_parameter', `Parameter "${name}" is given more than once`);
+      throw badParameter(
+        name,
+        'repeated_parameter',
+        `Parameter "${name}" is given more than once`,
+        'a single value',
+      );
     return values[0];
   }
 

@@ -53,8 +53,8 @@ const dailyFigures = (rows: readonly DayRow[], range: DayRange, platform: Platfo
   const byDay = new Map<Day, Map<Platform, Tally>>();
   for (const row of rows) {
     if (platform && row.platform !== platform) continue;
-    let platforms = byDay.get(row.day);
-    if (!platforms) byDay.set(row.day, (platforms = new Map()));
+    const platforms = byDay.get(row.day) ?? new Map<Platform, Tally>();
+    byDay.set(row.day, platforms);
     const tally = platforms.get(row.platform) ?? emptyTally();
     platforms.set(row.platform, addTally(tally, row.tally));
   }

@@ -1,0 +1,213 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { createReportHandler, type ReportDeps, type ReportHandler } from '../../../functions/report/app';
+import { proxyEventFor } from '../../../functions/report/local-server';
+import { parseConfig } from '../../../shared/config';
+import { kolDayKey, markerAttribute, TOTAL_SHARDS, totalDayKey, voiceDayKey } from '../../../shared/keys';
+import type { Platform } from '../../../shared/platforms';
+import { addDays, type Day } from '../../../shared/time';
+
+/** Seed data for report tests: rollup items written with the key builders, as the aggregator writes them. */
+
+export const CAMPAIGN_ID = 'spring-launch';
+export const SEED_FROM: Day = '2026-03-01';
+export const SEED_DAYS = 12;
+export const SEED_TO: Day = addDays(SEED_FROM, SEED_DAYS - 1);
+/** "Today" for tests: inside the campaign, after the seeded days. */
+export const TODAY_MS = Date.parse('2026-03-20T04:00:00Z');
+
+export const config = parseConfig({
+  campaigns: [
+    {
+      id: CAMPAIGN_ID,
+      name: 'Spring Launch (demo)',
+      hashtags: ['#NextIdea', '#腾讯NextIdea'],
+      timeZone: 'Asia/Shanghai',
+      start: '2026-03-01',
+      end: '2026-04-30',
+      kols: [
+        {
+          id: 'alice',
+          name: 'Alice Zhang',
+          accounts: [
+            { platform: 'x', handle: 'alice' },
+            { platform: 'mastodon', handle: 'alice@social.example' },
+          ],
+        },
+        { id: 'bob', name: 'Bob, "the" Builder', accounts: [{ platform: 'x', handle: 'bobbuilds' }] },
+        { id: 'carol', name: 'Carol', accounts: [{ platform: 'bluesky', handle: 'carol.bsky.social' }] },
+        { id: 'dave', name: 'Dave', accounts: [{ platform: 'youtube', handle: 'davetech' }] },
+        { id: 'erin', name: 'Erin', accounts: [{ platform: 'x', handle: 'erin' }] },
+      ],
+    },
+    {
+      id: 'open-ended',
+      name: 'Always on',
+      hashtags: ['#always'],
+      start: '2025-01-01',
+      kols: [],
+    },
+  ],
+});
+
+export interface SeedFigures {
+  mentions: number;
+  likes: number;
+  shares: number;
+  comments: number;
+  views?: number;
+}
+export interface SeedRow {
+  kind: 'kol' | 'voice';
+  /** KOL id or voice handle. */
+  id: string;
+  platform: Platform;
+  day: Day;
+  figures: SeedFigures;
+}
+
+/** Deterministic pseudo-random figures (mulberry32), including negative like deltas and missing views. */
+export const seedRows = (): SeedRow[] => {
+  let state = 42;
+  const rand = (n: number) => {
+    state = (state + 0x6d2b79f5) | 0;
+    let t = Math.imul(state ^ (state >>> 15), 1 | state);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) % n;
+  };
+  const actors: { kind: 'kol' | 'voice'; id: string; platform: Platform; views: boolean }[] = [
+    { kind: 'kol', id: 'alice', platform: 'x', views: true },
+    { kind: 'kol', id: 'alice', platform: 'mastodon', views: false },
+    { kind: 'kol', id: 'bob', platform: 'x', views: true },
+    { kind: 'kol', id: 'carol', platform: 'bluesky', views: false },
+    // dave (YouTube) has no data at all; erin only ties with bob on some metrics by chance.
+    { kind: 'voice', id: 'fan#1', platform: 'x', views: true },
+    { kind: 'voice', id: '=HYPERLINK("x")', platform: 'bluesky', views: false },
+    { kind: 'voice', id: 'techie@fosstodon.org', platform: 'mastodon', views: false },
+    { kind: 'voice', id: 'quiet', platform: 'reddit', views: false },
+  ];
+  const rows: SeedRow[] = [];
+  for (let d = 0; d < SEED_DAYS; d++) {
+    const day = addDays(SEED_FROM, d);
+    // Days 3 and 7 have no activity at all: reports must zero-fill them.
+    if (d === 3 || d === 7) continue;
+    for (const a of actors) {
+      if (rand(4) === 0) continue;
+      rows.push({
+        kind: a.kind,
+        id: a.id,
+        platform: a.platform,
+        day,
+        figures: {
+          mentions: rand(3),
+          likes: rand(50) - (d === 5 ? 60 : 0),
+          shares: rand(10),
+          comments: rand(20),
+          ...(a.views && rand(3) > 0 ? { views: rand(1000) } : {}),
+        },
+      });
+    }
+  }
+  return rows;
+};
+
+const descriptive = (row: SeedRow) => ({
+  campaignId: CAMPAIGN_ID,
+  platform: row.platform,
+  day: row.day,
+  kind: row.kind,
+  ...row.figures,
+  // A per-post idempotency marker, as the aggregator leaves on items; readers must not fetch it.
+  [markerAttribute(row.platform, `${row.id}-${row.day}`)]: '2026-03-01T00:00:00.000Z#1',
+});
+
+/** Writes KOL/voice items and splits each row's figures over total shards, as the aggregator would. */
+export const seedRollups = async (
+  doc: DynamoDBDocumentClient,
+  table: string,
+  rows: readonly SeedRow[],
+  campaignId = CAMPAIGN_ID,
+): Promise<void> => {
+  const items: Record<string, unknown>[] = [];
+  const totals = new Map<
+    string,
+    { day: Day; platform: Platform; shard: number; f: Required<SeedFigures>; views: boolean }
+  >();
+  rows.forEach((row, i) => {
+    items.push(
+      row.kind === 'kol'
+        ? { ...kolDayKey(campaignId, row.id, row.day, row.platform), ...descriptive(row), kolId: row.id }
+        : { ...voiceDayKey(campaignId, row.platform, row.id, row.day), ...descriptive(row), handle: row.id },
+    );
+    const shard = i % TOTAL_SHARDS;
+    const key = `${row.day}#${row.platform}#${shard}`;
+    const t = totals.get(key) ?? {
+      day: row.day,
+      platform: row.platform,
+      shard,
+      f: { mentions: 0, likes: 0, shares: 0, comments: 0, views: 0 },
+      views: false,
+    };
+    t.f.mentions += row.figures.mentions;
+    t.f.likes += row.figures.likes;
+    t.f.shares += row.figures.shares;
+    t.f.comments += row.figures.comments;
+    if (row.figures.views !== undefined) {
+      t.f.views += row.figures.views;
+      t.views = true;
+    }
+    totals.set(key, t);
+  });
+  for (const t of totals.values()) {
+    const { views, ...counters } = t.f;
+    items.push({
+      ...totalDayKey(campaignId, t.day, t.platform, t.shard),
+      campaignId,
+      platform: t.platform,
+      day: t.day,
+      kind: 'total',
+      ...counters,
+      ...(t.views ? { views } : {}),
+    });
+  }
+  for (let i = 0; i < items.length; i += 25) {
+    await doc.send(
+      new BatchWriteCommand({
+        RequestItems: { [table]: items.slice(i, i + 25).map((Item) => ({ PutRequest: { Item } })) },
+      }),
+    );
+  }
+};
+
+export const quietLogger = (): Logger => new Logger({ serviceName: 'report-test', logLevel: 'SILENT' });
+
+export const testHandler = (
+  deps: Partial<ReportDeps> & Pick<ReportDeps, 'doc' | 'rollupsTable'>,
+): ReportHandler => createReportHandler({ config, logger: quietLogger(), now: () => TODAY_MS, ...deps });
+
+const CONTEXT = { awsRequestId: 'test' } as Context;
+
+export interface TestResponse {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+  json: () => unknown;
+}
+
+/** Calls the handler as API Gateway would for `GET url`. */
+export const get = async (
+  handler: ReportHandler,
+  url: string,
+  headers: Record<string, string> = {},
+  method = 'GET',
+): Promise<TestResponse> => {
+  const result: APIGatewayProxyStructuredResultV2 = await handler(
+    proxyEventFor({ method, url, headers: { host: 'reports.test', ...headers } }),
+    CONTEXT,
+  );
+  const body = result.body ?? '';
+  const lower: Record<string, string> = {};
+  for (const [k, v] of Object.entries(result.headers ?? {})) lower[k.toLowerCase()] = String(v);
+  return { status: result.statusCode ?? 200, headers: lower, body, json: () => JSON.parse(body) };
+};
