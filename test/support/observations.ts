@@ -305,7 +305,7 @@ export const readRollups = async (doc: DynamoDBDocumentClient, table: string): P
         day: String(item.day),
         platform,
       });
-      const row = (out[key] ??= {
+      out[key] ??= {
         campaignId: String(item.campaignId),
         kind,
         subject,
@@ -315,7 +315,8 @@ export const readRollups = async (doc: DynamoDBDocumentClient, table: string): P
         likes: 0,
         shares: 0,
         comments: 0,
-      });
+      };
+      const row = out[key];
       row.mentions += asNumber(item.mentions);
       row.likes += asNumber(item.likes);
       row.shares += asNumber(item.shares);

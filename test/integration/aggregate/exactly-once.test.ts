@@ -5,7 +5,6 @@ import {
   deliveryPlan,
   generateScenario,
   makeMessage,
-  makeObservation,
   makeSqsRecord,
   readRollups,
   seededRandom,
