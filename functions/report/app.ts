@@ -87,9 +87,11 @@ export const reportDepsFromEnv = (
   clients: { doc: DynamoDBDocumentClient; logger: Logger },
 ): ReportDeps => {
   const here = moduleDir();
+  const rollupsTable = requiredEnv(env, ENV.rollupsTable);
+  const campaignsFile = requiredEnv(env, ENV.campaignsFile);
   return {
-    config: loadConfigFile(requiredEnv(env, ENV.campaignsFile)),
-    rollupsTable: requiredEnv(env, ENV.rollupsTable),
+    config: loadConfigFile(campaignsFile),
+    rollupsTable,
     doc: clients.doc,
     logger: clients.logger,
     dashboardAssets: dashboardAssetLoader([env[DASHBOARD_ASSETS_DIR_ENV], here && join(here, 'dashboard')]),
