@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { SQSRecord } from 'aws-lambda';
+import type { TableNames } from '../../infra/local/engines';
+import { type TableSpec, topology } from '../../infra/topology';
+
+export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
+export const REPO_DIR = dirname(BENCH_DIR);
+/** Scratch output (git-ignored): bundles, campaign files, raw results. */
+export const OUT_DIR = join(BENCH_DIR, 'out');
+
+export const outPath = (...parts: string[]): string => {
+  const path = join(OUT_DIR, ...parts);
+  mkdirSync(dirname(path), { recursive: true });
+  return path;
+};
+
+/** Functions log nothing during a benchmark: logging to a terminal would be what we measure. */
+export const quietLogger = (serviceName: string) => new Logger({ serviceName, logLevel: 'SILENT' });
+
+export const writeJsonFile = (name: string, value: unknown): string => {
+  const path = outPath(name);
+  writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);
+  return path;
+};
+
+/** The topology's table specs by physical name, for the metered client's index accounting. */
+export const tableSpecsByName = (tables: TableNames): Map<string, TableSpec> =>
+  new Map<string, TableSpec>([
+    [tables.state, topology.tables.state],
+    [tables.rollups, topology.tables.rollups],
+  ]);
+
+/** An SQS record as the Lambda event source mapping builds it. */
+export const sqsRecordFor = (body: string, receiveCount = 1): SQSRecord => {
+  const now = String(Date.now());
+  return {
+    messageId: randomUUID(),
+    receiptHandle: randomUUID(),
+    body,
+    attributes: {
+      ApproximateReceiveCount: String(receiveCount),
+      SentTimestamp: now,
+      SenderId: 'bench',
+      ApproximateFirstReceiveTimestamp: now,
+    },
+    messageAttributes: {},
+    md5OfBody: '',
+    eventSource: 'aws:sqs',
+    eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:kol-pulse-bench-events',
+    awsRegion: 'us-east-1',
+  };
+};
+
+export const chunk = <T>(items: readonly T[], size: number): T[][] => {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+};
+
+export const elapsedSince = (startedMs: number) => (performance.now() - startedMs) / 1000;

@@ -1,0 +1,235 @@
+import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { TableSpec } from '../../infra/topology';
+import { itemSize, writeUnitsFor } from './item-size';
+
+/**
+ * Wraps a document client to count what a function asks of DynamoDB, without changing what it does.
+ * - `count` mode: write and read requests per command and item; read units as DynamoDB reports them
+ *   (ReturnConsumedCapacity is added to read commands that do not ask for it; dynalite computes it by
+ *   DynamoDB's rules).
+ * - `exact` mode (sequential callers only): also reads each written item just before and after the write
+ *   (with the unwrapped client, not counted) and computes the write units by DynamoDB's rules: table units
+ *   from the larger of the two images, plus one index write per GSI entry inserted, deleted or changed
+ *   (two when the index key changes), and the item's size for a write whose condition failed. Dynalite's own
+ *   ConsumedCapacity leaves out index writes and failed conditions, so it cannot be used for this.
+ */
+
+export type MeterMode = 'count' | 'exact';
+
+export interface DynamoMeter {
+  /** API calls by command name. */
+  calls: Record<string, number>;
+  /** Items written (a BatchWrite of 25 puts is 25 write requests), conditional failures included. */
+  writeRequests: number;
+  conditionalFailures: number;
+  /** exact mode only. */
+  tableWriteUnits: number;
+  indexWriteUnits: number;
+  readRequests: number;
+  readUnits: number;
+  /** Writes the exact mode could not image (low-level commands): their units are not in the totals. */
+  unmeteredWrites: number;
+}
+
+export const emptyMeter = (): DynamoMeter => ({
+  calls: {},
+  writeRequests: 0,
+  conditionalFailures: 0,
+  tableWriteUnits: 0,
+  indexWriteUnits: 0,
+  readRequests: 0,
+  readUnits: 0,
+  unmeteredWrites: 0,
+});
+
+export const writeUnitsOf = (m: DynamoMeter) => m.tableWriteUnits + m.indexWriteUnits;
+
+type Item = Record<string, unknown>;
+
+interface WriteTarget {
+  tableName: string;
+  key: Item;
+}
+
+interface Command {
+  readonly input: unknown;
+}
+
+const WRITE_COMMANDS = new Set(['PutCommand', 'UpdateCommand', 'DeleteCommand']);
+const LOW_LEVEL_WRITES = new Set([
+  'PutItemCommand',
+  'UpdateItemCommand',
+  'DeleteItemCommand',
+  'BatchWriteItemCommand',
+]);
+const READ_COMMANDS = new Set(['GetCommand', 'QueryCommand', 'ScanCommand', 'BatchGetCommand']);
+
+interface ConsumedCapacityLike {
+  CapacityUnits?: number;
+}
+
+const capacityOf = (output: unknown): number => {
+  const consumed = (output as { ConsumedCapacity?: ConsumedCapacityLike | ConsumedCapacityLike[] })
+    ?.ConsumedCapacity;
+  if (!consumed) return 0;
+  const list = Array.isArray(consumed) ? consumed : [consumed];
+  return list.reduce((n, c) => n + (c.CapacityUnits ?? 0), 0);
+};
+
+const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+
+/** Index write units for one item write, by DynamoDB's rules for global secondary indexes. */
+export const indexWriteUnits = (
+  spec: TableSpec,
+  before: Item | undefined,
+  after: Item | undefined,
+): number => {
+  let units = 0;
+  for (const index of spec.globalIndexes) {
+    const entry = (item: Item | undefined): Item | undefined => {
+      if (!item || item[index.partitionKey] === undefined || item[index.sortKey] === undefined)
+        return undefined;
+      const names = [spec.partitionKey, spec.sortKey, index.partitionKey, index.sortKey];
+      if (index.projection !== 'KEYS_ONLY') names.push(...index.projection);
+      const out: Item = {};
+      for (const n of names) if (item[n] !== undefined) out[n] = item[n];
+      return out;
+    };
+    const was = entry(before);
+    const now = entry(after);
+    if (!was && !now) continue;
+    if (!was && now) units += writeUnitsFor(itemSize(now));
+    else if (was && !now) units += writeUnitsFor(itemSize(was));
+    else if (was && now) {
+      const keyChanged =
+        !sameValue(was[index.partitionKey], now[index.partitionKey]) ||
+        !sameValue(was[index.sortKey], now[index.sortKey]);
+      if (keyChanged) units += writeUnitsFor(itemSize(was)) + writeUnitsFor(itemSize(now));
+      else if (!sameValue(was, now)) units += writeUnitsFor(itemSize(now));
+    }
+  }
+  return units;
+};
+
+export interface MeteredClient {
+  client: DynamoDBDocumentClient;
+  meter: DynamoMeter;
+  reset(): void;
+}
+
+export const meterDocumentClient = (
+  doc: DynamoDBDocumentClient,
+  options: { mode: MeterMode; tables: ReadonlyMap<string, TableSpec> },
+): MeteredClient => {
+  const state = { meter: emptyMeter() };
+  const send = doc.send.bind(doc) as (command: Command) => Promise<unknown>;
+
+  const readItem = async (t: WriteTarget): Promise<Item | undefined> => {
+    const out = (await send(
+      new GetCommand({ TableName: t.tableName, Key: t.key, ConsistentRead: true }),
+    )) as {
+      Item?: Item;
+    };
+    return out.Item;
+  };
+
+  const targetsOf = (name: string, input: Item): WriteTarget[] => {
+    if (name === 'BatchWriteCommand') {
+      const out: WriteTarget[] = [];
+      const requests = (input.RequestItems ?? {}) as Record<
+        string,
+        { PutRequest?: { Item: Item }; DeleteRequest?: { Key: Item } }[]
+      >;
+      for (const [tableName, list] of Object.entries(requests)) {
+        const spec = options.tables.get(tableName);
+        for (const r of list) {
+          const item = r.PutRequest?.Item ?? r.DeleteRequest?.Key ?? {};
+          const key: Item = spec
+            ? { [spec.partitionKey]: item[spec.partitionKey], [spec.sortKey]: item[spec.sortKey] }
+            : item;
+          out.push({ tableName, key });
+        }
+      }
+      return out;
+    }
+    const tableName = String(input.TableName ?? '');
+    const spec = options.tables.get(tableName);
+    const source = (name === 'PutCommand' ? input.Item : input.Key) as Item | undefined;
+    if (!source) return [];
+    const key: Item = spec
+      ? { [spec.partitionKey]: source[spec.partitionKey], [spec.sortKey]: source[spec.sortKey] }
+      : source;
+    return [{ tableName, key }];
+  };
+
+  const meteredSend = async (command: Command, ...rest: unknown[]): Promise<unknown> => {
+    const meter = state.meter;
+    const name = command.constructor.name;
+    meter.calls[name] = (meter.calls[name] ?? 0) + 1;
+    const input = command.input as Item;
+
+    if (READ_COMMANDS.has(name)) {
+      if (input.ReturnConsumedCapacity === undefined) input.ReturnConsumedCapacity = 'TOTAL';
+      const output = await (send as (c: Command, ...r: unknown[]) => Promise<unknown>)(command, ...rest);
+      meter.readRequests += 1;
+      meter.readUnits += capacityOf(output);
+      return output;
+    }
+
+    const isWrite = WRITE_COMMANDS.has(name) || name === 'BatchWriteCommand';
+    if (!isWrite) {
+      if (LOW_LEVEL_WRITES.has(name)) meter.unmeteredWrites += 1;
+      if (name === 'TransactWriteCommand') {
+        const items = (input.TransactItems as unknown[] | undefined)?.length ?? 0;
+        meter.writeRequests += items;
+        meter.unmeteredWrites += items;
+      }
+      return (send as (c: Command, ...r: unknown[]) => Promise<unknown>)(command, ...rest);
+    }
+
+    const targets = targetsOf(name, input);
+    meter.writeRequests += targets.length;
+    if (options.mode === 'count')
+      return (send as (c: Command, ...r: unknown[]) => Promise<unknown>)(command, ...rest);
+
+    const before = await Promise.all(targets.map(readItem));
+    let outcome: 'ok' | 'conditionFailed' | 'error' = 'ok';
+    try {
+      return await (send as (c: Command, ...r: unknown[]) => Promise<unknown>)(command, ...rest);
+    } catch (e) {
+      outcome = (e as Error).name === 'ConditionalCheckFailedException' ? 'conditionFailed' : 'error';
+      throw e;
+    } finally {
+      if (outcome === 'conditionFailed') {
+        // A failed condition still costs the write units of the item as it is.
+        meter.conditionalFailures += 1;
+        meter.tableWriteUnits += writeUnitsFor(itemSize(before[0]));
+      } else if (outcome === 'ok') {
+        const after = await Promise.all(targets.map(readItem));
+        targets.forEach((t, i) => {
+          const was = before[i];
+          const now = after[i];
+          meter.tableWriteUnits += writeUnitsFor(Math.max(itemSize(was), itemSize(now)));
+          const spec = options.tables.get(t.tableName);
+          if (spec) meter.indexWriteUnits += indexWriteUnits(spec, was, now);
+        });
+      }
+    }
+  };
+
+  const client = new Proxy(doc, {
+    get(target, property, receiver) {
+      if (property === 'send') return meteredSend;
+      return Reflect.get(target, property, receiver);
+    },
+  });
+  return {
+    client,
+    get meter() {
+      return state.meter;
+    },
+    reset: () => {
+      state.meter = emptyMeter();
+    },
+  };
+};
