@@ -1,0 +1,179 @@
+import { fileURLToPath } from 'node:url';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ReportServer, startReportServer } from '../../functions/report/local-server';
+import {
+  type LeaderboardResponse,
+  LeaderboardResponseSchema,
+  SeriesResponseSchema,
+  TotalsResponseSchema,
+  VoicesResponseSchema,
+} from '../../functions/report/schemas';
+import { CAMPAIGN_ID, seedRollups, seedRows, testHandler } from '../integration/report/fixtures';
+import { withDynamo } from '../support/engines';
+
+const SCREENSHOT = fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url));
+
+let dynamo: Awaited<ReturnType<typeof withDynamo>>;
+let server: ReportServer;
+let browser: Browser;
+let page: Page;
+const pageErrors: string[] = [];
+const foreignRequests: string[] = [];
+
+const api = async (path: string): Promise<unknown> => {
+  const res = await fetch(`${server.url}/${path}`);
+  expect(res.status).toBe(200);
+  return res.json();
+};
+
+/** Text shown in a figure cell, as a number (null for unknown). */
+const shown = (text: string): number | null => (text === 'n/a' ? null : Number(text.replace(/,/g, '')));
+
+const tableRows = (id: string) =>
+  page.$$eval(`#${id} tbody tr`, (rows) =>
+    rows.map((tr) => ({
+      id: (tr as HTMLElement).dataset.id ?? '',
+      figures: Object.fromEntries(
+        [...tr.querySelectorAll<HTMLElement>('td[data-metric]')].map((td) => [
+          td.dataset.metric,
+          td.textContent ?? '',
+        ]),
+      ),
+    })),
+  );
+
+const figuresShown = (figures: Record<string, string>) =>
+  Object.fromEntries(Object.entries(figures).map(([k, v]) => [k, shown(v)]));
+const figuresOf = (e: LeaderboardResponse['items'][number] | Record<string, unknown>) => ({
+  mentions: e.mentions,
+  likes: e.likes,
+  shares: e.shares,
+  comments: e.comments,
+  views: e.views,
+  engagement: e.engagement,
+});
+
+beforeAll(async () => {
+  dynamo = await withDynamo();
+  await seedRollups(dynamo.doc, dynamo.tables.rollups, seedRows());
+  server = await startReportServer({
+    handler: testHandler({ doc: dynamo.doc, rollupsTable: dynamo.tables.rollups }),
+  });
+  browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('pageerror', (e) => pageErrors.push(e.message));
+  page.on('console', (m) => {
+    if (m.type() === 'error') pageErrors.push(m.text());
+  });
+  page.on('request', (r) => {
+    if (!r.url().startsWith(server.url)) foreignRequests.push(r.url());
+  });
+  await page.goto(`${server.url}/`);
+  await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Showing'));
+});
+
+afterAll(async () => {
+  await browser?.close();
+  await server?.close();
+  await dynamo?.close();
+});
+
+describe('dashboard', () => {
+  it('shows the campaign totals exactly as the API reports them', async () => {
+    const totals = TotalsResponseSchema.parse(await api(`campaigns/${CAMPAIGN_ID}/totals`));
+    expect(await page.inputValue('#from')).toBe(totals.from);
+    expect(await page.inputValue('#to')).toBe(totals.to);
+    const summary = await page.$$eval('#summary dd', (dds) =>
+      Object.fromEntries(dds.map((dd) => [(dd as HTMLElement).dataset.metric, dd.textContent ?? ''])),
+    );
+    expect(figuresShown(summary)).toEqual(figuresOf(totals.summary));
+    expect(await page.isVisible('#demo-badge')).toBe(true);
+    expect(await page.$eval('#totals-chart', (c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(0);
+  });
+
+  it('shows the leaderboard and re-sorts it by a clicked metric', async () => {
+    const byEngagement = LeaderboardResponseSchema.parse(await api(`campaigns/${CAMPAIGN_ID}/leaderboard`));
+    let rows = await tableRows('leaderboard');
+    expect(rows.map((r) => r.id)).toEqual(byEngagement.items.map((e) => e.kolId));
+    rows.forEach((r, i) => {
+      expect(figuresShown(r.figures)).toEqual(figuresOf(byEngagement.items[i] ?? {}));
+    });
+
+    await page.click('#leaderboard thead button[data-metric="likes"]');
+    await page.waitForSelector('#leaderboard th[aria-sort="descending"] button[data-metric="likes"]');
+    await page.waitForFunction(() => document.querySelectorAll('#leaderboard tbody tr').length > 0);
+    const byLikes = LeaderboardResponseSchema.parse(
+      await api(`campaigns/${CAMPAIGN_ID}/leaderboard?metric=likes`),
+    );
+    rows = await tableRows('leaderboard');
+    expect(rows.map((r) => r.id)).toEqual(byLikes.items.map((e) => e.kolId));
+  });
+
+  it("opens a KOL's daily series from the leaderboard", async () => {
+    await page.click('#leaderboard button.kol[data-kol="bob"]');
+    await page.waitForFunction(
+      () => document.querySelector('#series-name')?.textContent === 'Bob, "the" Builder',
+    );
+    const series = SeriesResponseSchema.parse(await api(`campaigns/${CAMPAIGN_ID}/kols/bob/series`));
+    const summary = await page.$$eval('#series-summary dd', (dds) =>
+      Object.fromEntries(dds.map((dd) => [(dd as HTMLElement).dataset.metric, dd.textContent ?? ''])),
+    );
+    expect(figuresShown(summary)).toEqual(figuresOf(series.summary));
+    expect(await page.getAttribute('#leaderboard tr.selected', 'data-id')).toBe('bob');
+  });
+
+  it('lists discovered voices as the API ranks them', async () => {
+    const voices = VoicesResponseSchema.parse(await api(`campaigns/${CAMPAIGN_ID}/voices`));
+    const rows = await tableRows('voices');
+    expect(rows.map((r) => r.id)).toEqual(voices.items.map((v) => `${v.platform}:${v.handle}`));
+    rows.forEach((r, i) => {
+      expect(figuresShown(r.figures)).toEqual(figuresOf(voices.items[i] ?? {}));
+    });
+  });
+
+  it('links every view to its CSV download', async () => {
+    for (const id of ['totals-csv', 'leaderboard-csv', 'series-csv', 'voices-csv']) {
+      const href = await page.$eval(`#${id}`, (a) => (a as HTMLAnchorElement).href);
+      const res = await fetch(href);
+      expect(res.headers.get('content-type'), id).toBe('text/csv; charset=utf-8');
+      expect(res.headers.get('content-disposition'), id).toMatch(/^attachment; filename=".+\.csv"$/);
+    }
+  });
+
+  it('applies a date range and platform filter from the form', async () => {
+    await page.fill('#from', '2026-03-02');
+    await page.fill('#to', '2026-03-06');
+    await page.selectOption('#platform', 'x');
+    await page.click('#filters button[type="submit"]');
+    await page.waitForFunction(
+      () => document.querySelector('#status')?.textContent === 'Showing 2026-03-02 to 2026-03-06 on x.',
+    );
+    const totals = TotalsResponseSchema.parse(
+      await api(`campaigns/${CAMPAIGN_ID}/totals?from=2026-03-02&to=2026-03-06&platform=x`),
+    );
+    const engagement = await page.textContent('#summary dd[data-metric="engagement"]');
+    expect(shown(engagement ?? '')).toBe(totals.summary.engagement);
+    // Back to the default view for the screenshot.
+    await page.goto(`${server.url}/`);
+    await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Showing'));
+    await page.waitForFunction(() => document.querySelector('#leaderboard tr.selected') !== null);
+    await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it('raised no page errors and fetched nothing from other origins', () => {
+    expect(pageErrors).toEqual([]);
+    expect(foreignRequests).toEqual([]);
+  });
+});
