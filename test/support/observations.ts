@@ -1,12 +1,9 @@
-import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { type KolPulseConfig, parseConfig } from '../../shared/config';
 import type { Counters } from '../../shared/metrics';
 import { OBSERVATION_MESSAGE_VERSION, type Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platforms';
 import { addDays, type Day, startOfDay } from '../../shared/time';
-import { type RollupRow, type RollupTable, rowKey, voiceSubject, withoutEmptyRows } from './oracle';
 
 // ---- Factories -------------------------------------------------------------------------------------
 
@@ -276,54 +273,5 @@ export const deliveryPlan = (records: readonly SQSRecord[], rnd: Random, batchSi
 
 // ---- Reading rollups back --------------------------------------------------------------------------
 
-const asNumber = (value: unknown): number => (typeof value === 'number' ? value : 0);
-
-/**
- * Reads every rollup item (a Scan: tests only, never a request path) and normalises it like the oracle:
- * one row per (campaign, KOL|voice|total, day, platform), total shards summed, markers ignored.
- */
-export const readRollups = async (doc: DynamoDBDocumentClient, table: string): Promise<RollupTable> => {
-  const out: RollupTable = {};
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(
-      new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }),
-    );
-    for (const item of page.Items ?? []) {
-      const kind = item.kind as RollupRow['kind'];
-      const platform = item.platform as Platform;
-      const subject =
-        kind === 'kol'
-          ? String(item.kolId)
-          : kind === 'voice'
-            ? voiceSubject(platform, String(item.handle))
-            : '';
-      const key = rowKey({
-        campaignId: String(item.campaignId),
-        kind,
-        subject,
-        day: String(item.day),
-        platform,
-      });
-      out[key] ??= {
-        campaignId: String(item.campaignId),
-        kind,
-        subject,
-        day: String(item.day),
-        platform,
-        mentions: 0,
-        likes: 0,
-        shares: 0,
-        comments: 0,
-      };
-      const row = out[key];
-      row.mentions += asNumber(item.mentions);
-      row.likes += asNumber(item.likes);
-      row.shares += asNumber(item.shares);
-      row.comments += asNumber(item.comments);
-      if (typeof item.views === 'number') row.views = (row.views ?? 0) + item.views;
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return withoutEmptyRows(out);
-};
+/** Defined next to the oracle (its output shape); re-exported here for the scenario helpers' users. */
+export { readRollups } from './oracle';
