@@ -65,8 +65,9 @@ const ResponseSchema = z.object({
   errors: z.array(z.unknown()).optional(),
 });
 
+// Whole seconds, rounded down so no post of the boundary second is skipped.
 const formatStartTime = (ms: number): string =>
-  new Date(Math.ceil(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
+  new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
 export class XAdapter implements PlatformAdapter {
   readonly platform = 'x' as const;
