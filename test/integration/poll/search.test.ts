@@ -225,6 +225,21 @@ describe('poll cycle: search (dynalite + fauxqs)', () => {
     expect(secondIds.filter((id) => firstIds.includes(id)).length).toBeLessThanOrEqual(11);
   });
 
+  it('restarts a search from its cursor when the platform rejects a saved resume token', async () => {
+    const world = await makeWorld(engines, { latencyMs: 100 });
+    const posts = world.platform.addPosts(50, QUERY, T0 - MINUTE, MINUTE);
+    await world.poll(10_250); // stops at the deadline with a resume point
+    const firstIds = idsOf((await world.drain()).observations);
+    world.clock.t = T0 + 60 * MINUTE;
+    world.platform.faults.push({ kind: 'permanent', status: 400 }); // "next_token is invalid"
+    const second = await world.poll();
+    const secondIds = idsOf((await world.drain()).observations);
+    expect(second).toMatchObject({ stoppedReason: 'complete', failures: [] });
+    expect(world.platform.searchCalls().at(-second.pages)?.pageToken).toBeUndefined();
+    expect([...new Set([...firstIds, ...secondIds])].sort()).toEqual(postIds(posts));
+    expect((await world.cursor(QUERY))?.resume).toBeUndefined();
+  });
+
   it('honours a 429 reset that fits in the time left, and stops to resume when it does not', async () => {
     const world = await makeWorld(engines);
     world.platform.addPosts(25, QUERY, T0 - MINUTE, MINUTE);

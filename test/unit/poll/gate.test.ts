@@ -115,6 +115,15 @@ describe('RequestGate', () => {
     expect(platform.calls).toHaveLength(2);
   });
 
+  it('charges operations that take several requests (YouTube search pages) at their cost', async () => {
+    const { platform, gate } = setup({ budget: 3 });
+    const page = () => gate.call(() => platform.searchPage({ query: 'tag', overlapMs: 0 }), 2);
+    await page();
+    expect(gate.apiCalls).toBe(2);
+    expect(await stopReason(page())).toBe('budget');
+    expect(platform.calls).toHaveLength(1);
+  });
+
   it('hands permanent errors to the caller without retrying', async () => {
     const { platform, gate, search } = setup();
     platform.faults.push({ kind: 'permanent' });
