@@ -203,6 +203,10 @@ export class RedditAdapter implements PlatformAdapter {
             )
           : undefined,
     });
+    // Reddit reports a refused grant with HTTP 200 and an `error` field.
+    const refused = (response.body as { error?: unknown } | undefined)?.error;
+    if (refused !== undefined)
+      throw new PermanentPlatformError('reddit', `Reddit access_token refused the grant: ${String(refused)}`);
     const token = parseEnvelope('reddit', TokenSchema, response.body, 'access_token');
     this.token = { value: token.access_token, expiresAt: this.now() + (token.expires_in ?? 3600) * 1000 };
     return token.access_token;
