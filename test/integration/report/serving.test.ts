@@ -1,7 +1,7 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_ASSETS_DIR_ENV, reportDepsFromEnv } from '../../../functions/report/app';
 import { DASHBOARD_FILES, writeDashboardAssets } from '../../../functions/report/dashboard/build';
@@ -99,7 +99,7 @@ describe('Function: startReportServer', () => {
   it('passes requests to the handler and writes its result back', async () => {
     const seen: APIGatewayProxyEventV2[] = [];
     const server = await startReportServer({
-      handler: async (event) => {
+      handler: async (event): Promise<APIGatewayProxyStructuredResultV2> => {
         seen.push(event);
         if (event.rawPath === '/boom') throw new Error('handler failed');
         if (event.rawPath === '/binary')
