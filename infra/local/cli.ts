@@ -18,6 +18,8 @@ export interface TwinOptions {
   verbose: boolean;
   /** Machine-readable output: one JSON object per line (ready, status, stopped). */
   statusJson: boolean;
+  /** Append every observation the pollers queue to this JSON-lines file (the e2e tests' oracle input). */
+  recordObservations: string | undefined;
 }
 
 export const DEFAULTS = {
@@ -47,6 +49,8 @@ Options:
   --demo-duration <s>    stop changing demo posts after <s> seconds so totals settle (default: never)
   --credentials <file>   platform credentials JSON: { "x": { "bearerToken": "..." }, ... }
   --status-json          print machine-readable JSON lines instead of the status line
+  --record-observations <file>
+                         append every observation the pollers queue to <file> (JSON lines; for tests)
   --verbose              let the functions log at INFO (default WARN)
   -h, --help             show this help
 `;
@@ -100,6 +104,7 @@ export const parseCli = (argv: readonly string[]): TwinOptions | 'help' => {
         : toNumber('demo-duration', v['demo-duration'], (n) => n > 0, 'a number of seconds above 0'),
     verbose: v.verbose ?? false,
     statusJson: v['status-json'] ?? false,
+    recordObservations: v['record-observations'],
   };
 };
 
@@ -123,6 +128,7 @@ const parse = (argv: readonly string[]) =>
       'demo-duration': { type: 'string' },
       credentials: { type: 'string' },
       'status-json': { type: 'boolean' },
+      'record-observations': { type: 'string' },
       verbose: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
     },

@@ -1,3 +1,4 @@
+import { resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent } from 'aws-lambda';
 import { aggregateDepsFromEnv, createAggregateHandler } from '../../functions/aggregate/app';
@@ -30,6 +31,7 @@ import {
   prepareDataDir,
   TwinStartError,
 } from './preflight';
+import { recordSentObservations } from './recorder';
 import { Scheduler, scheduledEvent } from './scheduler';
 import { SqsTrigger } from './sqs-trigger';
 import {
@@ -125,6 +127,7 @@ export const startTwin = async (options: TwinOptions, hooks: TwinHooks = {}): Pr
     closers.push(() => dynamo.close());
     const sqs: LocalSqs = await startSqs();
     closers.push(() => sqs.close());
+    if (options.recordObservations) recordSentObservations(sqs.client, resolve(options.recordObservations));
     const resources: LocalResources = {
       tables: await createTables(dynamo.client, LOCAL_PREFIX),
       queues: await createQueues(sqs.client, LOCAL_PREFIX),
@@ -220,7 +223,9 @@ export const startTwin = async (options: TwinOptions, hooks: TwinHooks = {}): Pr
       const env = functionEnv('poll', resources, {
         platform,
         ...(demoPlatform ? { baseUrl: demoPlatform.baseUrlFor(platform) } : {}),
-        ...(credentialsFile ? { credentialsFile } : {}),
+        ...(credentialsFile || demoPlatform
+          ? { credentialsFile: credentialsFile ?? demoPlatform?.credentialsFile }
+          : {}),
       });
       const handler: PollHandler = createPollHandler(
         pollDepsFromEnv(env, {

@@ -6,6 +6,8 @@ export interface DemoPlatform {
   url: string;
   /** What an adapter's PLATFORM_BASE_URL must be to reach `platform` on the server. */
   baseUrlFor(platform: Platform): string;
+  /** Credentials file (PLATFORM_CREDENTIALS_FILE) with the tokens the demo server accepts. */
+  credentialsFile: string;
   stats(): { posts: number; frozen: boolean };
   stop(): Promise<void>;
 }

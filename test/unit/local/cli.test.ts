@@ -44,6 +44,8 @@ describe('Method: parseCli', () => {
       '12.5',
       '--status-json',
       '--verbose',
+      '--record-observations',
+      'sent.jsonl',
     ]);
     expect(o).toEqual({
       configFile: 'c.json',
@@ -56,6 +58,7 @@ describe('Method: parseCli', () => {
       demoDurationSeconds: 12.5,
       statusJson: true,
       verbose: true,
+      recordObservations: 'sent.jsonl',
     });
     expect(effectiveSpeed(o, true)).toBe(60);
   });
