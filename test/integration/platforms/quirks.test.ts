@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import {
   type PlatformApi,
+  PlatformStore,
   platformPostId,
+  startPlatformApi,
   youtubeQuotaExceededBody,
 } from '../../../infra/local/platform-api';
 import { PermanentPlatformError, RateLimitedError } from '../../../shared/platforms/adapter';
