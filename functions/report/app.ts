@@ -190,7 +190,7 @@ const errorResponse = (error: unknown, logger: Logger): Response => {
     return errorJson(405, { code: 'method_not_allowed', message: 'Only GET is supported' });
   if (error instanceof URIError)
     return errorJson(400, { code: 'invalid_path', message: 'The path is not valid percent-encoding' });
-  logger.error('Unexpected error while serving a report', { error: error as Error });
+  logger.error('Unexpected error while serving a report', error instanceof Error ? error : String(error));
   return errorJson(500, { code: 'internal_error', message: 'Internal error; it has been logged' });
 };
 
@@ -349,7 +349,7 @@ export const createReportHandler = (deps: ReportDeps): ReportHandler => {
       return await router.resolve(event, context);
     } catch (error) {
       // The router throws (rather than answering) only when it cannot even build a request from the event.
-      logger.warn('Could not route the request', { error: error as Error });
+      logger.warn('Could not route the request', error instanceof Error ? error : String(error));
       const status = (error as Error).name === 'InvalidEventError' ? 500 : 400;
       return {
         statusCode: status,
