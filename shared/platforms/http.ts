@@ -49,6 +49,13 @@ export interface PlatformHttpOptions {
   readRateLimit?: RateLimitReader;
 }
 
+/** ISO 8601 or an HTTP date only: V8's Date.parse also accepts junk such as "-5". */
+const parseDate = (value: string): number | undefined => {
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) && !/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} /.test(value)) return undefined;
+  const ms = Date.parse(value);
+  return Number.isNaN(ms) ? undefined : ms;
+};
+
 // Epoch seconds are above this (2001-09-09); smaller numbers are seconds from now (Reddit's X-Ratelimit-Reset).
 const EPOCH_SECONDS_THRESHOLD = 1e9;
 
@@ -64,8 +71,7 @@ export const parseResetHeader = (value: string | null, nowMs: number): number | 
     const n = Number(trimmed);
     return n >= EPOCH_SECONDS_THRESHOLD ? Math.round(n * 1000) : Math.round(nowMs + n * 1000);
   }
-  const ms = Date.parse(trimmed);
-  return Number.isNaN(ms) ? undefined : ms;
+  return parseDate(trimmed);
 };
 
 /** Parses `Retry-After`: delay seconds or an HTTP date (RFC 9110 section 10.2.3). */
@@ -73,8 +79,7 @@ export const parseRetryAfter = (value: string | null, nowMs: number): number | u
   if (value === null) return undefined;
   const trimmed = value.trim();
   if (/^\d+$/.test(trimmed)) return nowMs + Number(trimmed) * 1000;
-  const ms = Date.parse(trimmed);
-  return Number.isNaN(ms) ? undefined : ms;
+  return parseDate(trimmed);
 };
 
 const firstHeader = (headers: Headers, names: readonly string[]): string | null => {
