@@ -1,6 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import fc from 'fast-check';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { ReportHandler } from '../../../functions/report/app';
 import {
   CampaignDetailSchema,
@@ -21,6 +21,7 @@ import {
   CAMPAIGN_ID,
   config,
   get,
+  quietLogger,
   SEED_FROM,
   SEED_TO,
   type SeedRow,
@@ -490,11 +491,14 @@ describe('robustness', () => {
   });
 
   it('answers a store failure with a generic 500 and no details', async () => {
-    const broken = testHandler({ doc: dynamo.doc, rollupsTable: 'missing-table' });
+    const logger = quietLogger();
+    const logged = vi.spyOn(logger, 'error');
+    const broken = testHandler({ doc: dynamo.doc, rollupsTable: 'missing-table', logger });
     const res = await get(broken, `${base}/totals`);
     expect(res.status).toBe(500);
     expect(res.json()).toEqual({
       error: { code: 'internal_error', message: 'Internal error; it has been logged' },
     });
+    expect(logged).toHaveBeenCalledWith('Unexpected error while serving a report', expect.any(Error));
   });
 });
