@@ -94,6 +94,11 @@ export class FaultyDynamoTransport {
     this.cured = true;
   }
 
+  /** Kills the "process" from outside (another client of the same process crashed). */
+  crash(): void {
+    this.crashed = true;
+  }
+
   async handle(request: HttpRequest, options?: HttpHandlerOptions): Promise<{ response: HttpResponse }> {
     if (this.crashed) throw new ProcessCrashedError('the process was killed: nothing runs after a crash');
     this.counts.requests++;
