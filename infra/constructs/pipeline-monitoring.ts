@@ -39,6 +39,8 @@ export interface MonitoredPoller extends MonitoredFunction {
 export interface MonitoredQueue {
   readonly label: string;
   readonly queue: IQueue;
+  /** What an operator should do when the alarm fires. */
+  readonly runbook?: string;
 }
 
 export interface PipelineMonitoringProps {
@@ -91,9 +93,9 @@ export class PipelineMonitoring extends Construct {
     if (props.alarmEmail) this.topic.addSubscription(new EmailSubscription(props.alarmEmail));
     this.action = new SnsAction(this.topic);
 
-    for (const { label, queue } of props.deadLetterQueues)
+    for (const { label, queue, runbook } of props.deadLetterQueues)
       this.alarm(`${label}NotEmpty`, {
-        description: `${label} holds messages that failed every retry: inspect them and redrive (npm run dlq).`,
+        description: `${label} holds messages that failed every retry. ${runbook ?? ''}`.trim(),
         metric: queue.metricApproximateNumberOfMessagesVisible({
           period: Duration.minutes(1),
           statistic: Stats.MAXIMUM,

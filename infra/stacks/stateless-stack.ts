@@ -165,8 +165,14 @@ export class StatelessStack extends Stack {
         ...Object.values(props.queues).map((q) => ({
           label: `${capitalize(q.id)}Dlq`,
           queue: q.deadLetterQueue,
+          runbook: `Inspect with \`npm run dlq -- inspect --stage ${stageConfig.stage}\`, fix, then \`npm run dlq -- redrive --stage ${stageConfig.stage}\`.`,
         })),
-        { label: 'PollScheduleDlq', queue: scheduleDeadLetterQueue },
+        {
+          label: 'PollScheduleDlq',
+          queue: scheduleDeadLetterQueue,
+          runbook:
+            'A scheduled poll invocation failed every retry: read the poll function logs; the next tick polls again.',
+        },
       ],
       tables: Object.values(props.tables).map((t) => ({ label: t.id, table: t.table })),
       api: this.api.api,
