@@ -1,0 +1,191 @@
+import { existsSync, readFileSync } from 'node:fs';
+import type { DemoPostSnapshot } from '../../../infra/local/demo/generator';
+import type { KolPulseConfig } from '../../../shared/config';
+import { type Observation, ObservationSchema } from '../../../shared/observation';
+import type { Platform } from '../../../shared/platforms';
+import { type Day, dayOf } from '../../../shared/time';
+import {
+  type RollupRow,
+  type RollupTable,
+  rowKey,
+  voiceSubject,
+  withoutEmptyRows,
+} from '../../support/oracle';
+
+/** Reads the rollups back through the reporting API in the oracle's shape, so the two compare with toEqual. */
+
+interface ApiFigures {
+  mentions: number;
+  likes: number;
+  shares: number;
+  comments: number;
+  views: number | null;
+}
+interface ApiDay {
+  day: Day;
+  platforms: Partial<Record<Platform, ApiFigures>>;
+}
+interface ApiVoice extends ApiFigures {
+  platform: Platform;
+  handle: string;
+}
+
+const getJson = async <T>(url: string): Promise<T> => {
+  const response = await fetch(url);
+  if (!response.ok) throw new Error(`GET ${url} answered ${response.status}: ${await response.text()}`);
+  return (await response.json()) as T;
+};
+
+const toRow = (
+  base: Omit<RollupRow, 'mentions' | 'likes' | 'shares' | 'comments' | 'views'>,
+  f: ApiFigures,
+) => ({
+  ...base,
+  mentions: f.mentions,
+  likes: f.likes,
+  shares: f.shares,
+  comments: f.comments,
+  ...(f.views === null ? {} : { views: f.views }),
+});
+
+export interface DayRanges {
+  [campaignId: string]: { from: Day; to: Day };
+}
+
+/** The day range worth asking for: every day the oracle has rows on, and today, in the campaign's zone. */
+export const rangesFor = (config: KolPulseConfig, ...tables: RollupTable[]): DayRanges => {
+  const ranges: DayRanges = {};
+  for (const c of config.campaigns) {
+    const today = dayOf(Date.now(), c.timeZone);
+    const days = tables.flatMap((t) =>
+      Object.values(t)
+        .filter((r) => r.campaignId === c.id)
+        .map((r) => r.day),
+    );
+    const all = [today, ...days].sort();
+    ranges[c.id] = { from: all[0] ?? today, to: all[all.length - 1] ?? today };
+  }
+  return ranges;
+};
+
+/** Campaign totals and every roster KOL's series, per day and platform. */
+export const dailyRowsFromApi = async (
+  baseUrl: string,
+  config: KolPulseConfig,
+  ranges: DayRanges,
+): Promise<RollupTable> => {
+  const table: RollupTable = {};
+  const add = (rows: ApiDay[], campaignId: string, kind: 'kol' | 'total', subject: string) => {
+    for (const d of rows)
+      for (const [platform, figures] of Object.entries(d.platforms) as [Platform, ApiFigures][]) {
+        const row = toRow({ campaignId, kind, subject, day: d.day, platform }, figures);
+        table[rowKey(row)] = row;
+      }
+  };
+  for (const c of config.campaigns) {
+    const { from, to } = ranges[c.id] ?? { from: c.start, to: c.start };
+    const q = `from=${from}&to=${to}`;
+    const totals = await getJson<{ days: ApiDay[] }>(`${baseUrl}/campaigns/${c.id}/totals?${q}`);
+    add(totals.days, c.id, 'total', '');
+    for (const kol of c.kols) {
+      const series = await getJson<{ days: ApiDay[] }>(
+        `${baseUrl}/campaigns/${c.id}/kols/${kol.id}/series?${q}`,
+      );
+      add(series.days, c.id, 'kol', kol.id);
+    }
+  }
+  return withoutEmptyRows(table);
+};
+
+/** Per-voice figures over the whole range (the voices endpoint ranks over a range, not per day). */
+export type VoiceTotals = Record<string, Omit<ApiFigures, 'views'> & { views?: number }>;
+
+export const voiceTotalsFromApi = async (
+  baseUrl: string,
+  config: KolPulseConfig,
+  ranges: DayRanges,
+): Promise<VoiceTotals> => {
+  const out: VoiceTotals = {};
+  for (const c of config.campaigns) {
+    const { from, to } = ranges[c.id] ?? { from: c.start, to: c.start };
+    let next: string | null = null;
+    do {
+      const page: { items: ApiVoice[]; next: string | null } = await getJson(
+        `${baseUrl}/campaigns/${c.id}/voices?from=${from}&to=${to}&limit=500${next ? `&next=${encodeURIComponent(next)}` : ''}`,
+      );
+      for (const v of page.items) {
+        const { mentions, likes, shares, comments, views } = v;
+        out[`${c.id}|${voiceSubject(v.platform, v.handle)}`] = {
+          mentions,
+          likes,
+          shares,
+          comments,
+          ...(views === null ? {} : { views }),
+        };
+      }
+      next = page.next;
+    } while (next);
+  }
+  return out;
+};
+
+/** Sums a table's rows over days (and keeps per-day mentions separately, which never move between days). */
+export const collapseDays = (
+  table: RollupTable,
+): { counters: Record<string, Partial<RollupRow>>; mentions: Record<string, number> } => {
+  const counters: Record<string, Partial<RollupRow>> = {};
+  const mentions: Record<string, number> = {};
+  for (const r of Object.values(table)) {
+    if (r.mentions !== 0) mentions[rowKey(r)] = r.mentions;
+    const key = `${r.campaignId}|${r.kind}|${r.subject}|${r.platform}`;
+    counters[key] ??= { likes: 0, shares: 0, comments: 0 };
+    const sum = counters[key];
+    sum.likes = (sum.likes ?? 0) + r.likes;
+    sum.shares = (sum.shares ?? 0) + r.shares;
+    sum.comments = (sum.comments ?? 0) + r.comments;
+    if (r.views !== undefined) sum.views = (sum.views ?? 0) + r.views;
+  }
+  return { counters, mentions };
+};
+
+export const voiceTotalsFromOracle = (table: RollupTable): VoiceTotals => {
+  const out: VoiceTotals = {};
+  for (const r of Object.values(table)) {
+    if (r.kind !== 'voice') continue;
+    const key = `${r.campaignId}|${r.subject}`;
+    out[key] ??= { mentions: 0, likes: 0, shares: 0, comments: 0 };
+    const sum = out[key];
+    sum.mentions += r.mentions;
+    sum.likes += r.likes;
+    sum.shares += r.shares;
+    sum.comments += r.comments;
+    if (r.views !== undefined) sum.views = (sum.views ?? 0) + r.views;
+  }
+  return out;
+};
+
+/** The only rows the daily comparison covers: totals and roster KOLs (voices are compared over the range). */
+export const withoutVoices = (table: RollupTable): RollupTable =>
+  Object.fromEntries(Object.entries(table).filter(([, r]) => r.kind !== 'voice'));
+
+export const readRecorded = (file: string): Observation[] =>
+  existsSync(file)
+    ? readFileSync(file, 'utf8')
+        .split('\n')
+        .filter((line) => line.trim() !== '')
+        .map((line) => ObservationSchema.parse(JSON.parse(line)))
+    : [];
+
+export const readDemoPosts = (file: string): DemoPostSnapshot[] =>
+  (JSON.parse(readFileSync(file, 'utf8')) as { posts: DemoPostSnapshot[] }).posts;
+
+/** The latest recorded snapshot of every post. */
+export const latestSnapshots = (observations: readonly Observation[]): Map<string, Observation> => {
+  const latest = new Map<string, Observation>();
+  for (const o of observations) {
+    const key = `${o.platform}|${o.postId}`;
+    const seen = latest.get(key);
+    if (!seen || Date.parse(o.observedAt) >= Date.parse(seen.observedAt)) latest.set(key, o);
+  }
+  return latest;
+};

@@ -1,0 +1,208 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { DemoPostSnapshot } from '../../infra/local/demo/generator';
+import type { KolPulseConfig } from '../../shared/config';
+import type { Observation } from '../../shared/observation';
+import type { Platform } from '../../shared/platforms';
+import { computeOracle, type RollupTable } from '../support/oracle';
+import { writeE2eConfig } from './support/config';
+import {
+  collapseDays,
+  dailyRowsFromApi,
+  latestSnapshots,
+  rangesFor,
+  readDemoPosts,
+  readRecorded,
+  voiceTotalsFromApi,
+  voiceTotalsFromOracle,
+  withoutVoices,
+} from './support/rollups';
+import { eventually, runTwin, type TwinProcess } from './support/twin-process';
+
+/**
+ * Black box: the twin runs as `npm start` would run it, against the built-in demo platform at high speed.
+ * Once the demo stops changing posts, the rollups served by the reporting API must equal the oracle
+ * (test/support/oracle.ts) computed from every observation the pollers queued, and the pollers must have
+ * seen the final state of every live campaign post the demo platform holds.
+ */
+
+const PLATFORMS: Platform[] = ['x', 'mastodon', 'bluesky'];
+/** rate(1 minute) / 30 = a poll every 2 s per platform. */
+const SPEED = '30';
+
+interface Probe {
+  oracle: RollupTable;
+  api: RollupTable;
+  voicesApi: ReturnType<typeof voiceTotalsFromOracle>;
+  recorded: Observation[];
+}
+
+const probeRollups = async (baseUrl: string, config: KolPulseConfig, recordFile: string): Promise<Probe> => {
+  const recorded = readRecorded(recordFile);
+  const oracle = computeOracle(config, recorded);
+  const ranges = rangesFor(config, oracle);
+  return {
+    oracle,
+    recorded,
+    api: await dailyRowsFromApi(baseUrl, config, ranges),
+    voicesApi: await voiceTotalsFromApi(baseUrl, config, ranges),
+  };
+};
+
+/** Live campaign posts whose final likes/comments the pollers have not queued (should be none). */
+const unseenFinalStates = (
+  posts: readonly DemoPostSnapshot[],
+  recorded: readonly Observation[],
+): string[] => {
+  const latest = latestSnapshots(recorded);
+  return posts
+    .filter((p) => p.kind === 'campaign' && !p.deleted)
+    .filter((p) => {
+      const seen = latest.get(`${p.platform}|${p.postId}`);
+      return (
+        !seen || seen.counters.likes !== p.counters.likes || seen.counters.comments !== p.counters.comments
+      );
+    })
+    .map((p) => `${p.platform}:${p.postId}`);
+};
+
+describe('Local twin, black box', () => {
+  let dir: string;
+  let twin: TwinProcess | undefined;
+
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), 'twin-e2e-'));
+  });
+  afterEach(async () => {
+    if (twin && twin.child.exitCode === null && twin.child.signalCode === null) {
+      twin.child.kill('SIGKILL');
+      await twin.exited;
+    }
+    twin = undefined;
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const args = (configFile: string, recordFile: string, extra: string[]) => [
+    '--config',
+    configFile,
+    '--data',
+    join(dir, 'data'),
+    '--port',
+    '0',
+    '--speed',
+    SPEED,
+    '--demo',
+    '--status-json',
+    '--record-observations',
+    recordFile,
+    ...extra,
+  ];
+
+  it('serves rollups equal to the oracle once the demo settles, then stops cleanly on SIGTERM', async () => {
+    // Arrange
+    const { file, config } = writeE2eConfig(dir, PLATFORMS);
+    const recordFile = join(dir, 'sent.jsonl');
+    twin = runTwin(args(file, recordFile, ['--seed', '7', '--demo-duration', '10']));
+
+    // Act
+    const ready = await twin.ready;
+    const base = ready.api.replace(/\/campaigns$/, '');
+    const firstRollups = await twin.waitForStatus('the first rollups', (s) => s.rollupItems > 0, 30_000);
+    await twin.waitForStatus('the demo to settle', (s) => s.demo?.frozen === true, 30_000);
+    const posts = readDemoPosts(join(dir, 'data', 'demo', 'posts.json'));
+    const settled = await eventually(
+      () => probeRollups(base, config, recordFile),
+      (p) =>
+        unseenFinalStates(posts, p.recorded).length === 0 &&
+        isDeepStrictEqual(withoutVoices(p.api), withoutVoices(p.oracle)) &&
+        isDeepStrictEqual(p.voicesApi, voiceTotalsFromOracle(p.oracle)),
+      45_000,
+      2_000,
+    );
+
+    // Assert
+    expect(ready).toMatchObject({ demo: true, speed: Number(SPEED) });
+    expect(firstRollups.rollupItems).toBeGreaterThan(0);
+    expect(unseenFinalStates(posts, settled.recorded)).toEqual([]);
+    expect(withoutVoices(settled.api)).toEqual(withoutVoices(settled.oracle));
+    expect(settled.voicesApi).toEqual(voiceTotalsFromOracle(settled.oracle));
+    // The comparison is not vacuous: both campaigns, KOLs and voices, on every platform, have figures.
+    const rows = Object.values(settled.oracle);
+    for (const campaign of config.campaigns) {
+      expect(rows.some((r) => r.campaignId === campaign.id && r.kind === 'kol' && r.mentions > 0)).toBe(true);
+      expect(rows.some((r) => r.campaignId === campaign.id && r.kind === 'voice')).toBe(true);
+    }
+    expect(new Set(rows.map((r) => r.platform))).toEqual(new Set(PLATFORMS));
+    // Posts without a campaign hashtag or published before the campaign never count.
+    const counted = new Set(settled.recorded.map((o) => `${o.platform}|${o.postId}`));
+    const outside = posts.filter((p) => p.kind !== 'campaign').map((p) => `${p.platform}|${p.postId}`);
+    const mentions = rows.filter((r) => r.kind === 'total').reduce((n, r) => n + r.mentions, 0);
+    const campaignPostsSeen = posts.filter(
+      (p) => p.kind === 'campaign' && counted.has(`${p.platform}|${p.postId}`),
+    ).length;
+    expect(outside.length).toBeGreaterThan(0);
+    expect(mentions).toBe(campaignPostsSeen);
+
+    const page = await fetch(ready.dashboard);
+    expect(page.status).toBe(200);
+    expect(page.headers.get('content-type')).toMatch(/text\/html/);
+    expect((await fetch(ready.openapi)).status).toBe(200);
+    const status = twin.latest();
+    expect(status?.dlqDepth).toBe(0);
+
+    twin.child.kill('SIGTERM');
+    const exit = await twin.exited;
+    expect(exit.code).toBe(0);
+    expect(twin.stdout()).toContain('{"event":"stopped"');
+  });
+
+  it('loses no applied rollup on kill -9 and heals to the oracle after a restart on the same data', async () => {
+    // Arrange: a first run, killed while observations are in flight.
+    const { file, config } = writeE2eConfig(dir, PLATFORMS);
+    const recordFile = join(dir, 'sent.jsonl');
+    twin = runTwin(args(file, recordFile, ['--seed', '11']));
+    await twin.ready;
+    const beforeKill = await twin.waitForStatus(
+      'work in progress',
+      (s) => s.observationsApplied > 0 && s.pollsRun >= 2 * PLATFORMS.length,
+      40_000,
+    );
+    twin.child.kill('SIGKILL');
+    expect((await twin.exited).signal).toBe('SIGKILL');
+
+    // Act: restart on the same data folder; the demo resumes from its saved state and then settles.
+    twin = runTwin(args(file, recordFile, ['--seed', '11', '--demo-duration', '8']));
+    const ready = await twin.ready;
+    const base = ready.api.replace(/\/campaigns$/, '');
+    const afterRestart = await twin.waitForStatus('the first status', () => true, 15_000);
+    await twin.waitForStatus('the demo to settle', (s) => s.demo?.frozen === true, 30_000);
+    const posts = readDemoPosts(join(dir, 'data', 'demo', 'posts.json'));
+    // A lost observation may move a delta to the day of the next snapshot: compare counters over the range,
+    // and mentions (which depend on the publish day only) day by day.
+    const healed = await eventually(
+      () => probeRollups(base, config, recordFile),
+      (p) =>
+        unseenFinalStates(posts, p.recorded).length === 0 &&
+        isDeepStrictEqual(collapseDays(withoutVoices(p.api)), collapseDays(withoutVoices(p.oracle))) &&
+        isDeepStrictEqual(p.voicesApi, voiceTotalsFromOracle(p.oracle)),
+      60_000,
+      2_000,
+    );
+
+    // Assert
+    expect(afterRestart.rollupItems).toBeGreaterThanOrEqual(beforeKill.rollupItems);
+    expect(unseenFinalStates(posts, healed.recorded)).toEqual([]);
+    expect(collapseDays(withoutVoices(healed.api))).toEqual(collapseDays(withoutVoices(healed.oracle)));
+    expect(healed.voicesApi).toEqual(voiceTotalsFromOracle(healed.oracle));
+    // Posts from before the kill are still served (the demo state survived) and counted.
+    const firstRunPosts = new Set(
+      readRecorded(recordFile)
+        .slice(0, 1)
+        .map((o) => `${o.platform}|${o.postId}`),
+    );
+    expect(posts.some((p) => firstRunPosts.has(`${p.platform}|${p.postId}`))).toBe(true);
+  });
+});
