@@ -1,0 +1,193 @@
+import { describe, expect, it } from 'vitest';
+import { breakFirstItem, DemoGenerator, hashtagVariants } from '../../../infra/local/demo/generator';
+import { PlatformStore } from '../../../infra/local/platform-api/store';
+import { type KolPulseConfig, parseConfig } from '../../../shared/config';
+import { normalizeHashtag } from '../../../shared/hashtags';
+import type { Platform } from '../../../shared/platforms';
+import { startOfDay } from '../../../shared/time';
+
+const config: KolPulseConfig = parseConfig({
+  campaigns: [
+    {
+      id: 'c1',
+      name: 'C1 (demo)',
+      hashtags: ['#腾讯NextIdea', '#NextIdea'],
+      timeZone: 'Asia/Shanghai',
+      start: '2025-06-01',
+      kols: [
+        {
+          id: 'k1',
+          name: 'K1',
+          accounts: [
+            { platform: 'x', handle: '@kol_one' },
+            { platform: 'mastodon', handle: 'kol@mastodon.social' },
+          ],
+        },
+      ],
+    },
+  ],
+  platforms: { x: {}, mastodon: {} },
+});
+const PLATFORMS: Platform[] = ['x', 'mastodon'];
+
+const makeGenerator = (
+  seed: number,
+  clock: { t: number },
+  extra: { durationMs?: number; onFrozen?: () => void } = {},
+) => {
+  const store = new PlatformStore();
+  const generator = new DemoGenerator({
+    config,
+    platforms: PLATFORMS,
+    store,
+    seed,
+    speed: 30,
+    now: () => clock.t,
+    ...extra,
+  });
+  return { store, generator };
+};
+
+const run = (generator: DemoGenerator, clock: { t: number }, ticks: number) => {
+  for (let i = 0; i < ticks; i++) {
+    clock.t += 1_000;
+    generator.tick();
+  }
+};
+
+describe('DemoGenerator', () => {
+  it('writes campaign hashtags the way people do, all normalising to the configured tag', () => {
+    for (const tag of ['#NextIdea', '#腾讯NextIdea']) {
+      const variants = hashtagVariants(tag);
+      expect(new Set(variants).size).toBe(variants.length);
+      expect(variants.some((v) => v.startsWith('＃'))).toBe(true);
+      for (const v of variants) expect(normalizeHashtag(v)).toBe(normalizeHashtag(tag));
+    }
+  });
+
+  it('is deterministic for a seed and differs between seeds', () => {
+    const a = { t: Date.UTC(2026, 0, 10) };
+    const b = { t: Date.UTC(2026, 0, 10) };
+    const c = { t: Date.UTC(2026, 0, 10) };
+    const first = makeGenerator(1, a);
+    const second = makeGenerator(1, b);
+    const other = makeGenerator(2, c);
+    for (const g of [first, second, other]) g.generator.seed();
+    run(first.generator, a, 30);
+    run(second.generator, b, 30);
+    run(other.generator, c, 30);
+    expect(first.generator.snapshot()).toEqual(second.generator.snapshot());
+    expect(other.generator.snapshot()).not.toEqual(first.generator.snapshot());
+  });
+
+  it('seeds roster and voice posts on every platform, plus posts that must not count', () => {
+    const clock = { t: Date.UTC(2026, 0, 10, 12) };
+    const { generator } = makeGenerator(3, clock);
+    generator.seed();
+    const posts = generator.snapshot();
+    for (const platform of PLATFORMS) {
+      expect(posts.some((p) => p.platform === platform && p.kind === 'campaign')).toBe(true);
+      expect(posts.some((p) => p.platform === platform && p.kind === 'no-hashtag')).toBe(true);
+    }
+    const campaignTags = new Set(config.campaigns[0]?.hashtags.map(normalizeHashtag));
+    for (const p of posts.filter((p) => p.kind === 'no-hashtag'))
+      expect(p.hashtags.some((t) => campaignTags.has(t))).toBe(false);
+    const start = startOfDay('2025-06-01', 'Asia/Shanghai');
+    for (const p of posts.filter((p) => p.kind === 'before-window'))
+      expect(Date.parse(p.publishedAt)).toBeLessThan(start);
+    expect(posts.some((p) => p.kol)).toBe(true);
+    expect(posts.some((p) => !p.kol)).toBe(true);
+  });
+
+  it('grows counters, sometimes takes likes back, deletes only long-stable posts, then freezes', () => {
+    const clock = { t: Date.UTC(2026, 0, 10, 12) };
+    let frozenCalls = 0;
+    const { generator, store } = makeGenerator(4, clock, {
+      durationMs: 10 * 60_000,
+      onFrozen: () => {
+        frozenCalls++;
+      },
+    });
+    generator.seed();
+    const likesAt = new Map<string, number[]>();
+    const deletedAt = new Map<string, number>();
+    for (let i = 0; i < 600; i++) {
+      clock.t += 1_000;
+      generator.tick();
+      for (const p of generator.snapshot()) {
+        const history = likesAt.get(`${p.platform}:${p.postId}`) ?? [];
+        history.push(p.counters.likes ?? 0);
+        likesAt.set(`${p.platform}:${p.postId}`, history);
+        if (p.deleted && !deletedAt.has(p.postId)) deletedAt.set(p.postId, clock.t);
+      }
+    }
+    const histories = [...likesAt.values()];
+    expect(histories.some((h) => (h.at(-1) ?? 0) > (h[0] ?? 0))).toBe(true);
+    expect(histories.some((h) => h.some((v, i) => i > 0 && v < (h[i - 1] ?? 0)))).toBe(true);
+    expect(deletedAt.size).toBeGreaterThan(0);
+    // A deleted post's likes did not move in the 20 s before it was deleted.
+    for (const [key, history] of likesAt) {
+      const postId = key.slice(key.indexOf(':') + 1);
+      const at = deletedAt.get(postId);
+      if (at === undefined) continue;
+      const index = history.length - 1 - Math.round((clock.t - at) / 1_000);
+      const window = history.slice(Math.max(0, index - 19), index + 1);
+      expect(new Set(window).size).toBe(1);
+    }
+
+    clock.t += 1_000;
+    generator.tick();
+    expect(generator.frozen).toBe(true);
+    const frozen = JSON.stringify(store.list('x', { includeDeleted: true }));
+    run(generator, clock, 30);
+    expect(JSON.stringify(store.list('x', { includeDeleted: true }))).toBe(frozen);
+    expect(frozenCalls).toBe(1);
+  });
+
+  it('resumes from an exported state exactly where it left off', () => {
+    const clock = { t: Date.UTC(2026, 0, 10, 12) };
+    const original = makeGenerator(5, clock);
+    original.generator.seed();
+    run(original.generator, clock, 40);
+    const saved = JSON.parse(JSON.stringify(original.generator.exportState()));
+
+    const resumedClock = { t: clock.t };
+    const copy = new DemoGenerator({
+      config,
+      platforms: PLATFORMS,
+      store: new PlatformStore(),
+      seed: 5,
+      speed: 30,
+      now: () => resumedClock.t,
+    });
+    copy.restore(saved);
+    expect(copy.snapshot()).toEqual(original.generator.snapshot());
+
+    run(original.generator, clock, 40);
+    run(copy, resumedClock, 40);
+    expect(copy.snapshot()).toEqual(original.generator.snapshot());
+  });
+});
+
+describe('breakFirstItem', () => {
+  it('drops the dates of the first item of a page and leaves the rest alone', () => {
+    const body = {
+      data: [
+        { id: '1', created_at: '2026-01-01T00:00:00Z', text: 'a' },
+        { id: '2', created_at: '2026-01-01T00:00:01Z', text: 'b' },
+      ],
+      meta: { result_count: 2 },
+    };
+    const broken = breakFirstItem(body) as typeof body;
+    expect(broken.data[0]).toEqual({ id: '1', text: 'a' });
+    expect(broken.data[1]).toEqual(body.data[1]);
+    expect(body.data[0]?.created_at).toBeDefined();
+  });
+
+  it('reaches nested records such as Reddit listings and Bluesky posts', () => {
+    const reddit = { data: { children: [{ kind: 't3', data: { id: 'x', created_utc: 1 } }] } };
+    expect(breakFirstItem(reddit)).toEqual({ data: { children: [{ kind: 't3', data: { id: 'x' } }] } });
+    const bluesky = { posts: [{ uri: 'at://a', record: { createdAt: 'x', text: 't' }, indexedAt: 'y' }] };
+    expect(breakFirstItem(bluesky)).toEqual({ posts: [{ uri: 'at://a', record: { text: 't' } }] });
+  });
+});
