@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { enabledPlatforms, type KolPulseConfig } from '../../shared/config';
 
 /** Command line of `npm start` (the local twin). */
 
@@ -111,6 +112,15 @@ export const parseCli = (argv: readonly string[]): TwinOptions | 'help' => {
 /** The speed once demo mode is known: an explicit --speed wins, else the default of the mode. */
 export const effectiveSpeed = (options: TwinOptions, demo: boolean): number =>
   options.speed ?? (demo ? DEFAULTS.demoSpeed : DEFAULTS.speed);
+
+/** Demo mode, unless forced: no credentials and no real platform base URL in the configuration. */
+export const wantsDemo = (
+  options: Pick<TwinOptions, 'demo' | 'credentialsFile'>,
+  config: KolPulseConfig,
+): boolean =>
+  options.demo ??
+  (!options.credentialsFile &&
+    enabledPlatforms(config).every(([, settings]) => settings.baseUrl === undefined));
 
 const parse = (argv: readonly string[]) =>
   parseArgs({

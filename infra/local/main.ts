@@ -1,5 +1,5 @@
 // `npm start`: the local twin. Run `npm start -- --help` for the options.
-import { relative } from 'node:path';
+import { relative, resolve } from 'node:path';
 import { ConfigError } from '../../shared/config';
 import { CliError, HELP, parseCli, type TwinOptions } from './cli';
 import { startDemoPlatform } from './demo/start';
@@ -30,7 +30,8 @@ const printBanner = (twin: Twin, options: TwinOptions) => {
     ['OpenAPI', twin.urls.openapi],
   ];
   if (twin.urls.platformApi) rows.push(['Demo platform', twin.urls.platformApi]);
-  const data = relative(process.cwd(), options.dataDir) || '.';
+  const shown = relative(process.cwd(), resolve(options.dataDir));
+  const data = shown === '' ? '.' : shown.startsWith('..') ? resolve(options.dataDir) : shown;
   const lines = [
     twin.demo
       ? 'KOL Pulse local twin - DEMO: polling the built-in demo platform (generated posts, not real data)'

@@ -9,7 +9,7 @@ import { type ReportServer, startReportServer } from '../../functions/report/loc
 import { enabledPlatforms, type KolPulseConfig } from '../../shared/config';
 import type { Platform } from '../../shared/platforms';
 import { rateToMs, topology } from '../topology';
-import { effectiveSpeed, type TwinOptions } from './cli';
+import { effectiveSpeed, type TwinOptions, wantsDemo } from './cli';
 import type { DemoPlatform } from './demo/demo-platform';
 import {
   createQueues,
@@ -86,11 +86,6 @@ export interface TwinHooks {
   /** Called for every poll, aggregate batch error or trigger error, with a one-line description. */
   onError?: (message: string) => void;
 }
-
-/** Demo mode, unless forced: no credentials and no real platform base URL in the configuration. */
-export const wantsDemo = (options: TwinOptions, config: KolPulseConfig): boolean =>
-  options.demo ??
-  (!options.credentialsFile && enabledPlatforms(config).every(([, s]) => s.baseUrl === undefined));
 
 const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0] ?? '';
 

@@ -1,7 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { CliError, DEFAULTS, effectiveSpeed, parseCli, type TwinOptions } from '../../../infra/local/cli';
+import {
+  CliError,
+  DEFAULTS,
+  effectiveSpeed,
+  parseCli,
+  type TwinOptions,
+  wantsDemo,
+} from '../../../infra/local/cli';
 import { functionEnv, localFunctionName } from '../../../infra/local/function-env';
 import { ENV, topology } from '../../../infra/topology';
+import { parseConfig } from '../../../shared/config';
 
 const options = (argv: string[]): TwinOptions => {
   const parsed = parseCli(argv);
@@ -119,5 +127,29 @@ describe('Method: functionEnv', () => {
     });
     expect(poll[ENV.rollupsTable]).toBeUndefined();
     expect(() => functionEnv('poll', resources)).toThrow(/needs its platform/);
+  });
+});
+
+describe('Method: wantsDemo', () => {
+  const config = (baseUrl?: string) =>
+    parseConfig({
+      campaigns: [{ id: 'c', name: 'C', hashtags: ['#a'], start: '2025-06-01' }],
+      platforms: {
+        x: baseUrl ? { baseUrl } : {},
+        mastodon: { enabled: false, baseUrl: 'https://m.example' },
+      },
+    });
+
+  it('runs the demo when nothing real is configured, and not when credentials or a real base URL are', () => {
+    expect(wantsDemo({ demo: undefined, credentialsFile: undefined }, config())).toBe(true);
+    expect(wantsDemo({ demo: undefined, credentialsFile: 'c.json' }, config())).toBe(false);
+    expect(wantsDemo({ demo: undefined, credentialsFile: undefined }, config('https://api.x.com'))).toBe(
+      false,
+    );
+  });
+
+  it('obeys --demo and --no-demo', () => {
+    expect(wantsDemo({ demo: true, credentialsFile: 'c.json' }, config('https://api.x.com'))).toBe(true);
+    expect(wantsDemo({ demo: false, credentialsFile: undefined }, config())).toBe(false);
   });
 });
