@@ -7,8 +7,8 @@ import { itemSize, writeUnitsFor } from './item-size';
  * - `count` mode: write and read requests per command and item; read units as DynamoDB reports them
  *   (ReturnConsumedCapacity is added to read commands that do not ask for it; dynalite computes it by
  *   DynamoDB's rules).
- * - `exact` mode (sequential callers only): also reads each written item just before and after the write
- *   (with the unwrapped client, not counted) and computes the write units by DynamoDB's rules: table units
+ * - `exact` mode (sequential callers only, and nothing else may write the tables): also reads each written
+ *   item after the write (and before a key's first write), with the unwrapped client, not counted, and computes the write units by DynamoDB's rules: table units
  *   from the larger of the two images, plus one index write per GSI entry inserted, deleted or changed
  *   (two when the index key changes), and the item's size for a write whose condition failed. Dynalite's own
  *   ConsumedCapacity leaves out index writes and failed conditions, so it cannot be used for this.
@@ -29,6 +29,8 @@ export interface DynamoMeter {
   readUnits: number;
   /** Writes the exact mode could not image (low-level commands): their units are not in the totals. */
   unmeteredWrites: number;
+  /** Wall time (ms) during which at least one call was in flight: time spent waiting on the database. */
+  busyMs: number;
 }
 
 export const emptyMeter = (): DynamoMeter => ({
@@ -40,6 +42,7 @@ export const emptyMeter = (): DynamoMeter => ({
   readRequests: 0,
   readUnits: 0,
   unmeteredWrites: 0,
+  busyMs: 0,
 });
 
 export const writeUnitsOf = (m: DynamoMeter) => m.tableWriteUnits + m.indexWriteUnits;
@@ -121,8 +124,16 @@ export const meterDocumentClient = (
   doc: DynamoDBDocumentClient,
   options: { mode: MeterMode; tables: ReadonlyMap<string, TableSpec> },
 ): MeteredClient => {
-  const state = { meter: emptyMeter() };
-  const send = doc.send.bind(doc) as (command: Command) => Promise<unknown>;
+  const state = { meter: emptyMeter(), inFlight: 0, busySince: 0 };
+  const rawSend = doc.send.bind(doc) as (command: Command, ...rest: unknown[]) => Promise<unknown>;
+  const send = async (command: Command, ...rest: unknown[]): Promise<unknown> => {
+    if (state.inFlight++ === 0) state.busySince = performance.now();
+    try {
+      return await rawSend(command, ...rest);
+    } finally {
+      if (--state.inFlight === 0) state.meter.busyMs += performance.now() - state.busySince;
+    }
+  };
 
   const readItem = async (t: WriteTarget): Promise<Item | undefined> => {
     const out = (await send(
@@ -132,6 +143,10 @@ export const meterDocumentClient = (
     };
     return out.Item;
   };
+
+  /** Latest known image of every item written so far (undefined: the item does not exist). */
+  const shadow = new Map<string, Item | undefined>();
+  const imageKey = (t: WriteTarget) => `${t.tableName}\u0000${JSON.stringify(t.key)}`;
 
   const targetsOf = (name: string, input: Item): WriteTarget[] => {
     if (name === 'BatchWriteCommand') {
@@ -170,7 +185,7 @@ export const meterDocumentClient = (
 
     if (READ_COMMANDS.has(name)) {
       if (input.ReturnConsumedCapacity === undefined) input.ReturnConsumedCapacity = 'TOTAL';
-      const output = await (send as (c: Command, ...r: unknown[]) => Promise<unknown>)(command, ...rest);
+      const output = await send(command, ...rest);
       meter.readRequests += 1;
       meter.readUnits += capacityOf(output);
       return output;
@@ -184,18 +199,24 @@ export const meterDocumentClient = (
         meter.writeRequests += items;
         meter.unmeteredWrites += items;
       }
-      return (send as (c: Command, ...r: unknown[]) => Promise<unknown>)(command, ...rest);
+      return send(command, ...rest);
     }
 
     const targets = targetsOf(name, input);
     meter.writeRequests += targets.length;
-    if (options.mode === 'count')
-      return (send as (c: Command, ...r: unknown[]) => Promise<unknown>)(command, ...rest);
+    if (options.mode === 'count') return send(command, ...rest);
 
-    const before = await Promise.all(targets.map(readItem));
+    // The image after a write is the image before the next write of the same key: only a key's first
+    // write needs a read beforehand.
+    const before = await Promise.all(
+      targets.map((t) => {
+        const id = imageKey(t);
+        return shadow.has(id) ? shadow.get(id) : readItem(t);
+      }),
+    );
     let outcome: 'ok' | 'conditionFailed' | 'error' = 'ok';
     try {
-      return await (send as (c: Command, ...r: unknown[]) => Promise<unknown>)(command, ...rest);
+      return await send(command, ...rest);
     } catch (e) {
       outcome = (e as Error).name === 'ConditionalCheckFailedException' ? 'conditionFailed' : 'error';
       throw e;
@@ -209,6 +230,7 @@ export const meterDocumentClient = (
         targets.forEach((t, i) => {
           const was = before[i];
           const now = after[i];
+          shadow.set(imageKey(t), now);
           meter.tableWriteUnits += writeUnitsFor(Math.max(itemSize(was), itemSize(now)));
           const spec = options.tables.get(t.tableName);
           if (spec) meter.indexWriteUnits += indexWriteUnits(spec, was, now);

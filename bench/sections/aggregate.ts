@@ -66,6 +66,12 @@ const verify = async (
 export interface EfficiencyResult {
   batches: number;
   observations: number;
+  /** Per invocation: handler duration, time waiting on dynalite (metering reads included), DynamoDB calls. */
+  durationsMs: number[];
+  dbWaitMs: number[];
+  dbCalls: number[];
+  /** Payload bytes of each invocation's batch of messages (for SQS receive chunks). */
+  batchBytes: number[];
   meter: DynamoMeter;
   bound: BatchBound;
   verification: Verification;
@@ -92,16 +98,32 @@ export const measureWriteEfficiency = async (replay: Replay): Promise<Efficiency
     const model = new RollupModel(replay.config);
     const bounds: BatchBound[] = [];
     let failedRecords = 0;
+    const durationsMs: number[] = [];
+    const dbWaitMs: number[] = [];
+    const dbCalls: number[] = [];
+    const batchBytes: number[] = [];
+    const callCount = () => Object.values(metered.meter.calls).reduce((a, b) => a + b, 0);
     const batches = chunk(replay.messages, topology.triggers.aggregate.batchSize);
     for (const batch of batches) {
       const event: SQSEvent = { Records: batch.map((m) => sqsRecordFor(m.body)) };
+      const busyBefore = metered.meter.busyMs;
+      const callsBefore = callCount();
+      const started = performance.now();
       const response = await handler(event, createLambdaContext(aggregateFunction));
+      durationsMs.push(performance.now() - started);
+      dbWaitMs.push(metered.meter.busyMs - busyBefore);
+      dbCalls.push(callCount() - callsBefore);
+      batchBytes.push(batch.reduce((n, m) => n + Buffer.byteLength(m.body), 0));
       failedRecords += response.batchItemFailures.length;
       bounds.push(model.applyBatch(allObservations(batch)));
     }
     return {
       batches: batches.length,
       observations: replay.stats.deliveries,
+      durationsMs,
+      dbWaitMs,
+      dbCalls,
+      batchBytes,
       meter: metered.meter,
       bound: sumBounds(bounds),
       verification: await verify(replay, dynamo.doc, tables.rollups, model),
