@@ -117,13 +117,18 @@ const queueCounts = async (client: SQSClient, queueUrl: string) => {
   };
 };
 
-const receiveBatch = async (client: SQSClient, queueUrl: string, waitSeconds: number): Promise<Message[]> => {
+const receiveBatch = async (
+  client: SQSClient,
+  queueUrl: string,
+  waitSeconds: number,
+  holdSeconds = HOLD_SECONDS,
+): Promise<Message[]> => {
   const out = await client.send(
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
       MaxNumberOfMessages: MAX_BATCH,
       WaitTimeSeconds: waitSeconds,
-      VisibilityTimeout: HOLD_SECONDS,
+      VisibilityTimeout: holdSeconds,
       MessageSystemAttributeNames: ['All'],
       MessageAttributeNames: ['All'],
     }),
@@ -232,6 +237,8 @@ export interface ManualRedriveOptions {
   /** Stop after this many messages; default: the DLQ's depth when the redrive starts. */
   max?: number;
   waitSeconds?: number;
+  /** How long a message being moved stays hidden on the DLQ; after a crash it reappears after this. */
+  holdSeconds?: number;
   /** Test hook: called between the send and the delete of each chunk (a crash here must lose nothing). */
   afterSend?: (sent: number) => Promise<void> | void;
 }
@@ -248,11 +255,12 @@ export const redriveManually = async (
 ): Promise<RedriveResult> => {
   const result: RedriveResult = { method: 'manual', moved: 0, sentNotDeleted: 0, failed: 0 };
   const start = await queueCounts(client, dlqUrl);
-  // Bounded by the depth at the start, so messages that fail again and come back are not looped over.
-  const max = options.max ?? start.visible;
+  // Bounded by the depth at the start (in-flight ones included: a killed earlier run's held messages come
+  // back), so messages that fail again and return to the DLQ meanwhile are not looped over.
+  const max = options.max ?? start.visible + start.notVisible;
   let handled = 0;
   while (handled < max) {
-    const batch = (await receiveBatch(client, dlqUrl, options.waitSeconds ?? 1)).slice(0, max - handled);
+    const batch = await receiveBatch(client, dlqUrl, options.waitSeconds ?? 1, options.holdSeconds);
     if (batch.length === 0) break;
     handled += batch.length;
     const sent = await client.send(
@@ -306,11 +314,15 @@ export const redriveWithMoveTask = async (
     new StartMessageMoveTaskCommand({ SourceArn: dlqArn, ...(mainArn ? { DestinationArn: mainArn } : {}) }),
   );
   const handle = started.TaskHandle;
-  for (;;) {
+  for (let unseen = 0; ; ) {
     await new Promise((r) => setTimeout(r, options.pollMs ?? 2_000));
     const tasks = await client.send(new ListMessageMoveTasksCommand({ SourceArn: dlqArn, MaxResults: 10 }));
-    const task = tasks.Results?.find((t) => t.TaskHandle === handle) ?? tasks.Results?.[0];
-    if (!task) continue;
+    const task = tasks.Results?.find((t) => t.TaskHandle === handle);
+    if (!task) {
+      if (++unseen >= 30)
+        throw new Error(`message move task ${handle ?? '(no handle)'} is not listed by SQS`);
+      continue;
+    }
     options.onProgress?.(task.ApproximateNumberOfMessagesMoved ?? 0, task.ApproximateNumberOfMessagesToMove);
     if (task.Status === 'COMPLETED')
       return {
@@ -332,7 +344,11 @@ export const redrive = async (
   dlqUrl: string,
   mainUrl: string,
   method: 'auto' | 'move-task' | 'manual',
-  options: ManualRedriveOptions & { onProgress?: (moved: number, total: number | undefined) => void } = {},
+  options: ManualRedriveOptions & {
+    onProgress?: (moved: number, total: number | undefined) => void;
+    /** Move task status polling interval. */
+    pollMs?: number;
+  } = {},
 ): Promise<RedriveResult> => {
   if (method !== 'manual') {
     const [dlq, main] = await Promise.all([queueCounts(client, dlqUrl), queueCounts(client, mainUrl)]);

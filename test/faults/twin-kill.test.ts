@@ -125,7 +125,11 @@ describe('Faults: the whole local twin killed with SIGKILL under load', () => {
         .filter((p) => p.kind === 'campaign' && !p.deleted)
         .filter((p) => {
           const seen = latest.get(`${p.platform}|${p.postId}`);
-          return !seen || seen.counters.likes !== p.counters.likes || seen.counters.comments !== p.counters.comments;
+          return (
+            !seen ||
+            seen.counters.likes !== p.counters.likes ||
+            seen.counters.comments !== p.counters.comments
+          );
         });
       return { recorded, oracle, api, voices, unseen };
     };
@@ -139,7 +143,10 @@ describe('Faults: the whole local twin killed with SIGKILL under load', () => {
       2_000,
     );
     figures.add('observationsServed', healed.recorded.length);
-    const drift = collapsedDrift(collapseDays(withoutVoices(healed.api)), collapseDays(withoutVoices(healed.oracle)));
+    const drift = collapsedDrift(
+      collapseDays(withoutVoices(healed.api)),
+      collapseDays(withoutVoices(healed.oracle)),
+    );
     figures.add('rollupFiguresCompared', drift.compared);
     figures.add('rollupDrift', drift.drift);
 
