@@ -185,11 +185,9 @@ describe('Operator tool: scripts/dlq.ts', () => {
   it('against AWS, redrive starts a message move task back to the source queue and follows it to the end', async () => {
     const mock = mockClient(SQSClient);
     try {
-      mock
-        .onAnyCommand()
-        .resolves({
-          Attributes: { QueueArn: 'arn:aws:sqs:eu-west-1:123456789012:q', ApproximateNumberOfMessages: '7' },
-        });
+      mock.onAnyCommand().resolves({
+        Attributes: { QueueArn: 'arn:aws:sqs:eu-west-1:123456789012:q', ApproximateNumberOfMessages: '7' },
+      });
       mock.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
       mock
         .on(ListMessageMoveTasksCommand)
