@@ -51,7 +51,8 @@ export interface PlatformHttpOptions {
 
 /** ISO 8601 or an HTTP date only: V8's Date.parse also accepts junk such as "-5". */
 const parseDate = (value: string): number | undefined => {
-  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) && !/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} /.test(value)) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(value) && !/^[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} /.test(value))
+    return undefined;
   const ms = Date.parse(value);
   return Number.isNaN(ms) ? undefined : ms;
 };
