@@ -41,6 +41,10 @@ const printBanner = (twin: Twin, options: TwinOptions) => {
     `  data in ${data} (DynamoDB on disk; queued messages in memory, healed after a restart)`,
     `  polling ${twin.platforms.join(', ')}${twin.speed !== 1 ? ` at ${twin.speed}x speed` : ''}; Ctrl-C to stop`,
   ];
+  if (twin.recovering)
+    lines.push(
+      '  the last run ended with messages still queued: re-reading the search window once to recover them',
+    );
   process.stdout.write(`${lines.join('\n')}\n`);
 };
 
@@ -67,7 +71,8 @@ const main = async (): Promise<number> => {
     onError: verboseErrors ? (message) => process.stderr.write(`\nerror: ${message}\n`) : undefined,
   });
 
-  if (options.statusJson) jsonLine('ready', { ...twin.urls, demo: twin.demo, speed: twin.speed });
+  if (options.statusJson)
+    jsonLine('ready', { ...twin.urls, demo: twin.demo, speed: twin.speed, recovering: twin.recovering });
   else printBanner(twin, options);
 
   const tty = process.stdout.isTTY === true && !options.statusJson;
@@ -103,7 +108,7 @@ const main = async (): Promise<number> => {
       clearInterval(status);
       if (tty) process.stdout.write('\n');
       if (!options.statusJson)
-        process.stdout.write(`${signal}: stopping (finishing running polls and batches)...\n`);
+        process.stdout.write(`${signal}: stopping (finishing running polls, applying what is queued)...\n`);
       await twin.stop();
       if (options.statusJson) jsonLine('stopped', { signal });
       else process.stdout.write('stopped\n');

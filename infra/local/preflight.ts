@@ -1,4 +1,4 @@
-import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ConfigError, type KolPulseConfig, loadConfigFile } from '../../shared/config';
@@ -142,4 +142,16 @@ export const checkCredentialsFile = (file: string): string => {
       `credentials file ${path}: unknown platform "${unknown[0]}" (known: ${PLATFORMS.join(', ')})`,
     );
   return path;
+};
+
+/**
+ * Marks a run whose queued messages may be lost: created at start, removed only by a stop that drained the
+ * events queue. Found at start, it means the previous run was killed (or stopped undrained), so the pollers
+ * re-read their search window once to recover observations that were on the in-memory queue.
+ */
+export const recoveryMarker = (dataDir: string): { needed: boolean; clear(): void } => {
+  const path = join(dataDir, 'needs-recovery');
+  const needed = existsSync(path);
+  writeFileSync(path, new Date().toISOString());
+  return { needed, clear: () => rmSync(path, { force: true }) };
 };

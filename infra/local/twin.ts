@@ -8,6 +8,7 @@ import { createReportHandler, reportDepsFromEnv } from '../../functions/report/a
 import { type ReportServer, startReportServer } from '../../functions/report/local-server';
 import { enabledPlatforms, type KolPulseConfig } from '../../shared/config';
 import type { Platform } from '../../shared/platforms';
+import { startOfDay } from '../../shared/time';
 import { rateToMs, topology } from '../topology';
 import { effectiveSpeed, type TwinOptions, wantsDemo } from './cli';
 import type { DemoPlatform } from './demo/demo-platform';
@@ -29,6 +30,7 @@ import {
   loadTwinConfig,
   lockDataDir,
   prepareDataDir,
+  recoveryMarker,
   TwinStartError,
 } from './preflight';
 import { recordSentObservations } from './recorder';
@@ -68,6 +70,8 @@ export interface Twin {
   demo: boolean;
   speed: number;
   platforms: Platform[];
+  /** The previous run on this data folder ended without draining the queue: pollers re-read once. */
+  recovering: boolean;
   counters: TwinCounters;
   snapshot(): Promise<StatusSnapshot>;
   /** Stops scheduling, drains in-flight batches, closes servers and engines. Safe to call twice. */
@@ -87,6 +91,18 @@ export interface TwinHooks {
   onError?: (message: string) => void;
 }
 
+/** How long a graceful stop waits for the events queue to empty before giving up (recovery then runs). */
+const DRAIN_TIMEOUT_MS = 15_000;
+
+const waitForEmptyQueue = async (sqs: LocalSqs, queueUrl: string, timeoutMs: number): Promise<boolean> => {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    if ((await queueDepth(sqs.client, queueUrl)) === 0) return true;
+    if (Date.now() >= end) return false;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+};
+
 const firstLine = (e: unknown): string => String((e as Error)?.message ?? e).split('\n')[0] ?? '';
 
 export const startTwin = async (options: TwinOptions, hooks: TwinHooks = {}): Promise<Twin> => {
@@ -101,6 +117,7 @@ export const startTwin = async (options: TwinOptions, hooks: TwinHooks = {}): Pr
   await ensurePortFree(options.port);
   const { dataDir, dynamoDir } = prepareDataDir(options.dataDir);
   const lock = lockDataDir(dataDir);
+  const recovery = recoveryMarker(dataDir);
   const demo = wantsDemo(options, config);
   const speed = effectiveSpeed(options, demo);
 
@@ -196,6 +213,12 @@ export const startTwin = async (options: TwinOptions, hooks: TwinHooks = {}): Pr
     });
     await trigger.start();
     closers.push(() => trigger.stop());
+    // Runs after the scheduler stopped and before the trigger stops: what is queued gets applied, and only
+    // a drained queue lets the next start skip recovery.
+    closers.push(async () => {
+      const drained = await waitForEmptyQueue(sqs, resources.queues.events, DRAIN_TIMEOUT_MS);
+      if (drained) recovery.clear();
+    });
 
     // ---- pollers on timers ----------------------------------------------------------------------------
     const scheduler = new Scheduler({
@@ -214,6 +237,7 @@ export const startTwin = async (options: TwinOptions, hooks: TwinHooks = {}): Pr
         fail(`${job}: ${firstLine(e)}`);
       },
     });
+    const campaignStart = Math.min(...config.campaigns.map((c) => startOfDay(c.start, c.timeZone)));
     for (const [platform, settings] of enabledPlatforms(config)) {
       const env = functionEnv('poll', resources, {
         platform,
@@ -230,15 +254,27 @@ export const startTwin = async (options: TwinOptions, hooks: TwinHooks = {}): Pr
         }),
       );
       const name = localFunctionName('poll', platform);
+      const invoke = (event: object) => invokeLambda(handler, event, settingsOf('poll', platform));
+      // Recovery after an unclean stop: observations lost with the in-memory queue are read again by a
+      // backfill over the tracking window (its own resume points), one invocation per scheduled run until done.
+      let backfillSince = recovery.needed
+        ? new Date(Math.max(campaignStart, Date.now() - settings.trackingDays * 86_400_000)).toISOString()
+        : undefined;
       scheduler.add({
         name,
         periodMs: Math.max(100, rateToMs(settings.schedule) / speed),
-        run: () =>
-          invokeLambda(
-            handler,
-            scheduledEvent(name, LOCAL_REGION, { platform }),
-            settingsOf('poll', platform),
-          ),
+        run: async () => {
+          const summary = await invoke(scheduledEvent(name, LOCAL_REGION, { platform }));
+          if (backfillSince) {
+            const backfill = await invoke({
+              ...scheduledEvent(name, LOCAL_REGION, { platform }),
+              backfill: { since: backfillSince },
+            });
+            if (backfill.searchesResumable === 0) backfillSince = undefined;
+            return { ...summary, observationsSent: summary.observationsSent + backfill.observationsSent };
+          }
+          return summary;
+        },
       });
     }
     scheduler.start();
@@ -288,6 +324,7 @@ export const startTwin = async (options: TwinOptions, hooks: TwinHooks = {}): Pr
       demo,
       speed,
       platforms,
+      recovering: recovery.needed,
       counters,
       snapshot,
       // Closers run in reverse: report server, scheduler (waits for running polls), trigger (drains

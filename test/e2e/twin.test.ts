@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -20,7 +20,7 @@ import {
   voiceTotalsFromOracle,
   withoutVoices,
 } from './support/rollups';
-import { eventually, runTwin, type TwinProcess } from './support/twin-process';
+import { eventually, runTwin, type StatusEvent, type TwinProcess } from './support/twin-process';
 
 /**
  * Black box: the twin runs as `npm start` would run it, against the built-in demo platform at high speed.
@@ -101,7 +101,9 @@ describe('Local twin, black box', () => {
     ...extra,
   ];
 
-  it('serves rollups equal to the oracle once the demo settles, then stops cleanly on SIGTERM', async () => {
+  it('serves rollups equal to the oracle once the demo settles, then stops cleanly on SIGTERM', {
+    timeout: 150_000,
+  }, async () => {
     // Arrange
     const { file, config } = writeE2eConfig(dir, PLATFORMS);
     const recordFile = join(dir, 'sent.jsonl');
@@ -124,7 +126,7 @@ describe('Local twin, black box', () => {
     );
 
     // Assert
-    expect(ready).toMatchObject({ demo: true, speed: Number(SPEED) });
+    expect(ready).toMatchObject({ demo: true, speed: Number(SPEED), recovering: false });
     expect(firstRollups.rollupItems).toBeGreaterThan(0);
     expect(unseenFinalStates(posts, settled.recorded)).toEqual([]);
     expect(withoutVoices(settled.api)).toEqual(withoutVoices(settled.oracle));
@@ -157,52 +159,68 @@ describe('Local twin, black box', () => {
     const exit = await twin.exited;
     expect(exit.code).toBe(0);
     expect(twin.stdout()).toContain('{"event":"stopped"');
+    // A graceful stop applied everything queued: the next start needs no recovery.
+    expect(existsSync(join(dir, 'data', 'needs-recovery'))).toBe(false);
   });
 
-  it('loses no applied rollup on kill -9 and heals to the oracle after a restart on the same data', async () => {
-    // Arrange: a first run, killed while observations are in flight.
-    const { file, config } = writeE2eConfig(dir, PLATFORMS);
-    const recordFile = join(dir, 'sent.jsonl');
-    twin = runTwin(args(file, recordFile, ['--seed', '11']));
-    await twin.ready;
-    const beforeKill = await twin.waitForStatus(
-      'work in progress',
-      (s) => s.observationsApplied > 0 && s.pollsRun >= 2 * PLATFORMS.length,
-      40_000,
-    );
-    twin.child.kill('SIGKILL');
-    expect((await twin.exited).signal).toBe('SIGKILL');
+  it.each([
+    {
+      moment: 'mid-run, with rollups applied and observations in flight',
+      killWhen: (s: StatusEvent) => s.rollupItems > 0 && s.observationsQueued > s.observationsApplied,
+    },
+    {
+      // The first poll read the demo's backlog (posts up to 30 minutes old, older than the 10-minute overlap
+      // window): only the recovery backfill can read those again.
+      moment: 'before the first poll was applied',
+      killWhen: (s: StatusEvent) => s.observationsQueued > 0 && s.rollupItems === 0,
+    },
+  ])(
+    'loses no applied rollup on kill -9 $moment and heals to the oracle after a restart',
+    {
+      timeout: 180_000,
+    },
+    async ({ killWhen }) => {
+      // Arrange: a first run, killed while observations are queued but not applied (fauxqs loses them).
+      const { file, config } = writeE2eConfig(dir, PLATFORMS);
+      const recordFile = join(dir, 'sent.jsonl');
+      twin = runTwin(args(file, recordFile, ['--seed', '11']));
+      await twin.ready;
+      const beforeKill = await twin.waitForStatus('the moment to kill', killWhen, 40_000);
+      twin.child.kill('SIGKILL');
+      expect((await twin.exited).signal).toBe('SIGKILL');
 
-    // Act: restart on the same data folder; the demo resumes from its saved state and then settles.
-    twin = runTwin(args(file, recordFile, ['--seed', '11', '--demo-duration', '8']));
-    const ready = await twin.ready;
-    const base = ready.api.replace(/\/campaigns$/, '');
-    const afterRestart = await twin.waitForStatus('the first status', () => true, 15_000);
-    await twin.waitForStatus('the demo to settle', (s) => s.demo?.frozen === true, 30_000);
-    const posts = readDemoPosts(join(dir, 'data', 'demo', 'posts.json'));
-    // A lost observation may move a delta to the day of the next snapshot: compare counters over the range,
-    // and mentions (which depend on the publish day only) day by day.
-    const healed = await eventually(
-      () => probeRollups(base, config, recordFile),
-      (p) =>
-        unseenFinalStates(posts, p.recorded).length === 0 &&
-        isDeepStrictEqual(collapseDays(withoutVoices(p.api)), collapseDays(withoutVoices(p.oracle))) &&
-        isDeepStrictEqual(p.voicesApi, voiceTotalsFromOracle(p.oracle)),
-      60_000,
-      2_000,
-    );
+      // Act: restart on the same data folder; the demo resumes from its saved state and then settles.
+      twin = runTwin(args(file, recordFile, ['--seed', '11', '--demo-duration', '8']));
+      const ready = await twin.ready;
+      const base = ready.api.replace(/\/campaigns$/, '');
+      const afterRestart = await twin.waitForStatus('the first status', () => true, 15_000);
+      await twin.waitForStatus('the demo to settle', (s) => s.demo?.frozen === true, 30_000);
+      const posts = readDemoPosts(join(dir, 'data', 'demo', 'posts.json'));
+      // A lost observation may move a delta to the day of the next snapshot: compare counters over the range,
+      // and mentions (which depend on the publish day only) day by day.
+      const healed = await eventually(
+        () => probeRollups(base, config, recordFile),
+        (p) =>
+          unseenFinalStates(posts, p.recorded).length === 0 &&
+          isDeepStrictEqual(collapseDays(withoutVoices(p.api)), collapseDays(withoutVoices(p.oracle))) &&
+          isDeepStrictEqual(p.voicesApi, voiceTotalsFromOracle(p.oracle)),
+        60_000,
+        2_000,
+      );
 
-    // Assert
-    expect(afterRestart.rollupItems).toBeGreaterThanOrEqual(beforeKill.rollupItems);
-    expect(unseenFinalStates(posts, healed.recorded)).toEqual([]);
-    expect(collapseDays(withoutVoices(healed.api))).toEqual(collapseDays(withoutVoices(healed.oracle)));
-    expect(healed.voicesApi).toEqual(voiceTotalsFromOracle(healed.oracle));
-    // Posts from before the kill are still served (the demo state survived) and counted.
-    const firstRunPosts = new Set(
-      readRecorded(recordFile)
-        .slice(0, 1)
-        .map((o) => `${o.platform}|${o.postId}`),
-    );
-    expect(posts.some((p) => firstRunPosts.has(`${p.platform}|${p.postId}`))).toBe(true);
-  });
+      // Assert
+      expect(ready.recovering).toBe(true);
+      expect(afterRestart.rollupItems).toBeGreaterThanOrEqual(beforeKill.rollupItems);
+      expect(unseenFinalStates(posts, healed.recorded)).toEqual([]);
+      expect(collapseDays(withoutVoices(healed.api))).toEqual(collapseDays(withoutVoices(healed.oracle)));
+      expect(healed.voicesApi).toEqual(voiceTotalsFromOracle(healed.oracle));
+      // Posts from before the kill are still served (the demo state survived) and counted.
+      const firstRunPosts = new Set(
+        readRecorded(recordFile)
+          .slice(0, 1)
+          .map((o) => `${o.platform}|${o.postId}`),
+      );
+      expect(posts.some((p) => firstRunPosts.has(`${p.platform}|${p.postId}`))).toBe(true);
+    },
+  );
 });

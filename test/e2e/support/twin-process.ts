@@ -14,6 +14,7 @@ export interface ReadyEvent {
   platformApi?: string;
   demo: boolean;
   speed: number;
+  recovering: boolean;
 }
 
 export interface StatusEvent {
