@@ -9,6 +9,7 @@ import {
   loadTwinConfig,
   lockDataDir,
   prepareDataDir,
+  recoveryMarker,
   TwinStartError,
 } from '../../../infra/local/preflight';
 import { ConfigError } from '../../../shared/config';
@@ -82,6 +83,18 @@ describe('Preflight checks of the local twin', () => {
       expect(readFileSync(join(dir, 'twin.pid'), 'utf8')).toBe(String(process.pid));
       lock.release();
       expect(existsSync(join(dir, 'twin.pid'))).toBe(false);
+    });
+  });
+
+  describe('Method: recoveryMarker', () => {
+    it('asks for recovery only after a run that did not clear its marker', () => {
+      const first = recoveryMarker(dir);
+      expect(first.needed).toBe(false);
+      // killed: nothing cleared the marker
+      const afterKill = recoveryMarker(dir);
+      expect(afterKill.needed).toBe(true);
+      afterKill.clear();
+      expect(recoveryMarker(dir).needed).toBe(false);
     });
   });
 
