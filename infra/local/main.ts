@@ -13,6 +13,7 @@ process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
 const STATUS_INTERVAL_TTY_MS = 1_000;
 const STATUS_INTERVAL_PLAIN_MS = 10_000;
 const STATUS_INTERVAL_JSON_MS = 1_000;
+const DUPLICATE_SIGNAL_MS = 1_500;
 
 const isUserError = (e: unknown): e is Error =>
   e instanceof CliError ||
@@ -98,13 +99,15 @@ const main = async (): Promise<number> => {
   }, interval);
 
   return new Promise<number>((resolve) => {
-    let stopping = false;
+    let stoppingSince: number | undefined;
     const stop = async (signal: string) => {
-      if (stopping) {
+      if (stoppingSince !== undefined) {
+        // npm and tsx relay the terminal's Ctrl-C, so one key press can arrive twice: only a later one forces.
+        if (Date.now() - stoppingSince < DUPLICATE_SIGNAL_MS) return;
         process.stderr.write('\nforced exit\n');
         process.exit(130);
       }
-      stopping = true;
+      stoppingSince = Date.now();
       clearInterval(status);
       if (tty) process.stdout.write('\n');
       if (!options.statusJson)
