@@ -8,10 +8,11 @@ import { itemSize, writeUnitsFor } from './item-size';
  *   (ReturnConsumedCapacity is added to read commands that do not ask for it; dynalite computes it by
  *   DynamoDB's rules).
  * - `exact` mode (sequential callers only, and nothing else may write the tables): also reads each written
- *   item after the write (and before a key's first write), with the unwrapped client, not counted, and computes the write units by DynamoDB's rules: table units
- *   from the larger of the two images, plus one index write per GSI entry inserted, deleted or changed
- *   (two when the index key changes), and the item's size for a write whose condition failed. Dynalite's own
- *   ConsumedCapacity leaves out index writes and failed conditions, so it cannot be used for this.
+ *   item after the write (and before a key's first write) with the unwrapped client, uncounted, and
+ *   computes the write units by DynamoDB's rules: table units from the larger of the two images, plus one
+ *   index write per GSI entry inserted, deleted or changed (two when the index key changes), and the item's
+ *   size for a write whose condition failed. Dynalite's own ConsumedCapacity leaves out index writes and
+ *   failed conditions, so it cannot be used for this.
  */
 
 export type MeterMode = 'count' | 'exact';
@@ -21,6 +22,8 @@ export interface DynamoMeter {
   calls: Record<string, number>;
   /** Items written (a BatchWrite of 25 puts is 25 write requests), conditional failures included. */
   writeRequests: number;
+  /** Items written per table name. */
+  writesByTable: Record<string, number>;
   conditionalFailures: number;
   /** exact mode only. */
   tableWriteUnits: number;
@@ -36,6 +39,7 @@ export interface DynamoMeter {
 export const emptyMeter = (): DynamoMeter => ({
   calls: {},
   writeRequests: 0,
+  writesByTable: {},
   conditionalFailures: 0,
   tableWriteUnits: 0,
   indexWriteUnits: 0,
@@ -204,6 +208,7 @@ export const meterDocumentClient = (
 
     const targets = targetsOf(name, input);
     meter.writeRequests += targets.length;
+    for (const t of targets) meter.writesByTable[t.tableName] = (meter.writesByTable[t.tableName] ?? 0) + 1;
     if (options.mode === 'count') return send(command, ...rest);
 
     // The image after a write is the image before the next write of the same key: only a key's first

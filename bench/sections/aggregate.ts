@@ -1,4 +1,5 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createAggregateHandler } from '../../functions/aggregate/app';
 import {
@@ -17,6 +18,7 @@ import { addDays, startOfDay } from '../../shared/time';
 import { readRollups } from '../../test/support/observations';
 import { computeOracle } from '../../test/support/oracle';
 import { chunk, elapsedSince, quietLogger, sqsRecordFor, tableSpecsByName } from '../lib/harness';
+import { itemSize } from '../lib/item-size';
 import { type DynamoMeter, meterDocumentClient } from '../lib/metered-client';
 import { type BatchBound, RollupModel, sumBounds } from '../lib/model';
 import type { Replay, ReplayMessage } from '../lib/replay';
@@ -63,7 +65,42 @@ const verify = async (
 
 // ---- 1. Write efficiency ----------------------------------------------------------------------------
 
+/** Rollup item sizes at the end of a run: per-post markers make items, and so writes and reads, grow. */
+export interface ItemSizeStats {
+  items: number;
+  byKind: Record<string, { items: number; averageBytes: number; maxBytes: number; maxMarkers: number }>;
+}
+
+const MARKER_PREFIX_PATTERN = /^m_/;
+
+const rollupItemSizes = async (doc: DynamoDBDocumentClient, tableName: string): Promise<ItemSizeStats> => {
+  const byKind: ItemSizeStats['byKind'] = {};
+  let items = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+    for (const item of page.Items ?? []) {
+      items++;
+      const kind = String(item.kind ?? 'unknown');
+      const entry = byKind[kind] ?? { items: 0, averageBytes: 0, maxBytes: 0, maxMarkers: 0 };
+      byKind[kind] = entry;
+      const bytes = itemSize(item);
+      entry.averageBytes = (entry.averageBytes * entry.items + bytes) / (entry.items + 1);
+      entry.items++;
+      entry.maxBytes = Math.max(entry.maxBytes, bytes);
+      entry.maxMarkers = Math.max(
+        entry.maxMarkers,
+        Object.keys(item).filter((k) => MARKER_PREFIX_PATTERN.test(k)).length,
+      );
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return { items, byKind };
+};
+
 export interface EfficiencyResult {
+  itemSizes: ItemSizeStats;
+  tables: TableNames;
   batches: number;
   observations: number;
   /** Per invocation: handler duration, time waiting on dynalite (metering reads included), DynamoDB calls. */
@@ -127,6 +164,8 @@ export const measureWriteEfficiency = async (replay: Replay): Promise<Efficiency
       meter: metered.meter,
       bound: sumBounds(bounds),
       verification: await verify(replay, dynamo.doc, tables.rollups, model),
+      itemSizes: await rollupItemSizes(dynamo.doc, tables.rollups),
+      tables,
       failedRecords,
     };
   } finally {
