@@ -173,7 +173,7 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
         .map(([k, v]) => `${k} ${fmt(v)}`)
         .join(
           ', ',
-        )}; conditional check failures ${fmt(e.meter.conditionalFailures)}. Bound detail: ${fmt(e.bound.changedPosts)} post-state changes (${fmt(e.bound.newPosts)} new posts), ${fmt(e.bound.changedKolOrVoiceItems)} KOL/voice item changes, ${fmt(e.bound.changedTotalItems)} campaign-total shard changes over ${fmt(e.batches)} batches. Rollups after the run equal the oracle (\`test/support/oracle.ts\`): ${e.verification.oracle.mismatches.length === 0 ? 'yes' : `**no, ${e.verification.oracle.mismatches.length} rows differ**`}; the bench model equals the oracle: ${e.verification.modelVsOracle.mismatches.length === 0 ? 'yes' : '**no**'}.`,
+        )}; conditional check failures ${fmt(e.meter.conditionalFailures)}. Items written: state table ${fmt(e.meter.writesByTable[e.tables.state] ?? 0)} (bound ${fmt(e.bound.changedPosts)}), rollups table ${fmt(e.meter.writesByTable[e.tables.rollups] ?? 0)} (bound ${fmt(e.bound.changedKolOrVoiceItems + e.bound.changedTotalItems)}). Bound detail: ${fmt(e.bound.changedPosts)} post-state changes (${fmt(e.bound.newPosts)} new posts), ${fmt(e.bound.changedKolOrVoiceItems)} KOL/voice item changes, ${fmt(e.bound.changedTotalItems)} campaign-total shard changes over ${fmt(e.batches)} batches. Rollups after the run equal the oracle (\`test/support/oracle.ts\`): ${e.verification.oracle.mismatches.length === 0 ? 'yes' : `**no, ${e.verification.oracle.mismatches.length} rows differ**`}; the bench model equals the oracle: ${e.verification.modelVsOracle.mismatches.length === 0 ? 'yes' : '**no**'}.`,
     );
   }
 
