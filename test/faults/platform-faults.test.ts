@@ -1,3 +1,4 @@
+import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type Fault,
@@ -224,6 +225,7 @@ describe('Faults: platforms misbehave, poll and aggregate crash, end to end', ()
     };
 
     let crashes = 0;
+    let pollRejects = 0;
     const pollAll = async (faulty: boolean) => {
       for (const platform of PLATFORMS) {
         if (faulty) {
@@ -246,7 +248,8 @@ describe('Faults: platforms misbehave, poll and aggregate crash, end to end', ()
             : undefined;
         const outcome = await runPollProcess(world, platform, crash);
         if (outcome.crashed) crashes++;
-        else if (!faulty)
+        else pollRejects += outcome.summary?.rejects ?? 0;
+        if (!faulty)
           expect(outcome.error, `${platform} clean cycle: ${outcome.error?.message}`).toBeUndefined();
       }
       api?.faults.clear();
@@ -269,6 +272,19 @@ describe('Faults: platforms misbehave, poll and aggregate crash, end to end', ()
     figures.add('observationsServed', enqueued.length);
     expect(crashes).toBeGreaterThan(0);
     expect(api.requests.some((r) => r.fault !== undefined)).toBe(true);
+
+    // Items the adapters could not parse were recorded with their reason; the rest of their pages counted.
+    const rejects = await pipeline.dynamo.doc.send(
+      new ScanCommand({
+        TableName: pipeline.dynamo.tables.state,
+        FilterExpression: 'kind = :k AND #source = :s',
+        ExpressionAttributeNames: { '#source': 'source' },
+        ExpressionAttributeValues: { ':k': 'reject', ':s': 'poll' },
+      }),
+    );
+    expect(pollRejects).toBeGreaterThan(0);
+    expect(rejects.Items?.length ?? 0).toBeGreaterThan(0);
+    for (const item of rejects.Items ?? []) expect(String(item.reason)).toMatch(/\S/);
 
     // 1. Zero drift against the oracle of what reached the queue.
     const drift = await pipeline.drift(enqueued);

