@@ -30,6 +30,8 @@ export interface BenchResults {
   bundles?: BundleResult[];
   efficiency?: EfficiencyResult;
   ceiling?: CeilingResult;
+  /** Writes/s of each ceiling measurement (before and after the throughput run); `ceiling` is the best. */
+  ceilingRuns?: number[];
   throughput?: ThroughputResult;
   reporting?: ReportingResult;
   poller?: PollerResult[];
