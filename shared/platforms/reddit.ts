@@ -57,7 +57,8 @@ const ListingSchema = z.object({
   kind: z.literal('Listing'),
   data: z.object({
     after: z.string().nullable().optional(),
-    children: z.array(z.object({ kind: z.string(), data: z.unknown() })),
+    // Items are checked one by one (mapLinks), so one broken child is rejected alone.
+    children: z.array(z.unknown()),
   }),
 });
 
@@ -214,7 +215,13 @@ export class RedditAdapter implements PlatformAdapter {
 
   private mapLinks(listing: z.infer<typeof ListingSchema>) {
     const observedAt = new Date(this.now()).toISOString();
-    const links = listing.data.children.filter((c) => c.kind === 't3').map((c) => c.data);
+    // Keep links (kind t3) and anything malformed, which becomes a reject; skip other well-formed kinds.
+    const links = listing.data.children.flatMap((child) => {
+      const kind =
+        typeof child === 'object' && child !== null ? (child as { kind?: unknown }).kind : undefined;
+      if (kind === 't3') return [(child as { data?: unknown }).data];
+      return typeof kind === 'string' ? [] : [child];
+    });
     return mapItems('reddit', links, LinkSchema, (link: Link): ItemOutcome => {
       if (!link.author_fullname || link.author === '[deleted]') return { reject: AUTHOR_DELETED };
       const publishedAt = canonicalInstant(Math.round(link.created_utc * 1000));

@@ -200,6 +200,26 @@ describe('Reddit', () => {
     );
   });
 
+  it('rejects a listing child without its data and still counts the rest of the page', async () => {
+    seed(api, caseOf('reddit'), 3, { counters });
+    const a = adapterFor(api, 'reddit');
+    api.faults.next(
+      {
+        kind: 'mutate',
+        mutate: (body) => {
+          const listing = body as { data: { children: { kind: string; data?: unknown }[] } };
+          const [first] = listing.data.children;
+          if (first) delete first.data;
+          return listing;
+        },
+      },
+      { platform: 'reddit', path: /\/search/ },
+    );
+    const page = await a.searchPage({ query: '#nextidea', overlapMs: 0 });
+    expect(page.observations).toHaveLength(2);
+    expect(page.rejects).toHaveLength(1);
+  });
+
   it('stops cleanly where the listing ends, about 1000 items deep', async () => {
     seed(api, caseOf('reddit'), 1_050, { spacingMs: 1_000 });
     const a = adapterFor(api, 'reddit');
