@@ -1,4 +1,5 @@
-import { resolve } from 'node:path';
+import { rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSEvent } from 'aws-lambda';
 import { aggregateDepsFromEnv, createAggregateHandler } from '../../functions/aggregate/app';
@@ -145,6 +146,14 @@ export const startTwin = async (options: TwinOptions, hooks: TwinHooks = {}): Pr
       queues: await createQueues(sqs.client, LOCAL_PREFIX),
       campaignsFile,
     };
+
+    // Operator tools (scripts/dlq.ts --local <data dir>) find the running twin's queues here.
+    const twinFile = join(dataDir, 'twin.json');
+    writeFileSync(
+      twinFile,
+      `${JSON.stringify({ sqs: { endpoint: sqs.endpoint }, queues: resources.queues }, null, 2)}\n`,
+    );
+    closers.push(async () => rmSync(twinFile, { force: true }));
 
     // ---- demo platform --------------------------------------------------------------------------------
     let demoPlatform: DemoPlatform | undefined;
