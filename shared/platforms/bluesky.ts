@@ -18,6 +18,7 @@ import {
   parseEnvelope,
   queryString,
   queryTags,
+  refreshResult,
   requireCredential,
   stopTimeMs,
   trimBase,
@@ -147,12 +148,7 @@ export class BlueskyAdapter implements PlatformAdapter {
     );
     const response = parseEnvelope('bluesky', GetPostsResponseSchema, body, 'getPosts');
     const { observations, rejects } = this.mapPosts(response.posts);
-    const seen = new Set(observations.map((o) => o.postId));
-    for (const r of rejects) {
-      const uri = (r.item as { uri?: unknown } | undefined)?.uri;
-      if (typeof uri === 'string') seen.add(uri);
-    }
-    return { observations, rejects, missing: postIds.filter((id) => !seen.has(id)) };
+    return refreshResult(postIds, observations, rejects, { idField: 'uri' });
   }
 
   rateLimit(): RateLimitState {

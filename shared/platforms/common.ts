@@ -6,6 +6,7 @@ import type { Platform } from '../platforms';
 import {
   PermanentPlatformError,
   type PlatformCredentials,
+  type RefreshResult,
   type RejectedItem,
   type SearchPage,
   type SearchRequest,
@@ -221,4 +222,28 @@ export const queryString = (pairs: readonly (readonly [string, string | number |
   const params = new URLSearchParams();
   for (const [k, v] of pairs) if (v !== undefined) params.append(k, String(v));
   return params.toString();
+};
+
+/**
+ * A refresh answer: ids neither observed nor rejected are `missing` (deleted or hidden). A rejected item
+ * still exists, so it is not missing unless `countsAsSeen` says otherwise (e.g. Reddit's deleted authors).
+ */
+export const refreshResult = (
+  postIds: readonly string[],
+  observations: Observation[],
+  rejects: RejectedItem[],
+  options: {
+    idField?: string;
+    countsAsSeen?: (reject: RejectedItem) => boolean;
+    toPostId?: (id: string) => string;
+  } = {},
+): RefreshResult => {
+  const field = options.idField ?? 'id';
+  const seen = new Set(observations.map((o) => o.postId));
+  for (const r of rejects) {
+    const id = (r.item as Record<string, unknown> | undefined)?.[field];
+    if (typeof id === 'string' && (options.countsAsSeen?.(r) ?? true)) seen.add(id);
+  }
+  const toPostId = options.toPostId ?? ((id: string) => id);
+  return { observations, rejects, missing: postIds.filter((id) => !seen.has(toPostId(id))) };
 };

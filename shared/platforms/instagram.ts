@@ -20,6 +20,7 @@ import {
   parseEnvelope,
   queryString,
   queryTags,
+  refreshResult,
   requireCredential,
   trimBase,
 } from './common';
@@ -177,12 +178,7 @@ export class InstagramAdapter implements PlatformAdapter {
           owners.set(id, entry.owner);
         }
     const { observations, rejects } = this.mapMedia(items, (id) => owners.get(id) ?? INSTAGRAM_UNATTRIBUTED);
-    const seen = new Set(observations.map((o) => o.postId));
-    for (const r of rejects) {
-      const id = (r.item as { id?: unknown } | undefined)?.id;
-      if (typeof id === 'string') seen.add(id);
-    }
-    return { observations, rejects, missing: postIds.filter((id) => !seen.has(id)) };
+    return refreshResult(postIds, observations, rejects);
   }
 
   rateLimit(): RateLimitState {

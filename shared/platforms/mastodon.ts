@@ -19,6 +19,7 @@ import {
   parseEnvelope,
   queryString,
   queryTags,
+  refreshResult,
   trimBase,
   uniqueHashtags,
 } from './common';
@@ -130,12 +131,7 @@ export class MastodonAdapter implements PlatformAdapter {
     );
     const statuses = parseEnvelope('mastodon', StatusArraySchema, response.body, 'statuses lookup');
     const { observations, rejects } = this.mapStatuses(statuses);
-    const seen = new Set(observations.map((o) => o.postId));
-    for (const r of rejects) {
-      const id = (r.item as { id?: unknown } | undefined)?.id;
-      if (typeof id === 'string') seen.add(id);
-    }
-    return { observations, rejects, missing: postIds.filter((id) => !seen.has(id)) };
+    return refreshResult(postIds, observations, rejects);
   }
 
   rateLimit(): RateLimitState {

@@ -19,6 +19,7 @@ import {
   parseEnvelope,
   queryString,
   queryTags,
+  refreshResult,
   requireCredential,
   trimBase,
 } from './common';
@@ -131,13 +132,12 @@ export class RedditAdapter implements PlatformAdapter {
     );
     const listing = parseEnvelope('reddit', ListingSchema, body, 'info');
     const { observations, rejects } = this.mapLinks(listing);
-    const seen = new Set(observations.map((o) => o.postId));
-    for (const r of rejects) {
-      // A deleted post still answers, as "[deleted]": report it missing like the other platforms do.
-      const name = (r.item as { name?: unknown } | undefined)?.name;
-      if (typeof name === 'string' && r.reason !== AUTHOR_DELETED) seen.add(name);
-    }
-    return { observations, rejects, missing: postIds.filter((id) => !seen.has(fullname(id))) };
+    // A deleted post still answers, as "[deleted]": report it missing like the other platforms do.
+    return refreshResult(postIds, observations, rejects, {
+      idField: 'name',
+      countsAsSeen: (r) => r.reason !== AUTHOR_DELETED,
+      toPostId: fullname,
+    });
   }
 
   rateLimit(): RateLimitState {

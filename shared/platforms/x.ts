@@ -18,6 +18,7 @@ import {
   parseEnvelope,
   queryString,
   queryTags,
+  refreshResult,
   requireCredential,
   stopTimeMs,
   trimBase,
@@ -132,12 +133,7 @@ export class XAdapter implements PlatformAdapter {
     const body = await this.get(`/2/tweets?${query}`, signal);
     const response = parseEnvelope('x', ResponseSchema, body, 'post lookup');
     const { observations, rejects } = this.mapTweets(response);
-    const seen = new Set(observations.map((o) => o.postId));
-    for (const r of rejects) {
-      const id = (r.item as { id?: unknown } | undefined)?.id;
-      if (typeof id === 'string') seen.add(id);
-    }
-    return { observations, rejects, missing: postIds.filter((id) => !seen.has(id)) };
+    return refreshResult(postIds, observations, rejects);
   }
 
   rateLimit(): RateLimitState {

@@ -21,6 +21,7 @@ import {
   parseEnvelope,
   queryString,
   queryTags,
+  refreshResult,
   rejectItem,
   stopTimeMs,
   trimBase,
@@ -149,12 +150,7 @@ export class YouTubeAdapter implements PlatformAdapter {
         `YouTube refresh takes at most ${this.maxRefreshBatch} ids, got ${postIds.length}`,
       );
     const { observations, rejects } = await this.videos(postIds, signal);
-    const seen = new Set(observations.map((o) => o.postId));
-    for (const r of rejects) {
-      const id = (r.item as { id?: unknown } | undefined)?.id;
-      if (typeof id === 'string') seen.add(id);
-    }
-    return { observations, rejects, missing: postIds.filter((id) => !seen.has(id)) };
+    return refreshResult(postIds, observations, rejects);
   }
 
   rateLimit(): RateLimitState {
