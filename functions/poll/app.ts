@@ -18,7 +18,7 @@ import {
   noCredentials,
   SecretsManagerCredentials,
 } from './credentials';
-import { DEFAULT_TUNING, type PollSummary, type PollTuning, runPollCycle } from './poller';
+import { DEFAULT_TUNING, emptySummary, type PollSummary, type PollTuning, runPollCycle } from './poller';
 
 export type AdapterFactory = (platform: Platform, options: AdapterOptions) => PlatformAdapter;
 
@@ -88,29 +88,6 @@ export class PollSendError extends Error {
 
 export type PollHandler = (event: unknown, context: PollContext) => Promise<PollSummary>;
 
-const disabledSummary = (platform: Platform, pollId: string): PollSummary => ({
-  platform,
-  pollId,
-  activeCampaigns: 0,
-  queries: 0,
-  searchesCompleted: 0,
-  searchesResumable: 0,
-  pages: 0,
-  searchObservations: 0,
-  tracked: 0,
-  due: 0,
-  refreshCalls: 0,
-  refreshed: 0,
-  missing: 0,
-  observationsSent: 0,
-  messagesSent: 0,
-  sendCalls: 0,
-  rejects: 0,
-  apiCalls: 0,
-  stoppedReason: 'disabled',
-  failures: [],
-});
-
 const publishMetrics = (metrics: Metrics, summary: PollSummary) => {
   metrics.addDimension('platform', summary.platform);
   metrics.addMetric('ApiCalls', MetricUnit.Count, summary.apiCalls);
@@ -159,7 +136,7 @@ export const createPollHandler = (deps: PollDeps): PollHandler => {
       deps.logger.warn('platform is not enabled in the campaign configuration; nothing to poll', {
         platform: deps.platform,
       });
-      return disabledSummary(deps.platform, pollId);
+      return emptySummary(deps.platform, pollId, 'disabled');
     }
     const credentials = await deps.credentials.get();
     const adapter = adapterFor(credentials, deps.baseUrl ?? settings.baseUrl);

@@ -83,6 +83,34 @@ export interface PollSummary {
   backfill?: string;
 }
 
+/** A summary with every count at zero. */
+export const emptySummary = (
+  platform: Platform,
+  pollId: string,
+  stoppedReason: PollSummary['stoppedReason'],
+): PollSummary => ({
+  platform,
+  pollId,
+  activeCampaigns: 0,
+  queries: 0,
+  searchesCompleted: 0,
+  searchesResumable: 0,
+  pages: 0,
+  searchObservations: 0,
+  tracked: 0,
+  due: 0,
+  refreshCalls: 0,
+  refreshed: 0,
+  missing: 0,
+  observationsSent: 0,
+  messagesSent: 0,
+  sendCalls: 0,
+  rejects: 0,
+  apiCalls: 0,
+  stoppedReason,
+  failures: [],
+});
+
 export interface PollCycleDeps {
   platform: Platform;
   config: KolPulseConfig;
@@ -198,26 +226,9 @@ export const runPollCycle = async (deps: PollCycleDeps, input: PollCycleInput): 
   const cursors = new CursorStore(deps.doc, deps.stateTableName, platform);
 
   const summary: PollSummary = {
-    platform,
-    pollId: input.pollId,
+    ...emptySummary(platform, input.pollId, 'complete'),
     activeCampaigns: campaigns.length,
     queries: queries.length,
-    searchesCompleted: 0,
-    searchesResumable: 0,
-    pages: 0,
-    searchObservations: 0,
-    tracked: 0,
-    due: 0,
-    refreshCalls: 0,
-    refreshed: 0,
-    missing: 0,
-    observationsSent: 0,
-    messagesSent: 0,
-    sendCalls: 0,
-    rejects: 0,
-    apiCalls: 0,
-    stoppedReason: 'complete',
-    failures: [],
     ...(backfill ? { backfill } : {}),
   };
   let leftWorkForBudget = false;

@@ -1,5 +1,6 @@
 import type { Campaign, KolPulseConfig } from '../../../shared/config';
 import type { Platform } from '../../../shared/platforms';
+import { SeededRandom } from '../../../shared/random';
 import { addDays, startOfDay } from '../../../shared/time';
 import {
   type CounterName,
@@ -66,31 +67,8 @@ export interface DemoPostSnapshot {
   deleted: boolean;
 }
 
-/** Small seeded PRNG (mulberry32): the same seed gives the same campaign on every machine. */
-export class Rng {
-  constructor(seed: number) {
-    this.state = seed >>> 0;
-  }
-  /** The generator's position, to save and resume a sequence. */
-  state: number;
-  next(): number {
-    this.state = (this.state + 0x6d2b79f5) >>> 0;
-    let t = this.state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  }
-  int(min: number, max: number): number {
-    return min + Math.floor(this.next() * (max - min + 1));
-  }
-  chance(p: number): boolean {
-    return this.next() < p;
-  }
-  pick<T>(items: readonly T[]): T {
-    const item = items[Math.floor(this.next() * items.length)];
-    if (item === undefined) throw new RangeError('pick from an empty list');
-    return item;
-  }
+/** The demo's seeded PRNG: the same seed gives the same campaign on every machine. */
+export class Rng extends SeededRandom {
   /** Log-normal-ish: most values near `median`, a long tail of viral ones. */
   heavy(median: number): number {
     const u = Math.max(1e-9, this.next());

@@ -1,44 +1,9 @@
+import { SeededRandom } from '../../../shared/random';
 /** Seeded randomness, so a failing fault scenario can be replayed with the same seed (FAULTS_SEED). */
 
-export interface Rng {
-  /** Uniform in [0, 1). */
-  next(): number;
-  /** Integer in [min, max] inclusive. */
-  int(min: number, max: number): number;
-  chance(probability: number): boolean;
-  pick<T>(items: readonly T[]): T;
-  shuffle<T>(items: readonly T[]): T[];
-}
+export type Rng = SeededRandom;
 
-/** mulberry32: tiny, fast, good enough to spread faults; not for anything secret. */
-export const createRng = (seed: number): Rng => {
-  let state = seed >>> 0;
-  const next = () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
-  return {
-    next,
-    int,
-    chance: (probability) => next() < probability,
-    pick: <T>(items: readonly T[]): T => {
-      if (items.length === 0) throw new Error('pick from an empty list');
-      return items[int(0, items.length - 1)] as T;
-    },
-    shuffle: <T>(items: readonly T[]): T[] => {
-      const out = [...items];
-      for (let i = out.length - 1; i > 0; i--) {
-        const j = int(0, i);
-        [out[i], out[j]] = [out[j] as T, out[i] as T];
-      }
-      return out;
-    },
-  };
-};
+export const createRng = (seed: number): Rng => new SeededRandom(seed);
 
 /** The suite's seed: FAULTS_SEED when set (to replay a run), else a fixed default. */
 export const suiteSeed = (): number => {
