@@ -41,8 +41,6 @@ export interface AggregateResult {
     postsWritten: number;
     conflicts: number;
     failedPosts: number;
-    /** Outbox clears that failed; harmless (the next delivery re-applies idempotently), worth watching. */
-    clearFailures: number;
   };
 }
 
@@ -60,7 +58,8 @@ interface PostWork {
  * 3. merge the batch's snapshots, write the next state with its outbox, conditioned on the revision read
  *    (on conflict: re-read and redo from 2, bounded);
  * 4. apply the new outboxes to the rollups, coalesced by rollup item, idempotent through per-post markers;
- * 5. clear the applied outboxes.
+ * There is no separate clear: the next state write of the post replaces its outbox, and step 2 checks a
+ * found outbox against the rollup markers with one read before re-applying what is missing.
  * A crash between any two writes leaves either an unchanged state or a pending outbox; redelivery heals both.
  */
 export class Aggregator {
@@ -79,7 +78,6 @@ export class Aggregator {
       postsWritten: 0,
       conflicts: 0,
       failedPosts: 0,
-      clearFailures: 0,
     };
     const failedPosts = new Map<string, Error>();
     const posts = new Map<string, PostWork>();
@@ -152,18 +150,18 @@ export class Aggregator {
     }
     const live = work.filter((w) => states.has(w.key));
 
-    // Step 2: a pending outbox is finished before anything else happens to its post.
+    // Step 2: an outbox found on a post (maybe applied already) is finished before anything else happens.
     const pending: OutboxApplication[] = [];
     for (const w of live) {
       const outbox = states.get(w.key)?.outbox;
       if (outbox) pending.push({ post: w.ref, outbox });
     }
-    for (const [key, error] of await this.store.applyOutboxes(pending)) failedPosts.set(key, error);
+    for (const [key, error] of await this.store.applyOutboxes(pending, { verifyFirst: true }))
+      failedPosts.set(key, error);
 
     // Step 3: next state per post, conditioned on the revision read.
     const conflicted: PostWork[] = [];
     const applications: OutboxApplication[] = [];
-    const clears: { post: PostRef; rev: number }[] = [];
     await forEachLimited(
       live.filter((w) => !failedPosts.has(w.key)),
       this.options.concurrency,
@@ -174,10 +172,7 @@ export class Aggregator {
           stats.unmatchedPosts++;
           return;
         }
-        if (plan.kind === 'unchanged') {
-          if (current?.outbox) clears.push({ post: w.ref, rev: current.rev });
-          return;
-        }
+        if (plan.kind === 'unchanged') return;
         try {
           if (!(await this.store.writeState(plan.next, current?.rev ?? 0))) {
             conflicted.push(w);
@@ -188,29 +183,13 @@ export class Aggregator {
           return;
         }
         stats.postsWritten++;
-        if (plan.next.outbox) {
-          applications.push({ post: w.ref, outbox: plan.next.outbox });
-          clears.push({ post: w.ref, rev: plan.next.rev });
-        }
+        if (plan.next.outbox) applications.push({ post: w.ref, outbox: plan.next.outbox });
       },
     );
 
     // Step 4: the new outboxes, coalesced over all posts of the batch.
     for (const [key, error] of await this.store.applyOutboxes(applications)) failedPosts.set(key, error);
 
-    // Step 5: clear what is applied. A failed clear loses nothing: the next delivery re-applies idempotently.
-    await forEachLimited(
-      clears.filter((c) => !failedPosts.has(postKeyString(c.post.platform, c.post.postId))),
-      this.options.concurrency,
-      async (c) => {
-        try {
-          await this.store.clearOutbox(c.post, c.rev);
-        } catch {
-          // Deliberately not a record failure: the rollups already hold this post's changes.
-          stats.clearFailures++;
-        }
-      },
-    );
     return conflicted;
   }
 }

@@ -169,24 +169,6 @@ export class AggregateStore {
     }
   }
 
-  /** Removes an applied outbox unless the post has moved on (then the newer write already replaced it). */
-  async clearOutbox(post: PostRef, rev: number): Promise<void> {
-    try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tables.state,
-          Key: postStateKey(post.platform, post.postId),
-          UpdateExpression: 'REMOVE #outbox',
-          ConditionExpression: '#rev = :rev',
-          ExpressionAttributeNames: { '#outbox': 'outbox', '#rev': 'rev' },
-          ExpressionAttributeValues: { ':rev': rev },
-        }),
-      );
-    } catch (e) {
-      if (!isConditionalCheckFailed(e)) throw e;
-    }
-  }
-
   /**
    * Applies outboxes to the rollups, coalesced: the changes of all posts are grouped by rollup item and
    * each item gets one UpdateItem that ADDs the summed deltas and sets every contributing post's marker
@@ -194,7 +176,10 @@ export class AggregateStore {
    * condition the item is re-read and the posts already applied are dropped. Returns the posts (by
    * `postKeyString`) whose changes could not all be applied, with the error.
    */
-  async applyOutboxes(applications: readonly OutboxApplication[]): Promise<Map<string, Error>> {
+  async applyOutboxes(
+    applications: readonly OutboxApplication[],
+    options: { verifyFirst?: boolean } = {},
+  ): Promise<Map<string, Error>> {
     const byItem = new Map<string, ItemUpdate>();
     for (const { post, outbox } of applications) {
       for (const change of outbox.changes) {
@@ -214,8 +199,10 @@ export class AggregateStore {
       }
     }
     const failed = new Map<string, Error>();
+    if (options.verifyFirst) await this.dropApplied(byItem);
     const units: ItemUpdate[] = [];
     for (const item of byItem.values()) {
+      if (item.contributions.size === 0) continue;
       for (const part of chunk([...item.contributions], this.tuning.postsPerUpdate)) {
         units.push({ ...item, contributions: new Map(part) });
       }
@@ -228,6 +215,41 @@ export class AggregateStore {
       }
     });
     return failed;
+  }
+
+  /**
+   * Outboxes are never cleared by a write of their own: the post's next state write replaces them. So an
+   * outbox found on a post may be applied already; one read of its rollup items (eventually consistent is
+   * enough: markers only grow, so a stale read can only under-report, and then the conditional update
+   * decides) drops the contributions already applied instead of spending a failing conditional write.
+   */
+  private async dropApplied(byItem: Map<string, ItemUpdate>): Promise<void> {
+    const keys = [...byItem.values()].map((i) => ({ pk: i.pk, sk: i.sk }));
+    await forEachLimited(chunk(keys, BATCH_GET_LIMIT), this.tuning.concurrency, async (batch) => {
+      let pending: Record<string, unknown>[] = batch;
+      try {
+        for (let attempt = 0; pending.length > 0; attempt++) {
+          if (attempt >= this.tuning.unprocessedAttempts)
+            throw new Error('BatchGetItem left rollup keys unprocessed');
+          if (attempt > 0) await sleep(this.tuning.backoffMs * 2 ** (attempt - 1));
+          const out = await this.doc.send(
+            new BatchGetCommand({ RequestItems: { [this.tables.rollups]: { Keys: pending } } }),
+          );
+          for (const current of out.Responses?.[this.tables.rollups] ?? []) {
+            const item = byItem.get(`${String(current.pk)}\u0000${String(current.sk)}`);
+            if (!item) continue;
+            for (const [marker, contribution] of [...item.contributions]) {
+              const applied = current[marker];
+              if (typeof applied === 'number' && applied >= contribution.rev)
+                item.contributions.delete(marker);
+            }
+          }
+          pending = out.UnprocessedKeys?.[this.tables.rollups]?.Keys ?? [];
+        }
+      } catch {
+        // Not fatal: without the read, the conditional updates still apply each change at most once.
+      }
+    });
   }
 
   private async applyToItem(unit: ItemUpdate): Promise<void> {
