@@ -4,6 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { ENV } from '../../infra/topology';
 import { type KolPulseConfig, loadConfigFile } from '../../shared/config';
+import { requireEnv } from '../../shared/env';
 import { Aggregator, type AggregatorOptions, DEFAULT_AGGREGATOR_OPTIONS } from './aggregator';
 import { buildCampaignIndex } from './matching';
 import { parseRecords } from './records';
@@ -83,21 +84,15 @@ export const createAggregateHandler = (deps: AggregateDeps): AggregateHandler =>
   };
 };
 
-const requireVariable = (env: Record<string, string | undefined>, name: string): string => {
-  const value = env[name];
-  if (value === undefined || value === '') throw new Error(`${name} environment variable is not set`);
-  return value;
-};
-
 export const aggregateDepsFromEnv = (
   env: Record<string, string | undefined>,
   clients: { doc: DynamoDBDocumentClient; logger?: Logger },
 ): AggregateDeps => ({
   doc: clients.doc,
   tables: {
-    state: requireVariable(env, ENV.stateTable),
-    rollups: requireVariable(env, ENV.rollupsTable),
+    state: requireEnv(env, ENV.stateTable),
+    rollups: requireEnv(env, ENV.rollupsTable),
   },
-  config: loadConfigFile(requireVariable(env, ENV.campaignsFile)),
+  config: loadConfigFile(requireEnv(env, ENV.campaignsFile)),
   logger: clients.logger ?? new Logger({ serviceName: 'kol-pulse-aggregate' }),
 });

@@ -7,6 +7,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { ENV } from '../../infra/topology';
 import { describeIssues, type KolPulseConfig, loadConfigFile } from '../../shared/config';
+import { optionalEnv, requireEnv } from '../../shared/env';
 import { type Platform, PlatformSchema } from '../../shared/platforms';
 import type { AdapterOptions, PlatformAdapter, PlatformCredentials } from '../../shared/platforms/adapter';
 import { createAdapter } from '../../shared/platforms/index';
@@ -171,16 +172,6 @@ export const createPollHandler = (deps: PollDeps): PollHandler => {
   };
 };
 
-const requireVariable = (env: Record<string, string | undefined>, name: string): string => {
-  const value = env[name];
-  if (value === undefined || value === '') throw new Error(`${name} environment variable is not set`);
-  return value;
-};
-const optionalVariable = (env: Record<string, string | undefined>, name: string): string | undefined => {
-  const value = env[name];
-  return value === undefined || value === '' ? undefined : value;
-};
-
 export interface PollClients {
   doc: DynamoDBDocumentClient;
   sqs: SQSClient;
@@ -199,14 +190,14 @@ export interface PollClients {
  * (the demo platform server).
  */
 export const pollDepsFromEnv = (env: Record<string, string | undefined>, clients: PollClients): PollDeps => {
-  const platformName = requireVariable(env, ENV.platform);
+  const platformName = requireEnv(env, ENV.platform);
   const platform = PlatformSchema.safeParse(platformName);
   if (!platform.success)
     throw new Error(
       `${ENV.platform} environment variable must be one of ${PlatformSchema.options.join(', ')}`,
     );
-  const secretArn = optionalVariable(env, ENV.platformSecretArn);
-  const credentialsFile = optionalVariable(env, ENV.platformCredentialsFile);
+  const secretArn = optionalEnv(env, ENV.platformSecretArn);
+  const credentialsFile = optionalEnv(env, ENV.platformCredentialsFile);
   let credentials: CredentialsSource;
   if (secretArn) {
     if (!clients.secrets)
@@ -217,12 +208,12 @@ export const pollDepsFromEnv = (env: Record<string, string | undefined>, clients
   } else {
     credentials = noCredentials();
   }
-  const baseUrl = optionalVariable(env, ENV.platformBaseUrl);
+  const baseUrl = optionalEnv(env, ENV.platformBaseUrl);
   return {
     platform: platform.data,
-    config: loadConfigFile(requireVariable(env, ENV.campaignsFile)),
-    stateTableName: requireVariable(env, ENV.stateTable),
-    eventsQueueUrl: requireVariable(env, ENV.eventsQueueUrl),
+    config: loadConfigFile(requireEnv(env, ENV.campaignsFile)),
+    stateTableName: requireEnv(env, ENV.stateTable),
+    eventsQueueUrl: requireEnv(env, ENV.eventsQueueUrl),
     doc: clients.doc,
     sqs: clients.sqs,
     credentials,

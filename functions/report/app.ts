@@ -11,6 +11,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ENV } from '../../infra/topology';
 import { type Campaign, type KolPulseConfig, loadConfigFile } from '../../shared/config';
+import { requireEnv } from '../../shared/env';
 import { dayOf } from '../../shared/time';
 import { type CsvColumn, toCsv } from './csv';
 import { DASHBOARD_FILES, type DashboardAssets, dashboardAssetLoader } from './dashboard/build';
@@ -70,12 +71,6 @@ export type ReportHandler = (
 /** Optional: directory holding the built dashboard (see dashboard/build.ts `writeDashboardAssets`). */
 export const DASHBOARD_ASSETS_DIR_ENV = 'DASHBOARD_ASSETS_DIR';
 
-const requiredEnv = (env: Record<string, string | undefined>, name: string): string => {
-  const value = env[name];
-  if (value === undefined || value === '') throw new Error(`${name} environment variable is not set`);
-  return value;
-};
-
 /** The directory next to this module (in the Lambda bundle: next to index.mjs), when it is known. */
 const moduleDir = (): string | undefined => {
   const url: unknown = import.meta.url;
@@ -87,8 +82,8 @@ export const reportDepsFromEnv = (
   clients: { doc: DynamoDBDocumentClient; logger: Logger },
 ): ReportDeps => {
   const here = moduleDir();
-  const rollupsTable = requiredEnv(env, ENV.rollupsTable);
-  const campaignsFile = requiredEnv(env, ENV.campaignsFile);
+  const rollupsTable = requireEnv(env, ENV.rollupsTable);
+  const campaignsFile = requireEnv(env, ENV.campaignsFile);
   return {
     config: loadConfigFile(campaignsFile),
     rollupsTable,
