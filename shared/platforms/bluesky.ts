@@ -3,12 +3,11 @@ import { extractHashtags } from '../hashtags';
 import {
   type AdapterOptions,
   PermanentPlatformError,
-  type PlatformAdapter,
-  type RateLimitState,
   type RefreshResult,
   type SearchPage,
   type SearchRequest,
 } from './adapter';
+import { HttpPlatformAdapter } from './base';
 import {
   CountSchema,
   canonicalInstant,
@@ -21,10 +20,9 @@ import {
   refreshResult,
   requireCredential,
   stopTimeMs,
-  trimBase,
   uniqueHashtags,
 } from './common';
-import { type ErrorResponse, PlatformHttp } from './http';
+import type { ErrorResponse } from './http';
 
 /**
  * Bluesky (AT Protocol): `app.bsky.feed.searchPosts` (≤ 100 per page, `sort=latest`, offset cursor) and
@@ -95,24 +93,14 @@ export const jwtExpiry = (jwt: string): number | undefined => {
 
 const rkeyOf = (uri: string): string => uri.slice(uri.lastIndexOf('/') + 1);
 
-export class BlueskyAdapter implements PlatformAdapter {
+export class BlueskyAdapter extends HttpPlatformAdapter {
   readonly platform = 'bluesky' as const;
   readonly maxPageSize = 100;
   readonly maxRefreshBatch = 25;
-  private readonly http: PlatformHttp;
-  private readonly baseUrl: string;
-  private readonly now: () => number;
   private session: Session | undefined;
 
-  constructor(private readonly options: AdapterOptions) {
-    this.baseUrl = trimBase(options.baseUrl ?? BLUESKY_DEFAULT_BASE_URL);
-    this.now = options.now ?? Date.now;
-    this.http = new PlatformHttp({
-      platform: 'bluesky',
-      timeoutMs: options.timeoutMs,
-      fetch: options.fetch,
-      now: this.now,
-    });
+  constructor(options: AdapterOptions) {
+    super(options, 'bluesky', BLUESKY_DEFAULT_BASE_URL);
   }
 
   buildQueries(hashtags: readonly string[]): string[] {
@@ -149,10 +137,6 @@ export class BlueskyAdapter implements PlatformAdapter {
     const response = parseEnvelope('bluesky', GetPostsResponseSchema, body, 'getPosts');
     const { observations, rejects } = this.mapPosts(response.posts);
     return refreshResult(postIds, observations, rejects, { idField: 'uri' });
-  }
-
-  rateLimit(): RateLimitState {
-    return this.http.rateLimit();
   }
 
   /** A query with the session; an expired session is renewed and the query tried once more. */

@@ -4,13 +4,13 @@ import { extractHashtags } from '../hashtags';
 import {
   type AdapterOptions,
   PermanentPlatformError,
-  type PlatformAdapter,
   RateLimitedError,
   type RateLimitState,
   type RefreshResult,
   type SearchPage,
   type SearchRequest,
 } from './adapter';
+import { HttpPlatformAdapter } from './base';
 import {
   CountSchema,
   canonicalInstant,
@@ -22,9 +22,8 @@ import {
   queryTags,
   refreshResult,
   requireCredential,
-  trimBase,
 } from './common';
-import { type ErrorResponse, PlatformHttp, type RateLimitReader } from './http';
+import type { ErrorResponse, RateLimitReader } from './http';
 
 /**
  * Instagram Graph API (Instagram API with Facebook Login): `GET /ig_hashtag_search` (hashtag name → id, cached),
@@ -107,26 +106,15 @@ interface RosterMedia {
   fetchedAt: number;
 }
 
-export class InstagramAdapter implements PlatformAdapter {
+export class InstagramAdapter extends HttpPlatformAdapter {
   readonly platform = 'instagram' as const;
   readonly maxPageSize = 50;
   readonly maxRefreshBatch = 50;
-  private readonly http: PlatformHttp;
-  private readonly baseUrl: string;
-  private readonly now: () => number;
   private readonly hashtagIds = new Map<string, string>();
   private readonly roster = new Map<string, RosterMedia>();
 
-  constructor(private readonly options: AdapterOptions) {
-    this.baseUrl = trimBase(options.baseUrl ?? INSTAGRAM_DEFAULT_BASE_URL);
-    this.now = options.now ?? Date.now;
-    this.http = new PlatformHttp({
-      platform: 'instagram',
-      timeoutMs: options.timeoutMs,
-      fetch: options.fetch,
-      now: this.now,
-      readRateLimit: readGraphUsage,
-    });
+  constructor(options: AdapterOptions) {
+    super(options, 'instagram', INSTAGRAM_DEFAULT_BASE_URL, readGraphUsage);
   }
 
   /** recent_media is per hashtag: one query per tag (at most 30 distinct tags per account per 7 days). */
@@ -179,10 +167,6 @@ export class InstagramAdapter implements PlatformAdapter {
         }
     const { observations, rejects } = this.mapMedia(items, (id) => owners.get(id) ?? INSTAGRAM_UNATTRIBUTED);
     return refreshResult(postIds, observations, rejects);
-  }
-
-  rateLimit(): RateLimitState {
-    return this.http.rateLimit();
   }
 
   private ownerOf(mediaId: string): { id: string; handle: string } | undefined {

@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import { extractHashtags } from '../hashtags';
-import type {
-  AdapterOptions,
-  PlatformAdapter,
-  RateLimitState,
-  RefreshResult,
-  SearchPage,
-  SearchRequest,
-} from './adapter';
+import type { AdapterOptions, RefreshResult, SearchPage, SearchRequest } from './adapter';
+import { HttpPlatformAdapter } from './base';
 import {
   CountSchema,
   canonicalInstant,
@@ -20,10 +14,8 @@ import {
   queryString,
   queryTags,
   refreshResult,
-  trimBase,
   uniqueHashtags,
 } from './common';
-import { PlatformHttp } from './http';
 
 /**
  * Mastodon: `GET /api/v1/timelines/tag/:hashtag` (≤ 40 per page, `any[]` adds up to 4 more tags, paged by
@@ -72,25 +64,15 @@ export const nextMaxIdFromLink = (link: string | null): string | undefined => {
   return undefined;
 };
 
-export class MastodonAdapter implements PlatformAdapter {
+export class MastodonAdapter extends HttpPlatformAdapter {
   readonly platform = 'mastodon' as const;
   readonly maxPageSize = 40;
   readonly maxRefreshBatch = 20;
-  private readonly http: PlatformHttp;
-  private readonly baseUrl: string;
   private readonly instanceHost: string;
-  private readonly now: () => number;
 
-  constructor(private readonly options: AdapterOptions) {
-    this.baseUrl = trimBase(options.baseUrl ?? MASTODON_DEFAULT_BASE_URL);
+  constructor(options: AdapterOptions) {
+    super(options, 'mastodon', MASTODON_DEFAULT_BASE_URL);
     this.instanceHost = new URL(this.baseUrl).host;
-    this.now = options.now ?? Date.now;
-    this.http = new PlatformHttp({
-      platform: 'mastodon',
-      timeoutMs: options.timeoutMs,
-      fetch: options.fetch,
-      now: this.now,
-    });
   }
 
   /** A query is the space-separated tags: the first goes in the path, the rest in `any[]`. */
@@ -132,10 +114,6 @@ export class MastodonAdapter implements PlatformAdapter {
     const statuses = parseEnvelope('mastodon', StatusArraySchema, response.body, 'statuses lookup');
     const { observations, rejects } = this.mapStatuses(statuses);
     return refreshResult(postIds, observations, rejects);
-  }
-
-  rateLimit(): RateLimitState {
-    return this.http.rateLimit();
   }
 
   private get(path: string, signal?: AbortSignal) {

@@ -3,12 +3,11 @@ import { extractHashtags } from '../hashtags';
 import {
   type AdapterOptions,
   PermanentPlatformError,
-  type PlatformAdapter,
-  type RateLimitState,
   type RefreshResult,
   type SearchPage,
   type SearchRequest,
 } from './adapter';
+import { HttpPlatformAdapter } from './base';
 import {
   CountSchema,
   canonicalInstant,
@@ -21,9 +20,7 @@ import {
   queryTags,
   refreshResult,
   requireCredential,
-  trimBase,
 } from './common';
-import { PlatformHttp } from './http';
 
 /**
  * Reddit: `GET /search?q=&sort=new&limit=100&after=` and `GET /api/info?id=` (≤ 100 fullnames) on
@@ -72,27 +69,17 @@ const AUTHOR_DELETED = 'author deleted';
 
 const fullname = (id: string): string => (id.startsWith('t3_') ? id : `t3_${id}`);
 
-export class RedditAdapter implements PlatformAdapter {
+export class RedditAdapter extends HttpPlatformAdapter {
   readonly platform = 'reddit' as const;
   readonly maxPageSize = 100;
   readonly maxRefreshBatch = 100;
-  private readonly http: PlatformHttp;
-  private readonly baseUrl: string;
   private readonly tokenUrl: string;
-  private readonly now: () => number;
   private token: { value: string; expiresAt: number } | undefined;
 
-  constructor(private readonly options: AdapterOptions) {
-    this.baseUrl = trimBase(options.baseUrl ?? REDDIT_DEFAULT_BASE_URL);
+  constructor(options: AdapterOptions) {
+    super(options, 'reddit', REDDIT_DEFAULT_BASE_URL);
     // The token endpoint lives on www.reddit.com; a local or test server serves it under its own base URL.
     this.tokenUrl = options.baseUrl ? `${this.baseUrl}/api/v1/access_token` : REDDIT_TOKEN_URL;
-    this.now = options.now ?? Date.now;
-    this.http = new PlatformHttp({
-      platform: 'reddit',
-      timeoutMs: options.timeoutMs,
-      fetch: options.fetch,
-      now: this.now,
-    });
   }
 
   buildQueries(hashtags: readonly string[]): string[] {
@@ -138,10 +125,6 @@ export class RedditAdapter implements PlatformAdapter {
       countsAsSeen: (r) => r.reason !== AUTHOR_DELETED,
       toPostId: fullname,
     });
-  }
-
-  rateLimit(): RateLimitState {
-    return this.http.rateLimit();
   }
 
   private get userAgent(): string {

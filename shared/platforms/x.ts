@@ -1,13 +1,7 @@
 import { z } from 'zod';
 import { extractHashtags } from '../hashtags';
-import type {
-  AdapterOptions,
-  PlatformAdapter,
-  RateLimitState,
-  RefreshResult,
-  SearchPage,
-  SearchRequest,
-} from './adapter';
+import type { AdapterOptions, RefreshResult, SearchPage, SearchRequest } from './adapter';
+import { HttpPlatformAdapter } from './base';
 import {
   CountSchema,
   canonicalInstant,
@@ -21,10 +15,8 @@ import {
   refreshResult,
   requireCredential,
   stopTimeMs,
-  trimBase,
   uniqueHashtags,
 } from './common';
-import { PlatformHttp } from './http';
 
 /**
  * X API v2: `GET /2/tweets/search/recent` (last 7 days, ≤ 100 per page, query ≤ 512 characters) and
@@ -70,23 +62,13 @@ const ResponseSchema = z.object({
 const formatStartTime = (ms: number): string =>
   new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
 
-export class XAdapter implements PlatformAdapter {
+export class XAdapter extends HttpPlatformAdapter {
   readonly platform = 'x' as const;
   readonly maxPageSize = 100;
   readonly maxRefreshBatch = 100;
-  private readonly http: PlatformHttp;
-  private readonly baseUrl: string;
-  private readonly now: () => number;
 
-  constructor(private readonly options: AdapterOptions) {
-    this.baseUrl = trimBase(options.baseUrl ?? X_DEFAULT_BASE_URL);
-    this.now = options.now ?? Date.now;
-    this.http = new PlatformHttp({
-      platform: 'x',
-      timeoutMs: options.timeoutMs,
-      fetch: options.fetch,
-      now: this.now,
-    });
+  constructor(options: AdapterOptions) {
+    super(options, 'x', X_DEFAULT_BASE_URL);
   }
 
   buildQueries(hashtags: readonly string[]): string[] {
@@ -134,10 +116,6 @@ export class XAdapter implements PlatformAdapter {
     const response = parseEnvelope('x', ResponseSchema, body, 'post lookup');
     const { observations, rejects } = this.mapTweets(response);
     return refreshResult(postIds, observations, rejects);
-  }
-
-  rateLimit(): RateLimitState {
-    return this.http.rateLimit();
   }
 
   private async get(path: string, signal?: AbortSignal): Promise<unknown> {

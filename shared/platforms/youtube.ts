@@ -5,13 +5,12 @@ import { addDays, dayOf, startOfDay } from '../time';
 import {
   type AdapterOptions,
   PermanentPlatformError,
-  type PlatformAdapter,
   RateLimitedError,
-  type RateLimitState,
   type RefreshResult,
   type SearchPage,
   type SearchRequest,
 } from './adapter';
+import { HttpPlatformAdapter } from './base';
 import {
   canonicalInstant,
   finishPage,
@@ -24,9 +23,8 @@ import {
   refreshResult,
   rejectItem,
   stopTimeMs,
-  trimBase,
 } from './common';
-import { type ErrorResponse, PlatformHttp } from './http';
+import type { ErrorResponse } from './http';
 
 /**
  * YouTube Data API v3: `search.list` (type=video, order=date, ≤ 50 per page, `publishedAfter`, `pageToken`)
@@ -88,26 +86,15 @@ interface GoogleError {
 const QUOTA_REASONS = new Set(['quotaExceeded', 'dailyLimitExceeded']);
 const RATE_REASONS = new Set(['rateLimitExceeded', 'userRateLimitExceeded']);
 
-export class YouTubeAdapter implements PlatformAdapter {
+export class YouTubeAdapter extends HttpPlatformAdapter {
   readonly platform = 'youtube' as const;
   readonly maxPageSize = 50;
   readonly maxRefreshBatch = 50;
   readonly searchPageRequests = 2;
-  private readonly http: PlatformHttp;
-  private readonly baseUrl: string;
-  private readonly now: () => number;
 
-  constructor(private readonly options: AdapterOptions) {
-    this.baseUrl = trimBase(options.baseUrl ?? YOUTUBE_DEFAULT_BASE_URL);
-    this.now = options.now ?? Date.now;
+  constructor(options: AdapterOptions) {
     // YouTube sends no rate-limit headers; its limits are daily quotas.
-    this.http = new PlatformHttp({
-      platform: 'youtube',
-      timeoutMs: options.timeoutMs,
-      fetch: options.fetch,
-      now: this.now,
-      readRateLimit: () => ({}),
-    });
+    super(options, 'youtube', YOUTUBE_DEFAULT_BASE_URL, () => ({}));
   }
 
   buildQueries(hashtags: readonly string[]): string[] {
@@ -151,10 +138,6 @@ export class YouTubeAdapter implements PlatformAdapter {
       );
     const { observations, rejects } = await this.videos(postIds, signal);
     return refreshResult(postIds, observations, rejects);
-  }
-
-  rateLimit(): RateLimitState {
-    return this.http.rateLimit();
   }
 
   private async videos(ids: readonly string[], signal?: AbortSignal) {
