@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     // Real embedded engines (dynalite, fauxqs) are started per test file; keep two workers on a 2-core box.
     maxWorkers: 2,
+    // The SDK's notice that releases after January 2027 need Node 22 would repeat in every child process.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     projects: [

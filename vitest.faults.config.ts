@@ -12,6 +12,8 @@ export default defineConfig({
     globalSetup: ['test/faults/support/global-setup.ts'],
     setupFiles: ['test/faults/support/figures-setup.ts'],
     maxWorkers: 2,
+    // The SDK's notice that releases after January 2027 need Node 22 would repeat in every child process.
+    env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     testTimeout: 240_000,
     hookTimeout: 120_000,
   },

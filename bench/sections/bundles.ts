@@ -46,7 +46,7 @@ export const measureBundles = async (options: {
     AWS_REGION: 'us-east-1',
     AWS_ACCESS_KEY_ID: 'bench',
     AWS_SECRET_ACCESS_KEY: 'bench',
-    AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+    AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
     NODE_NO_WARNINGS: '1',
     [ENV.stateTable]: 'kol-pulse-bench-state',
     [ENV.rollupsTable]: 'kol-pulse-bench-rollups',

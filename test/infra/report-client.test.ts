@@ -194,7 +194,7 @@ describe('CLI', () => {
             HOME: '/nonexistent',
             AWS_ACCESS_KEY_ID: TEST_CREDENTIALS.accessKeyId,
             AWS_SECRET_ACCESS_KEY: TEST_CREDENTIALS.secretAccessKey,
-            AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE: '1',
+            AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
           },
         },
       );
