@@ -84,7 +84,7 @@ const main = async (options: BenchOptions): Promise<number> => {
   if (run.has('throughput')) {
     const ceiling = () =>
       section(results, 'dynalite conditional-write ceiling', async () => {
-        const dynamo = await startDynalite();
+        const dynamo = await startDynalite({ isolated: true });
         try {
           const tables = await createTables(dynamo.client, 'bench-ceiling');
           return await measureDynaliteCeiling({

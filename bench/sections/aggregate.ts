@@ -121,7 +121,7 @@ export interface EfficiencyResult {
  * lower bound of the very same batches with the bench's model.
  */
 export const measureWriteEfficiency = async (replay: Replay): Promise<EfficiencyResult> => {
-  const dynamo = await startDynalite();
+  const dynamo = await startDynalite({ isolated: true });
   try {
     const tables = await createTables(dynamo.client, 'bench-eff');
     const metered = meterDocumentClient(dynamo.doc, { mode: 'exact', tables: tableSpecsByName(tables) });
@@ -244,7 +244,7 @@ export const measureThroughput = async (
   replay: Replay,
   options: { timeoutMs: number },
 ): Promise<ThroughputResult> => {
-  const dynamo = await startDynalite();
+  const dynamo = await startDynalite({ isolated: true });
   const sqs = await startSqs();
   try {
     const tables: TableNames = await createTables(dynamo.client, 'bench-tp');

@@ -65,7 +65,7 @@ export const measurePoller = async (options: {
   };
   const store = new PlatformStore();
   const api = await startPlatformApi({ store, now: clock.now });
-  const dynamo = await startDynalite();
+  const dynamo = await startDynalite({ isolated: true });
   const sqs = await startSqs();
   try {
     const tables = await createTables(dynamo.client, 'bench-poll');

@@ -108,7 +108,7 @@ export const measureReporting = async (options: {
     ],
   });
 
-  const dynamo = await startDynalite();
+  const dynamo = await startDynalite({ isolated: true });
   try {
     const tables = await createTables(dynamo.client, 'bench-report');
     const items: Record<string, unknown>[] = [];

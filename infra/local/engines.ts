@@ -1,4 +1,6 @@
+import { fork } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
@@ -23,15 +25,78 @@ export interface LocalDynamo {
   close(): Promise<void>;
 }
 
-/** Starts dynalite in-process. With `path`, data persists on disk (LevelDB) across restarts. */
-export const startDynalite = async (opts: { path?: string; port?: number } = {}): Promise<LocalDynamo> => {
+export interface DynaliteOptions {
+  /** With a path, data persists on disk (LevelDB) across restarts; without, it lives in memory. */
+  path?: string;
+  port?: number;
+  /**
+   * Run dynalite in a child process (`dynalite-process.ts`) with its own core and heap, instead of on the
+   * caller's event loop. The local twin and the benchmarks do; tests keep it in-process to start fast.
+   */
+  isolated?: boolean;
+}
+
+interface DynaliteServer {
+  port: number;
+  close(): Promise<void>;
+}
+
+const listenInProcess = async (opts: DynaliteOptions): Promise<DynaliteServer> => {
   const server = dynalite({ path: opts.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
   });
-  const { port } = server.address() as AddressInfo;
-  const endpoint = `http://127.0.0.1:${port}`;
+  return {
+    port: (server.address() as AddressInfo).port,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+};
+
+const forkDynalite = async (opts: DynaliteOptions): Promise<DynaliteServer> => {
+  const child = fork(
+    fileURLToPath(new URL('./dynalite-process.ts', import.meta.url)),
+    [JSON.stringify({ path: opts.path, port: opts.port })],
+    { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+  );
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('message', (message: { port?: number; error?: string }) =>
+      message.port
+        ? resolve(message.port)
+        : reject(new Error(`dynalite: ${message.error ?? 'did not start'}`)),
+    );
+    child.once('exit', (code) => reject(new Error(`dynalite exited with code ${code} before answering`)));
+  });
+  return {
+    port,
+    close: async () => {
+      if (child.connected) child.send('close');
+      await exited;
+    },
+  };
+};
+
+const listenInChildProcess = async (opts: DynaliteOptions): Promise<DynaliteServer> => {
+  // After a kill -9 the previous twin's engine may still hold the data folder's lock for a moment.
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await forkDynalite(opts);
+    } catch (error) {
+      if (!opts.path) throw error;
+      if (attempt >= 10)
+        throw new Error(
+          `${(error as Error).message} (data folder ${opts.path}: is another local twin still using it?)`,
+        );
+      await new Promise((resolve) => setTimeout(resolve, 300));
+    }
+  }
+};
+
+/** Starts dynalite, in-process or in a child process, and SDK clients bound to it. */
+export const startDynalite = async (opts: DynaliteOptions = {}): Promise<LocalDynamo> => {
+  const server = await (opts.isolated ? listenInChildProcess(opts) : listenInProcess(opts));
+  const endpoint = `http://127.0.0.1:${server.port}`;
   const client = new DynamoDBClient({ endpoint, region: LOCAL_REGION, credentials: LOCAL_CREDENTIALS });
   const doc = documentClientFor(client);
   return {
@@ -40,7 +105,7 @@ export const startDynalite = async (opts: { path?: string; port?: number } = {})
     doc,
     close: async () => {
       client.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await server.close();
     },
   };
 };

@@ -136,7 +136,7 @@ export const startTwin = async (options: TwinOptions, hooks: TwinHooks = {}): Pr
 
   try {
     // ---- engines --------------------------------------------------------------------------------------
-    const dynamo: LocalDynamo = await startDynalite({ path: dynamoDir });
+    const dynamo: LocalDynamo = await startDynalite({ path: dynamoDir, isolated: true });
     closers.push(() => dynamo.close());
     const sqs: LocalSqs = await startSqs();
     closers.push(() => sqs.close());
