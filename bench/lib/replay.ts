@@ -94,6 +94,8 @@ export interface ReplayMessage {
   platform: Platform;
   body: string;
   observations: Observation[];
+  /** Start of the poll cycle in which the message reaches the queue (a re-delivered copy: a later one). */
+  sentAt: number;
 }
 
 export interface ReplayStats {
@@ -452,7 +454,7 @@ export const generateReplay = (options: ReplayOptions): Replay => {
       }
       return o;
     });
-    for (const message of packMessages(page.platform, page.pollId, observations)) {
+    for (const message of packMessages(page.platform, page.pollId, observations, page.cycleAt)) {
       messages.push(message);
       if (rng.chance(DUPLICATE_MESSAGE_P)) {
         const at = p + rng.int(5, 50);
@@ -460,10 +462,11 @@ export const generateReplay = (options: ReplayOptions): Replay => {
         duplicates += message.observations.length;
       }
     }
-    for (const again of delayed.get(p) ?? []) messages.push(again);
+    for (const again of delayed.get(p) ?? []) messages.push({ ...again, sentAt: page.cycleAt });
     delayed.delete(p);
   });
-  for (const rest of delayed.values()) messages.push(...rest);
+  const lastCycle = pages.at(-1)?.cycleAt ?? 0;
+  for (const rest of delayed.values()) messages.push(...rest.map((m) => ({ ...m, sentAt: lastCycle })));
 
   // ---- Configuration: the campaign with its roster, every platform enabled.
   const configJson = {
@@ -519,14 +522,36 @@ export const generateReplay = (options: ReplayOptions): Replay => {
 };
 
 /** One page is one message, split only if it would exceed the SQS size limit. */
-const packMessages = (platform: Platform, pollId: string, observations: Observation[]): ReplayMessage[] => {
+const packMessages = (
+  platform: Platform,
+  pollId: string,
+  observations: Observation[],
+  sentAt: number,
+): ReplayMessage[] => {
   if (observations.length === 0) return [];
   const body = JSON.stringify({ version: OBSERVATION_MESSAGE_VERSION, platform, pollId, observations });
   if (Buffer.byteLength(body) <= MAX_BODY_BYTES || observations.length === 1)
-    return [{ platform, body, observations }];
+    return [{ platform, body, observations, sentAt }];
   const half = Math.ceil(observations.length / 2);
   return [
-    ...packMessages(platform, pollId, observations.slice(0, half)),
-    ...packMessages(platform, pollId, observations.slice(half)),
+    ...packMessages(platform, pollId, observations.slice(0, half), sentAt),
+    ...packMessages(platform, pollId, observations.slice(half), sentAt),
   ];
+};
+
+/**
+ * The batches the Lambda trigger would hand the aggregate in real time: up to `batchSize` messages, never
+ * spanning two poll cycles (the batching window of seconds closes long before the next cycle's messages
+ * arrive). A scaled-down replay has fewer messages per cycle, so its batches are as small as they would be
+ * for a campaign of that size, and snapshots minutes apart never share a batch as they would in a backlog.
+ */
+export const realTimeBatches = (messages: readonly ReplayMessage[], batchSize: number): ReplayMessage[][] => {
+  const byCycle = new Map<number, ReplayMessage[]>();
+  for (const m of messages) byCycle.set(m.sentAt, [...(byCycle.get(m.sentAt) ?? []), m]);
+  const batches: ReplayMessage[][] = [];
+  for (const cycle of [...byCycle.keys()].sort((a, b) => a - b)) {
+    const list = byCycle.get(cycle) ?? [];
+    for (let i = 0; i < list.length; i += batchSize) batches.push(list.slice(i, i + batchSize));
+  }
+  return batches;
 };

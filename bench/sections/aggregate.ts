@@ -21,7 +21,7 @@ import { chunk, elapsedSince, quietLogger, sqsRecordFor, tableSpecsByName } from
 import { itemSize } from '../lib/item-size';
 import { type DynamoMeter, meterDocumentClient } from '../lib/metered-client';
 import { type BatchBound, RollupModel, sumBounds } from '../lib/model';
-import type { Replay, ReplayMessage } from '../lib/replay';
+import { type Replay, type ReplayMessage, realTimeBatches } from '../lib/replay';
 import { type Comparison, compareTables, modelTable } from '../lib/verify';
 
 /** What the aggregate must equal: the project's oracle, and the bench's own model beside it. */
@@ -140,7 +140,7 @@ export const measureWriteEfficiency = async (replay: Replay): Promise<Efficiency
     const dbCalls: number[] = [];
     const batchBytes: number[] = [];
     const callCount = () => Object.values(metered.meter.calls).reduce((a, b) => a + b, 0);
-    const batches = chunk(replay.messages, topology.triggers.aggregate.batchSize);
+    const batches = realTimeBatches(replay.messages, topology.triggers.aggregate.batchSize);
     for (const batch of batches) {
       const event: SQSEvent = { Records: batch.map((m) => sqsRecordFor(m.body)) };
       const busyBefore = metered.meter.busyMs;

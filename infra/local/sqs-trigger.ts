@@ -12,7 +12,8 @@ import { type AsyncHandler, invokeLambda, type LambdaFunctionSettings } from './
 /**
  * Emulates the Lambda event source mapping for SQS (the "trigger"), the way AWS runs it:
  * - `maxConcurrency` pollers long-poll the queue (ReceiveMessage, WaitTimeSeconds up to 20);
- * - each gathers up to `batchSize` messages, waiting at most `maxBatchingWindowMs` after the first one;
+ * - each gathers up to `batchSize` messages, waiting at most `maxBatchingWindowMs` after the first one,
+ *   and keeps the event under Lambda's 6 MB invocation payload (what does not fit opens the next batch);
  * - each batch is one invocation with a real-shaped SQSEvent (so at most `maxConcurrency` run at once);
  * - with `reportBatchItemFailures`, only the messages not listed in `batchItemFailures` are deleted; a
  *   response naming an id that is not in the batch fails the whole batch, as in AWS;
@@ -66,6 +67,11 @@ export class InvalidBatchResponseError extends Error {
 }
 
 const MAX_RECEIVE = 10;
+/** Lambda's synchronous invocation payload limit, which the event source mapping keeps batches under. */
+export const MAX_PAYLOAD_BYTES = 6 * 1024 * 1024;
+/** What a record adds around its body in the event (ids, receipt handle, attributes, ARN): a safe margin. */
+const RECORD_OVERHEAD_BYTES = 1_024;
+const payloadBytesOf = (m: Message): number => Buffer.byteLength(m.Body ?? '') + RECORD_OVERHEAD_BYTES;
 const MAX_LONG_POLL_SECONDS = 20;
 const POLL_ERROR_BACKOFF_MS = 1_000;
 
@@ -143,6 +149,8 @@ export class SqsTrigger {
   private readonly pollers: Promise<void>[] = [];
   private abort = new AbortController();
   private queueArn = '';
+  /** Received messages that did not fit the previous batch's payload; they open the next one. */
+  private readonly carriedOver: Message[] = [];
   readonly stats: SqsTriggerStats = {
     batches: 0,
     received: 0,
@@ -199,9 +207,11 @@ export class SqsTrigger {
   /** Receives until the batch is full or the batching window (from the first message) has passed. */
   private async gatherBatch(): Promise<Message[]> {
     const { batchSize, maxBatchingWindowMs, longPollSeconds } = this.options;
-    const batch: Message[] = [];
-    let windowEnd: number | undefined;
-    while (this.running && batch.length < batchSize) {
+    const batch: Message[] = this.carriedOver.splice(0, batchSize);
+    let bytes = batch.reduce((n, m) => n + payloadBytesOf(m), 0);
+    let windowEnd = batch.length > 0 ? Date.now() + maxBatchingWindowMs : undefined;
+    let full = false;
+    while (this.running && batch.length < batchSize && !full) {
       let waitSeconds = longPollSeconds;
       if (windowEnd !== undefined) {
         const left = windowEnd - Date.now();
@@ -226,10 +236,17 @@ export class SqsTrigger {
         if (!this.running && batch.length > 0) break;
         throw e;
       }
-      if (received.length > 0) {
-        batch.push(...received);
-        windowEnd ??= Date.now() + maxBatchingWindowMs;
+      for (const message of received) {
+        const size = payloadBytesOf(message);
+        if (full || (batch.length > 0 && bytes + size > MAX_PAYLOAD_BYTES)) {
+          this.carriedOver.push(message);
+          full = true;
+        } else {
+          batch.push(message);
+          bytes += size;
+        }
       }
+      if (received.length > 0) windowEnd ??= Date.now() + maxBatchingWindowMs;
       if (maxBatchingWindowMs === 0 && batch.length > 0) break;
     }
     return batch;

@@ -10,7 +10,12 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalSqs, startSqs } from '../../../infra/local/engines';
 import { LambdaTimeoutError } from '../../../infra/local/lambda-runtime';
-import { type BatchOutcome, SqsTrigger, type SqsTriggerOptions } from '../../../infra/local/sqs-trigger';
+import {
+  type BatchOutcome,
+  MAX_PAYLOAD_BYTES,
+  SqsTrigger,
+  type SqsTriggerOptions,
+} from '../../../infra/local/sqs-trigger';
 
 /**
  * Toy queues with short timeouts so retries and redrive happen within a test. As in AWS, the visibility
@@ -161,6 +166,31 @@ describe('SqsTrigger against fauxqs', () => {
     await send(['d', 'e', 'f', 'g', 'h', 'i']);
     await waitUntil(() => batches.flat().length === 9, 'all messages');
     expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(4);
+  });
+
+  it("keeps each event under Lambda's 6 MB payload; what does not fit opens the next batch", async () => {
+    await freshQueues();
+    // 40 bodies of 200 KB: 8 MB, more than one invocation may carry.
+    const bodies = Array.from(
+      { length: 40 },
+      (_, i) => `${String(i).padStart(2, '0')}${'x'.repeat(200_000)}`,
+    );
+    for (let i = 0; i < bodies.length; i += 5) await send(bodies.slice(i, i + 5));
+    const batches: string[][] = [];
+    await startTrigger(
+      async (event) => {
+        batches.push(event.Records.map((r) => r.body));
+      },
+      { maxConcurrency: 1, maxBatchingWindowMs: 1_000, batchSize: 50 },
+    );
+    await waitUntil(() => batches.flat().length === bodies.length, 'all messages');
+    expect(batches.length).toBeGreaterThan(1);
+    for (const batch of batches)
+      expect(batch.reduce((n, body) => n + Buffer.byteLength(body), 0)).toBeLessThanOrEqual(
+        MAX_PAYLOAD_BYTES,
+      );
+    expect(batches.flat().sort()).toEqual([...bodies].sort());
+    await waitUntil(async () => (await depth(queueUrl)) === 0, 'queue to be empty');
   });
 
   it('deletes only the successes of a partial batch failure; the failure comes back after the visibility timeout', async () => {
