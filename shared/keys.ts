@@ -52,16 +52,22 @@ export const voiceDayKey = (campaignId: string, platform: Platform, handle: stri
   gsi1sk: `${platform}#${escapeKeyPart(handle)}`,
 });
 
-/** One shard of a campaign's total for one day on one platform. Query pk with sk between days. */
+/**
+ * One shard of a campaign's total for one day on one platform. Reports Query its byDay index entry
+ * (gsi1pk, gsi1sk between days), which projects the counters without the item's per-post markers.
+ */
 export const totalDayKey = (campaignId: string, day: Day, platform: Platform, shard: number) => ({
   pk: `C#${campaignId}#T`,
   sk: `${day}#${platform}#${shard}`,
+  gsi1pk: `C#${campaignId}#TD`,
+  gsi1sk: `${day}#${platform}#${shard}`,
 });
 
 export const kolSeriesPartition = (campaignId: string, kolId: string) => `C#${campaignId}#K#${kolId}`;
 export const kolDayPartition = (campaignId: string, day: Day) => `C#${campaignId}#KD#${day}`;
 export const voiceDayPartition = (campaignId: string, day: Day) => `C#${campaignId}#VD#${day}`;
 export const totalPartition = (campaignId: string) => `C#${campaignId}#T`;
+export const totalIndexPartition = (campaignId: string) => `C#${campaignId}#TD`;
 
 const digest = (value: string) => createHash('sha1').update(value).digest();
 

@@ -45,7 +45,7 @@ export interface BatchBound {
   writes: number;
   /**
    * Minimum write units, every item under 1 KB: a changed post (1) plus its byTrackDay index entry when new
-   * (1); a KOL/voice item (1) plus its byDay index entry, which projects the counters (1); a total item (1).
+   * (1); a KOL/voice or total item (1) plus its byDay index entry, which projects the counters (1).
    */
   writeUnits: number;
 }
@@ -312,13 +312,9 @@ export class RollupModel {
       item.viewsKnown += views;
       if (hadViews !== item.viewsKnown > 0) changed = true;
       if (!changed) continue;
-      if (c.kind === 'total') {
-        bound.changedTotalItems++;
-        bound.writeUnits += 1;
-      } else {
-        bound.changedKolOrVoiceItems++;
-        bound.writeUnits += 2;
-      }
+      if (c.kind === 'total') bound.changedTotalItems++;
+      else bound.changedKolOrVoiceItems++;
+      bound.writeUnits += 2;
     }
     bound.writes = bound.changedPosts + bound.changedKolOrVoiceItems + bound.changedTotalItems;
     return bound;

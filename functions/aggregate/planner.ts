@@ -95,7 +95,7 @@ export const rollupChangesFor = (
     {
       pk: total.pk,
       sk: total.sk,
-      attrs: { campaignId, platform, day, kind: 'total', shard },
+      attrs: { campaignId, platform, day, gsi1pk: total.gsi1pk, gsi1sk: total.gsi1sk, kind: 'total', shard },
       delta: { ...delta },
     },
   ];

@@ -3,7 +3,7 @@ import { topology } from '../../infra/topology';
 import {
   kolDayPartition,
   kolSeriesPartition,
-  totalPartition,
+  totalIndexPartition,
   unescapeKeyPart,
   voiceDayPartition,
 } from '../../shared/keys';
@@ -80,15 +80,21 @@ export class RollupReader {
     this.concurrency = opts.concurrency ?? 16;
   }
 
-  /** A campaign's total shards for days from..to: one Query (plus pages). */
+  /**
+   * A campaign's total shards for days from..to: one Query (plus pages) of their byDay index entries, which
+   * hold the counters but not the per-post markers that make the items themselves grow with the campaign.
+   */
   async totals(campaignId: string, from: Day, to: Day): Promise<DayRow[]> {
     const items = await this.queryAll(
-      this.dayRangeCondition(totalPartition(campaignId), from, to),
-      projection(['sk']),
+      {
+        IndexName: BY_DAY_INDEX,
+        ...this.dayRangeCondition(totalIndexPartition(campaignId), from, to, 'gsi1pk', 'gsi1sk'),
+      },
+      projection(['gsi1sk']),
     );
     const rows: DayRow[] = [];
     for (const item of items) {
-      const [day, platform] = String(item.sk).split('#');
+      const [day, platform] = String(item.gsi1sk).split('#');
       if (day && isPlatform(platform)) rows.push({ day, platform, tally: tallyOfItem(item) });
     }
     return rows;
@@ -150,11 +156,11 @@ export class RollupReader {
     return perDay.flat();
   }
 
-  private dayRangeCondition(pk: string, from: Day, to: Day): KeyCondition {
+  private dayRangeCondition(pk: string, from: Day, to: Day, pkName = 'pk', skName = 'sk'): KeyCondition {
     // '~' sorts after every character used in sort keys, so `${to}#~` closes the last day.
     return {
       KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
-      ExpressionAttributeNames: { '#pk': 'pk', '#sk': 'sk' },
+      ExpressionAttributeNames: { '#pk': pkName, '#sk': skName },
       ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': `${to}#~` },
     };
   }
