@@ -75,6 +75,22 @@ export const countItems = async (doc: DynamoDBDocumentClient, tableName: string)
   return count;
 };
 
+/**
+ * Wraps an expensive probe (a COUNT Scan that grows with the table) so that it runs again only once
+ * `factor` times its last duration has passed; in between, the last answer stands. A small table is
+ * counted on every call; a big one no longer keeps the engine busy for the status line.
+ */
+export const throttledProbe = <T>(probe: () => Promise<T>, factor = 20, now: () => number = Date.now) => {
+  let last: { value: T; startedAt: number; tookMs: number } | undefined;
+  return async (): Promise<T> => {
+    const startedAt = now();
+    if (last && startedAt - last.startedAt < last.tookMs * factor) return last.value;
+    const value = await probe();
+    last = { value, startedAt, tookMs: now() - startedAt };
+    return value;
+  };
+};
+
 /** Number of observations in an events-queue message body; 0 for a body that is not one. */
 export const observationsIn = (body: string): number => {
   try {

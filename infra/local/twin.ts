@@ -45,6 +45,7 @@ import {
   queueDepth,
   type StatusSnapshot,
   type TwinCounters,
+  throttledProbe,
 } from './status';
 
 /**
@@ -305,11 +306,12 @@ export const startTwin = async (options: TwinOptions, hooks: TwinHooks = {}): Pr
     closers.push(() => server.close());
 
     const startedAt = Date.now();
+    const countRollups = throttledProbe(() => countItems(dynamo.doc, resources.tables.rollups));
     const snapshot = async (): Promise<StatusSnapshot> => {
       const [depth, dlq, rollups] = await Promise.all([
         queueDepth(sqs.client, resources.queues.events),
         queueDepth(sqs.client, resources.queues.eventsDlq),
-        countItems(dynamo.doc, resources.tables.rollups),
+        countRollups(),
       ]);
       return {
         ...counters,

@@ -5,6 +5,7 @@ import {
   newCounters,
   observationsIn,
   type StatusSnapshot,
+  throttledProbe,
 } from '../../../infra/local/status';
 
 const snapshot = (over: Partial<StatusSnapshot> = {}): StatusSnapshot => {
@@ -58,5 +59,27 @@ describe('Twin status', () => {
     expect(demo).toContain('demo settled');
     expect(demo).toContain('errors 1');
     expect(demo.endsWith('(last: kol-pulse-local-poll-x: boom)')).toBe(true);
+  });
+});
+
+describe('Twin status: the throttled rollup count', () => {
+  it('probes again only once factor times the last probe duration has passed', async () => {
+    let clock = 0;
+    let calls = 0;
+    const probe = throttledProbe(
+      async () => {
+        calls++;
+        clock += 100; // each probe takes 100 ms
+        return calls;
+      },
+      20,
+      () => clock,
+    );
+    expect(await probe()).toBe(1);
+    clock += 1_000; // 1.1 s after the first probe started: under 20 x 100 ms
+    expect(await probe()).toBe(1);
+    clock += 1_000; // 2.1 s
+    expect(await probe()).toBe(2);
+    expect(calls).toBe(2);
   });
 });
