@@ -406,11 +406,11 @@ const itemSizeNote = (sizes: NonNullable<BenchResults['efficiency']>['itemSizes'
   ];
   if (total && total.maxMarkers > 0) {
     const bytesPerMarker = total.maxBytes / total.maxMarkers;
-    const markersAtFull = total.maxMarkers / scale;
+    const markersAtFull = total.maxMarkers / Math.min(scale, 1);
     const kibAtFull = (markersAtFull * bytesPerMarker) / 1024;
     lines.push(
       '',
-      `A campaign-total shard carries one marker per post of its platform and day, so it grows with the campaign's volume (KOL and voice items do not: their posts per day stay the same as the roster grows). Extrapolated to scale 1.0, the largest shard would carry about ${fmt(markersAtFull)} markers, about ${fmt(kibAtFull)} KiB: every write of it would cost about ${fmt(Math.ceil(kibAtFull))} WRU, every totals Query would read it whole, and DynamoDB's 400 KiB item limit would be reached at about ${fmt((400 * 1024) / bytesPerMarker)} posts per platform, shard and day.`,
+      `A campaign-total shard carries one marker per post of its platform and day, so it grows with the campaign's volume (KOL and voice items do not: their posts per day stay the same as the roster grows). ${scale >= 1 ? 'At' : 'Extrapolated to'} scale ${fmt(Math.max(scale, 1), 1)}, the largest shard ${scale >= 1 ? 'carries' : 'would carry'} about ${fmt(markersAtFull)} markers, about ${fmt(kibAtFull)} KiB: every write of it costs about ${fmt(Math.ceil(kibAtFull))} WRU (reports read its byDay index entry, which leaves the markers out), and DynamoDB's 400 KiB item limit would be reached at about ${fmt((400 * 1024) / bytesPerMarker)} posts per platform, shard and day.`,
     );
   }
   return lines.join('\n');
