@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
   type CreateTableCommandInput,
+  DescribeTableCommand,
   DynamoDBClient,
   ResourceInUseException,
 } from '@aws-sdk/client-dynamodb';
@@ -143,6 +144,20 @@ export interface TableNames {
   rollups: string;
 }
 
+/**
+ * dynalite answers CreateTable before it stores the table as ACTIVE (a timer, then a write), and rejects
+ * item writes to a CREATING table as not found. On a disk store that second write can lose the race with
+ * the caller's first PutItem, so wait for ACTIVE as one would in AWS, polling far faster than the SDK waiter.
+ */
+const waitUntilActive = async (client: DynamoDBClient, tableName: string): Promise<void> => {
+  for (let attempt = 0; attempt < 500; attempt++) {
+    const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  throw new Error(`local table ${tableName} did not become ACTIVE within 5 s`);
+};
+
 /** Creates the topology's tables (idempotent: existing tables are kept, so restarts lose nothing). */
 export const createTables = async (client: DynamoDBClient, prefix: string): Promise<TableNames> => {
   const names: TableNames = {
@@ -155,6 +170,7 @@ export const createTables = async (client: DynamoDBClient, prefix: string): Prom
     } catch (e) {
       if (!(e instanceof ResourceInUseException)) throw e;
     }
+    await waitUntilActive(client, names[id]);
   }
   return names;
 };

@@ -48,6 +48,11 @@ describe('dynalite in a child process (the local twin and the benchmarks)', () =
   it('persists to its data folder across a restart, and refuses a folder another engine holds', async () => {
     const first = await startDynalite({ path: folder, isolated: true });
     const tables = await createTables(first.client, 'persist');
+    // dynalite rejects writes to a CREATING table; createTables must return only once both are ACTIVE.
+    for (const name of [tables.state, tables.rollups]) {
+      const { Table } = await first.client.send(new DescribeTableCommand({ TableName: name }));
+      expect(Table?.TableStatus).toBe('ACTIVE');
+    }
     await first.doc.send(new PutCommand({ TableName: tables.rollups, Item: { pk: 'p', sk: 's', likes: 7 } }));
 
     await expect(startDynalite({ path: folder, isolated: true })).rejects.toThrow(
