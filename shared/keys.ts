@@ -44,6 +44,18 @@ export const kolDayKey = (campaignId: string, kolId: string, day: Day, platform:
   gsi1sk: `${kolId}#${platform}`,
 });
 
+/**
+ * A roster KOL's figures for one week (Monday to Sunday, campaign days) on one platform: the sum of its
+ * day items, kept beside them so a leaderboard over a long range reads one index partition per whole
+ * week instead of seven.
+ */
+export const kolWeekKey = (campaignId: string, kolId: string, week: Day, platform: Platform) => ({
+  pk: `C#${campaignId}#W#${kolId}`,
+  sk: `${week}#${platform}`,
+  gsi1pk: `C#${campaignId}#KW#${week}`,
+  gsi1sk: `${kolId}#${platform}`,
+});
+
 /** A discovered voice's (author outside the roster) figures for one day. */
 export const voiceDayKey = (campaignId: string, platform: Platform, handle: string, day: Day) => ({
   pk: `C#${campaignId}#V#${platform}#${escapeKeyPart(handle)}`,
@@ -65,6 +77,7 @@ export const totalDayKey = (campaignId: string, day: Day, platform: Platform, sh
 
 export const kolSeriesPartition = (campaignId: string, kolId: string) => `C#${campaignId}#K#${kolId}`;
 export const kolDayPartition = (campaignId: string, day: Day) => `C#${campaignId}#KD#${day}`;
+export const kolWeekPartition = (campaignId: string, week: Day) => `C#${campaignId}#KW#${week}`;
 export const voiceDayPartition = (campaignId: string, day: Day) => `C#${campaignId}#VD#${day}`;
 export const totalPartition = (campaignId: string) => `C#${campaignId}#T`;
 export const totalIndexPartition = (campaignId: string) => `C#${campaignId}#TD`;

@@ -105,3 +105,32 @@ export const daysBetween = (from: Day, to: Day): Day[] => {
 
 export const dayCount = (from: Day, to: Day): number =>
   Math.round((Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86_400_000) + 1;
+
+/**
+ * The Monday on or before a calendar day: the start of its week. Weeks group days that are already in
+ * the campaign's zone, so they need no zone of their own.
+ */
+export const weekStartOf = (day: Day): Day => {
+  const weekday = new Date(`${day}T00:00:00Z`).getUTCDay(); // 0 = Sunday
+  return addDays(day, -((weekday + 6) % 7));
+};
+
+/**
+ * Covers from..to (inclusive) with as few pieces as possible: every Monday-to-Sunday week lying wholly
+ * inside the range, and the days at either end that do not make a whole week.
+ */
+export const splitIntoWeeks = (from: Day, to: Day): { weeks: Day[]; days: Day[] } => {
+  const weeks: Day[] = [];
+  const days: Day[] = [];
+  let day = from;
+  while (day <= to) {
+    if (weekStartOf(day) === day && addDays(day, 6) <= to) {
+      weeks.push(day);
+      day = addDays(day, 7);
+    } else {
+      days.push(day);
+      day = addDays(day, 1);
+    }
+  }
+  return { weeks, days };
+};

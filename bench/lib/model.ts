@@ -1,10 +1,10 @@
 import { type KolPulseConfig, normalizeHandle } from '../../shared/config';
 import { normalizeHashtag } from '../../shared/hashtags';
-import { kolDayKey, totalDayKey, totalShardOf, voiceDayKey } from '../../shared/keys';
+import { kolDayKey, kolWeekKey, totalDayKey, totalShardOf, voiceDayKey } from '../../shared/keys';
 import { COUNTERS, type CounterName, STORED_METRICS, type StoredMetric } from '../../shared/metrics';
 import type { Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platforms';
-import { addDays, type Day, dayOf, startOfDay } from '../../shared/time';
+import { addDays, type Day, dayOf, startOfDay, weekStartOf } from '../../shared/time';
 
 /**
  * An independent in-memory model of the rollups, written from the metric rules of the design brief (not
@@ -16,9 +16,12 @@ import { addDays, type Day, dayOf, startOfDay } from '../../shared/time';
  * stale snapshots change nothing and the result does not depend on delivery order.
  */
 
-export type ItemKind = 'kol' | 'voice' | 'total';
+export type ItemKind = 'kol' | 'voice' | 'total' | 'kolWeek';
 
-/** Where an item belongs, in the oracle's row terms (subject: kolId, `platform:handle` or '' for totals). */
+/**
+ * Where an item belongs, in the oracle's row terms (subject: kolId, `platform:handle` or '' for totals;
+ * day: the week's Monday for a KOL week item).
+ */
 export interface ItemIdentity {
   campaignId: string;
   kind: ItemKind;
@@ -41,11 +44,12 @@ export interface BatchBound {
   newPosts: number;
   changedKolOrVoiceItems: number;
   changedTotalItems: number;
+  changedKolWeekItems: number;
   /** Minimum write requests: one per changed post state and one per changed rollup item. */
   writes: number;
   /**
    * Minimum write units, every item under 1 KB: a changed post (1) plus its byTrackDay index entry when new
-   * (1); a KOL/voice or total item (1) plus its byDay index entry, which projects the counters (1).
+   * (1); a KOL/voice, KOL week or total item (1) plus its byDay index entry, which projects the counters (1).
    */
   writeUnits: number;
 }
@@ -165,7 +169,7 @@ export class RollupModel {
       figures: Partial<Record<StoredMetric, number>>,
       views: boolean,
     ) => {
-      const targets: { key: { pk: string; sk: string }; kind: ItemKind; subject: string }[] = [
+      const targets: { key: { pk: string; sk: string }; kind: ItemKind; subject: string; day?: Day }[] = [
         a.kolId
           ? { key: kolDayKey(a.campaignId, a.kolId, day, post.platform), kind: 'kol', subject: a.kolId }
           : {
@@ -175,7 +179,16 @@ export class RollupModel {
             },
         { key: totalDayKey(a.campaignId, day, post.platform, shard), kind: 'total', subject: '' },
       ];
-      for (const { key, kind, subject } of targets) {
+      if (a.kolId) {
+        const week = weekStartOf(day);
+        targets.push({
+          key: kolWeekKey(a.campaignId, a.kolId, week, post.platform),
+          kind: 'kolWeek',
+          subject: a.kolId,
+          day: week,
+        });
+      }
+      for (const { key, kind, subject, day: itemDay = day } of targets) {
         const id = itemId(key.pk, key.sk);
         let c = out.get(id);
         if (!c) {
@@ -185,7 +198,7 @@ export class RollupModel {
             campaignId: a.campaignId,
             kind,
             subject,
-            day,
+            day: itemDay,
             platform: post.platform,
             figures: {},
             viewsKnown: false,
@@ -246,6 +259,7 @@ export class RollupModel {
       newPosts: 0,
       changedKolOrVoiceItems: 0,
       changedTotalItems: 0,
+      changedKolWeekItems: 0,
       writes: 0,
       writeUnits: 0,
     };
@@ -313,10 +327,12 @@ export class RollupModel {
       if (hadViews !== item.viewsKnown > 0) changed = true;
       if (!changed) continue;
       if (c.kind === 'total') bound.changedTotalItems++;
+      else if (c.kind === 'kolWeek') bound.changedKolWeekItems++;
       else bound.changedKolOrVoiceItems++;
       bound.writeUnits += 2;
     }
-    bound.writes = bound.changedPosts + bound.changedKolOrVoiceItems + bound.changedTotalItems;
+    bound.writes =
+      bound.changedPosts + bound.changedKolOrVoiceItems + bound.changedKolWeekItems + bound.changedTotalItems;
     return bound;
   }
 }
@@ -329,6 +345,7 @@ export const sumBounds = (bounds: readonly BatchBound[]): BatchBound =>
       newPosts: acc.newPosts + b.newPosts,
       changedKolOrVoiceItems: acc.changedKolOrVoiceItems + b.changedKolOrVoiceItems,
       changedTotalItems: acc.changedTotalItems + b.changedTotalItems,
+      changedKolWeekItems: acc.changedKolWeekItems + b.changedKolWeekItems,
       writes: acc.writes + b.writes,
       writeUnits: acc.writeUnits + b.writeUnits,
     }),
@@ -338,6 +355,7 @@ export const sumBounds = (bounds: readonly BatchBound[]): BatchBound =>
       newPosts: 0,
       changedKolOrVoiceItems: 0,
       changedTotalItems: 0,
+      changedKolWeekItems: 0,
       writes: 0,
       writeUnits: 0,
     },

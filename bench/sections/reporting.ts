@@ -5,9 +5,9 @@ import { createTables, LOCAL_REGION, startDynalite } from '../../infra/local/eng
 import { createLambdaContext } from '../../infra/local/lambda-runtime';
 import { topology } from '../../infra/topology';
 import { parseConfig } from '../../shared/config';
-import { kolDayKey, MARKER_PREFIX, TOTAL_SHARDS, totalDayKey } from '../../shared/keys';
+import { kolDayKey, kolWeekKey, MARKER_PREFIX, TOTAL_SHARDS, totalDayKey } from '../../shared/keys';
 import type { Platform } from '../../shared/platforms';
-import { addDays, type Day, startOfDay } from '../../shared/time';
+import { addDays, type Day, startOfDay, weekStartOf } from '../../shared/time';
 import { chunk, quietLogger, tableSpecsByName } from '../lib/harness';
 import { meterDocumentClient } from '../lib/metered-client';
 import { Rng } from '../lib/rng';
@@ -115,6 +115,8 @@ export const measureReporting = async (options: {
     const seriesSum: Figures = { mentions: 0, likes: 0, shares: 0, comments: 0 };
     const totalSum: Figures = { mentions: 0, likes: 0, shares: 0, comments: 0 };
     const leaderboard = new Map<string, number>();
+    // Each KOL day item also adds to its week item, as the aggregate does.
+    const weeks = new Map<string, { kolId: string; week: Day; platform: Platform; f: Figures }>();
     const addFigures = (into: Figures, f: Figures) => {
       into.mentions += f.mentions;
       into.likes += f.likes;
@@ -142,6 +144,16 @@ export const measureReporting = async (options: {
             ...f,
             ...markers(rng, f.mentions * 3),
           });
+          const week = weekStartOf(day);
+          const weekKey = `${kolId}#${week}#${platform}`;
+          const weekSum = weeks.get(weekKey) ?? {
+            kolId,
+            week,
+            platform,
+            f: { mentions: 0, likes: 0, shares: 0, comments: 0 },
+          };
+          addFigures(weekSum.f, f);
+          weeks.set(weekKey, weekSum);
           if (isSeries) addFigures(seriesSum, f);
           if (inWindow)
             leaderboard.set(kolId, (leaderboard.get(kolId) ?? 0) + f.likes + f.shares + f.comments);
@@ -163,6 +175,18 @@ export const measureReporting = async (options: {
           });
           addFigures(totalSum, f);
         }
+    }
+    for (const { kolId, week, platform, f } of weeks.values()) {
+      items.push({
+        ...kolWeekKey(REPORT_CAMPAIGN_ID, kolId, week, platform),
+        campaignId: REPORT_CAMPAIGN_ID,
+        kolId,
+        platform,
+        week,
+        kind: 'kolWeek',
+        ...f,
+        ...markers(rng, f.mentions * 3),
+      });
     }
     const seedStarted = performance.now();
     await seed(dynamo.doc, tables.rollups, items);

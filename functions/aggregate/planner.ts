@@ -1,8 +1,8 @@
-import { kolDayKey, totalDayKey, totalShardOf, voiceDayKey } from '../../shared/keys';
+import { kolDayKey, kolWeekKey, totalDayKey, totalShardOf, voiceDayKey } from '../../shared/keys';
 import { COUNTERS, type Figures } from '../../shared/metrics';
 import type { Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platforms';
-import { type Day, dayOf } from '../../shared/time';
+import { type Day, dayOf, weekStartOf } from '../../shared/time';
 import {
   cloneSnaps,
   compactHistory,
@@ -57,7 +57,11 @@ const addDelta = (into: Map<Day, Delta>, day: Day, add: Delta) => {
   into.set(day, current);
 };
 
-/** The rollup items one association's delta on one day lands on: the KOL or voice item and a total shard. */
+/**
+ * The rollup items one association's delta on one day lands on: the KOL or voice item, a total shard and,
+ * for a roster KOL, its week item (a post's days of one week all land there; the store sums them under
+ * the post's one marker).
+ */
 export const rollupChangesFor = (
   platform: Platform,
   postId: string,
@@ -66,38 +70,27 @@ export const rollupChangesFor = (
   delta: Delta,
 ): RollupChange[] => {
   const { campaignId } = association;
-  const subject: { pk: string; sk: string; gsi1pk: string; gsi1sk: string; attrs: Record<string, string> } =
-    association.target === 'kol'
-      ? {
-          ...kolDayKey(campaignId, association.kolId, day, platform),
-          attrs: { kind: 'kol', kolId: association.kolId },
-        }
-      : {
-          ...voiceDayKey(campaignId, platform, association.handle, day),
-          attrs: { kind: 'voice', handle: association.handle },
-        };
+  const change = (
+    key: { pk: string; sk: string; gsi1pk: string; gsi1sk: string },
+    attrs: Record<string, string | number>,
+  ): RollupChange => ({
+    pk: key.pk,
+    sk: key.sk,
+    attrs: { campaignId, platform, gsi1pk: key.gsi1pk, gsi1sk: key.gsi1sk, ...attrs },
+    delta: { ...delta },
+  });
   const shard = totalShardOf(platform, postId);
-  const total = totalDayKey(campaignId, day, platform, shard);
+  const total = change(totalDayKey(campaignId, day, platform, shard), { day, kind: 'total', shard });
+  if (association.target === 'voice') {
+    const { handle } = association;
+    return [change(voiceDayKey(campaignId, platform, handle, day), { day, kind: 'voice', handle }), total];
+  }
+  const { kolId } = association;
+  const week = weekStartOf(day);
   return [
-    {
-      pk: subject.pk,
-      sk: subject.sk,
-      attrs: {
-        campaignId,
-        platform,
-        day,
-        gsi1pk: subject.gsi1pk,
-        gsi1sk: subject.gsi1sk,
-        ...subject.attrs,
-      },
-      delta: { ...delta },
-    },
-    {
-      pk: total.pk,
-      sk: total.sk,
-      attrs: { campaignId, platform, day, gsi1pk: total.gsi1pk, gsi1sk: total.gsi1sk, kind: 'total', shard },
-      delta: { ...delta },
-    },
+    change(kolDayKey(campaignId, kolId, day, platform), { day, kind: 'kol', kolId }),
+    total,
+    change(kolWeekKey(campaignId, kolId, week, platform), { week, kind: 'kolWeek', kolId }),
   ];
 };
 

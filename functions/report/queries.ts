@@ -3,12 +3,13 @@ import { topology } from '../../infra/topology';
 import {
   kolDayPartition,
   kolSeriesPartition,
+  kolWeekPartition,
   totalIndexPartition,
   unescapeKeyPart,
   voiceDayPartition,
 } from '../../shared/keys';
 import { PLATFORMS, type Platform } from '../../shared/platforms';
-import type { Day } from '../../shared/time';
+import { type Day, splitIntoWeeks } from '../../shared/time';
 import { type Tally, tallyOfItem } from './tally';
 
 /** One stored rollup row, reduced to what reports need. */
@@ -19,6 +20,12 @@ export interface DayRow {
 }
 export interface KolDayRow extends DayRow {
   kolId: string;
+}
+/** A roster KOL's figures on one platform over a stretch of days (a day or a whole week). */
+export interface KolRangeRow {
+  kolId: string;
+  platform: Platform;
+  tally: Tally;
 }
 export interface VoiceDayRow extends DayRow {
   handle: string;
@@ -114,21 +121,27 @@ export class RollupReader {
     return rows;
   }
 
-  /** Every roster KOL's rows for the given days: one GSI Query per day, `concurrency` at a time. */
-  async kolDays(campaignId: string, days: readonly Day[]): Promise<KolDayRow[]> {
-    const perDay = await this.mapBounded(days, async (day) => {
-      const items = await this.queryAll(
-        this.indexPartition(kolDayPartition(campaignId, day)),
-        projection(['gsi1sk']),
-      );
-      const rows: KolDayRow[] = [];
+  /**
+   * Every roster KOL's rows covering from..to: one GSI Query per whole week inside the range (the KOL week
+   * items) and one per leftover day at either end, `concurrency` at a time. A 30-day range takes 6 or 12
+   * Queries, 90 days 18, a year 53 to 60.
+   */
+  async kolRange(campaignId: string, from: Day, to: Day): Promise<KolRangeRow[]> {
+    const { weeks, days } = splitIntoWeeks(from, to);
+    const partitions = [
+      ...weeks.map((week) => kolWeekPartition(campaignId, week)),
+      ...days.map((day) => kolDayPartition(campaignId, day)),
+    ];
+    const perPartition = await this.mapBounded(partitions, async (partition) => {
+      const items = await this.queryAll(this.indexPartition(partition), projection(['gsi1sk']));
+      const rows: KolRangeRow[] = [];
       for (const item of items) {
         const [kolId, platform] = splitFirst(String(item.gsi1sk));
-        if (kolId && isPlatform(platform)) rows.push({ kolId, day, platform, tally: tallyOfItem(item) });
+        if (kolId && isPlatform(platform)) rows.push({ kolId, platform, tally: tallyOfItem(item) });
       }
       return rows;
     });
-    return perDay.flat();
+    return perPartition.flat();
   }
 
   /** Discovered voices' rows for the given days (optionally one platform): one GSI Query per day. */

@@ -129,7 +129,7 @@ export const rankKols = async (
   platform: Platform | undefined,
   metric: Metric,
 ): Promise<LeaderboardEntry[]> => {
-  const rows = await reader.kolDays(c.id, daysBetween(range.from, range.to));
+  const rows = await reader.kolRange(c.id, range.from, range.to);
   const tallies = new Map<string, Tally>();
   for (const row of rows) {
     if (platform && row.platform !== platform) continue;

@@ -12,13 +12,15 @@ import { writeE2eConfig } from './support/config';
 import {
   collapseDays,
   dailyRowsFromApi,
+  kolAndTotalDays,
   latestSnapshots,
+  leaderboardFromApi,
+  leaderboardFromOracle,
   rangesFor,
   readDemoPosts,
   readRecorded,
   voiceTotalsFromApi,
   voiceTotalsFromOracle,
-  withoutVoices,
 } from './support/rollups';
 import { eventually, runTwin, type StatusEvent, type TwinProcess } from './support/twin-process';
 
@@ -37,6 +39,7 @@ interface Probe {
   oracle: RollupTable;
   api: RollupTable;
   voicesApi: ReturnType<typeof voiceTotalsFromOracle>;
+  leaderboardApi: ReturnType<typeof leaderboardFromOracle>;
   recorded: Observation[];
 }
 
@@ -49,8 +52,14 @@ const probeRollups = async (baseUrl: string, config: KolPulseConfig, recordFile:
     recorded,
     api: await dailyRowsFromApi(baseUrl, config, ranges),
     voicesApi: await voiceTotalsFromApi(baseUrl, config, ranges),
+    leaderboardApi: await leaderboardFromApi(baseUrl, config, ranges),
   };
 };
+
+/** The ranking endpoints sum over the range: voices from day items, the leaderboard from KOL week items. */
+const rankingsMatch = (p: Probe, config: KolPulseConfig): boolean =>
+  isDeepStrictEqual(p.voicesApi, voiceTotalsFromOracle(p.oracle)) &&
+  isDeepStrictEqual(p.leaderboardApi, leaderboardFromOracle(config, p.oracle));
 
 /** Live campaign posts whose final likes/comments the pollers have not queued (should be none). */
 const unseenFinalStates = (
@@ -119,8 +128,8 @@ describe('Local twin, black box', () => {
       () => probeRollups(base, config, recordFile),
       (p) =>
         unseenFinalStates(posts, p.recorded).length === 0 &&
-        isDeepStrictEqual(withoutVoices(p.api), withoutVoices(p.oracle)) &&
-        isDeepStrictEqual(p.voicesApi, voiceTotalsFromOracle(p.oracle)),
+        isDeepStrictEqual(kolAndTotalDays(p.api), kolAndTotalDays(p.oracle)) &&
+        rankingsMatch(p, config),
       45_000,
       2_000,
     );
@@ -129,8 +138,9 @@ describe('Local twin, black box', () => {
     expect(ready).toMatchObject({ demo: true, speed: Number(SPEED), recovering: false });
     expect(firstRollups.rollupItems).toBeGreaterThan(0);
     expect(unseenFinalStates(posts, settled.recorded)).toEqual([]);
-    expect(withoutVoices(settled.api)).toEqual(withoutVoices(settled.oracle));
+    expect(kolAndTotalDays(settled.api)).toEqual(kolAndTotalDays(settled.oracle));
     expect(settled.voicesApi).toEqual(voiceTotalsFromOracle(settled.oracle));
+    expect(settled.leaderboardApi).toEqual(leaderboardFromOracle(config, settled.oracle));
     // The comparison is not vacuous: both campaigns, KOLs and voices, on every platform, have figures.
     const rows = Object.values(settled.oracle);
     for (const campaign of config.campaigns) {
@@ -202,8 +212,8 @@ describe('Local twin, black box', () => {
         () => probeRollups(base, config, recordFile),
         (p) =>
           unseenFinalStates(posts, p.recorded).length === 0 &&
-          isDeepStrictEqual(collapseDays(withoutVoices(p.api)), collapseDays(withoutVoices(p.oracle))) &&
-          isDeepStrictEqual(p.voicesApi, voiceTotalsFromOracle(p.oracle)),
+          isDeepStrictEqual(collapseDays(kolAndTotalDays(p.api)), collapseDays(kolAndTotalDays(p.oracle))) &&
+          rankingsMatch(p, config),
         60_000,
         2_000,
       );
@@ -212,8 +222,9 @@ describe('Local twin, black box', () => {
       expect(ready.recovering).toBe(true);
       expect(afterRestart.rollupItems).toBeGreaterThanOrEqual(beforeKill.rollupItems);
       expect(unseenFinalStates(posts, healed.recorded)).toEqual([]);
-      expect(collapseDays(withoutVoices(healed.api))).toEqual(collapseDays(withoutVoices(healed.oracle)));
+      expect(collapseDays(kolAndTotalDays(healed.api))).toEqual(collapseDays(kolAndTotalDays(healed.oracle)));
       expect(healed.voicesApi).toEqual(voiceTotalsFromOracle(healed.oracle));
+      expect(healed.leaderboardApi).toEqual(leaderboardFromOracle(config, healed.oracle));
       // Posts from before the kill are still served (the demo state survived) and counted.
       const firstRunPosts = new Set(
         readRecorded(recordFile)

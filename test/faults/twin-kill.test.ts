@@ -8,13 +8,15 @@ import { writeE2eConfig } from '../e2e/support/config';
 import {
   collapseDays,
   dailyRowsFromApi,
+  kolAndTotalDays,
   latestSnapshots,
+  leaderboardFromApi,
+  leaderboardFromOracle,
   rangesFor,
   readDemoPosts,
   readRecorded,
   voiceTotalsFromApi,
   voiceTotalsFromOracle,
-  withoutVoices,
 } from '../e2e/support/rollups';
 import { eventually, runTwin, type TwinProcess } from '../e2e/support/twin-process';
 import { computeOracle, type RollupTable } from '../support/oracle';
@@ -122,6 +124,7 @@ describe('Faults: the whole local twin killed with SIGKILL under load', () => {
       const ranges = rangesFor(config, oracle);
       const api = await dailyRowsFromApi(base, config, ranges);
       const voices = await voiceTotalsFromApi(base, config, ranges);
+      const leaderboard = await leaderboardFromApi(base, config, ranges);
       const latest = latestSnapshots(recorded);
       const unseen = posts
         .filter((p) => p.kind === 'campaign' && !p.deleted)
@@ -133,28 +136,30 @@ describe('Faults: the whole local twin killed with SIGKILL under load', () => {
             seen.counters.comments !== p.counters.comments
           );
         });
-      return { recorded, oracle, api, voices, unseen };
+      return { recorded, oracle, api, voices, leaderboard, unseen };
     };
     const healed = await eventually(
       probe,
       (p) =>
         p.unseen.length === 0 &&
-        isDeepStrictEqual(collapseDays(withoutVoices(p.api)), collapseDays(withoutVoices(p.oracle))) &&
-        isDeepStrictEqual(p.voices, voiceTotalsFromOracle(p.oracle)),
+        isDeepStrictEqual(collapseDays(kolAndTotalDays(p.api)), collapseDays(kolAndTotalDays(p.oracle))) &&
+        isDeepStrictEqual(p.voices, voiceTotalsFromOracle(p.oracle)) &&
+        isDeepStrictEqual(p.leaderboard, leaderboardFromOracle(config, p.oracle)),
       120_000,
       2_000,
     );
     figures.add('observationsServed', healed.recorded.length);
     const drift = collapsedDrift(
-      collapseDays(withoutVoices(healed.api)),
-      collapseDays(withoutVoices(healed.oracle)),
+      collapseDays(kolAndTotalDays(healed.api)),
+      collapseDays(kolAndTotalDays(healed.oracle)),
     );
     figures.add('rollupFiguresCompared', drift.compared);
     figures.add('rollupDrift', drift.drift);
 
     expect(healed.unseen.map((p) => `${p.platform}:${p.postId}`)).toEqual([]);
-    expect(collapseDays(withoutVoices(healed.api))).toEqual(collapseDays(withoutVoices(healed.oracle)));
+    expect(collapseDays(kolAndTotalDays(healed.api))).toEqual(collapseDays(kolAndTotalDays(healed.oracle)));
     expect(healed.voices).toEqual(voiceTotalsFromOracle(healed.oracle));
+    expect(healed.leaderboard).toEqual(leaderboardFromOracle(config, healed.oracle));
     expect(drift.drift).toBe(0);
     expect(Object.values(healed.oracle).some((r) => r.kind === 'kol' && r.likes > 0)).toBe(true);
 

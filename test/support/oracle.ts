@@ -13,17 +13,19 @@ import { addDays, type Day, dayOf, startOfDay } from '../../shared/time';
  * - mentions(D): posts published on D (campaign zone) carrying a campaign hashtag, inside the window;
  * - likes/shares/comments/views(D): walking a post's snapshots in observedAt order, each known counter
  *   contributes (value - previous known value of that counter, or 0) to the day it was observed on;
- * - views stays unknown on a row no known views reading contributed to.
+ * - views stays unknown on a row no known views reading contributed to;
+ * - a KOL's week row (Monday to Sunday of campaign days) is the sum of its day rows.
  * Benchmarks, the fault suite and the local-twin e2e test reuse it.
  */
 
-export type RollupKind = 'kol' | 'voice' | 'total';
+export type RollupKind = 'kol' | 'voice' | 'total' | 'kolWeek';
 
 export interface RollupRow {
   campaignId: string;
   kind: RollupKind;
-  /** kolId for 'kol', `${platform}:${normalised handle}` for 'voice', '' for 'total'. */
+  /** kolId for 'kol' and 'kolWeek', `${platform}:${normalised handle}` for 'voice', '' for 'total'. */
   subject: string;
+  /** The week's Monday for 'kolWeek'. */
   day: Day;
   platform: Platform;
   mentions: number;
@@ -128,7 +130,35 @@ export const computeOracle = (config: KolPulseConfig, delivered: readonly Observ
       }
     }
   }
-  return withoutEmptyRows(table);
+  return withoutEmptyRows(withKolWeeks(table));
+};
+
+/** The Monday on or before a day, computed here from the calendar rather than with shared/time. */
+const mondayOf = (day: Day): Day => {
+  const date = new Date(`${day}T00:00:00Z`);
+  date.setUTCDate(date.getUTCDate() - ((date.getUTCDay() + 6) % 7));
+  return date.toISOString().slice(0, 10);
+};
+
+const withKolWeeks = (table: RollupTable): RollupTable => {
+  const out: RollupTable = { ...table };
+  for (const r of Object.values(table)) {
+    if (r.kind !== 'kol') continue;
+    const week = {
+      campaignId: r.campaignId,
+      kind: 'kolWeek' as const,
+      subject: r.subject,
+      platform: r.platform,
+    };
+    const key = rowKey({ ...week, day: mondayOf(r.day) });
+    const w = (out[key] ??= { ...week, day: mondayOf(r.day), mentions: 0, likes: 0, shares: 0, comments: 0 });
+    w.mentions += r.mentions;
+    w.likes += r.likes;
+    w.shares += r.shares;
+    w.comments += r.comments;
+    if (r.views !== undefined) w.views = (w.views ?? 0) + r.views;
+  }
+  return out;
 };
 
 // ---- Reading rollups back from DynamoDB --------------------------------------------------------------
@@ -137,7 +167,7 @@ const asNumber = (value: unknown): number => (typeof value === 'number' ? value 
 
 /**
  * Reads every rollup item (a Scan: tests only, never a request path) and normalises it like the oracle:
- * one row per (campaign, KOL|voice|total, day, platform), total shards summed, markers ignored.
+ * one row per (campaign, KOL|voice|total|KOL week, day, platform), total shards summed, markers ignored.
  */
 export const readRollups = async (doc: DynamoDBDocumentClient, table: string): Promise<RollupTable> => {
   const out: RollupTable = {};
@@ -150,23 +180,18 @@ export const readRollups = async (doc: DynamoDBDocumentClient, table: string): P
       const kind = item.kind as RollupRow['kind'];
       const platform = item.platform as Platform;
       const subject =
-        kind === 'kol'
+        kind === 'kol' || kind === 'kolWeek'
           ? String(item.kolId)
           : kind === 'voice'
             ? voiceSubject(platform, String(item.handle))
             : '';
-      const key = rowKey({
-        campaignId: String(item.campaignId),
-        kind,
-        subject,
-        day: String(item.day),
-        platform,
-      });
+      const day = String(kind === 'kolWeek' ? item.week : item.day);
+      const key = rowKey({ campaignId: String(item.campaignId), kind, subject, day, platform });
       out[key] ??= {
         campaignId: String(item.campaignId),
         kind,
         subject,
-        day: String(item.day),
+        day,
         platform,
         mentions: 0,
         likes: 0,

@@ -3,7 +3,7 @@ import type { DemoPostSnapshot } from '../../../infra/local/demo/generator';
 import type { KolPulseConfig } from '../../../shared/config';
 import { type Observation, ObservationSchema } from '../../../shared/observation';
 import type { Platform } from '../../../shared/platforms';
-import { type Day, dayOf } from '../../../shared/time';
+import { addDays, type Day, dayOf, weekStartOf } from '../../../shared/time';
 import {
   type RollupRow,
   type RollupTable,
@@ -28,6 +28,9 @@ interface ApiDay {
 interface ApiVoice extends ApiFigures {
   platform: Platform;
   handle: string;
+}
+interface ApiLeader extends ApiFigures {
+  kolId: string;
 }
 
 const getJson = async <T>(url: string): Promise<T> => {
@@ -97,8 +100,66 @@ export const dailyRowsFromApi = async (
   return withoutEmptyRows(table);
 };
 
-/** Per-voice figures over the whole range (the voices endpoint ranks over a range, not per day). */
+/** Per-voice (or per-KOL) figures over the whole range (the ranking endpoints sum over a range, not per day). */
 export type VoiceTotals = Record<string, Omit<ApiFigures, 'views'> & { views?: number }>;
+
+const withoutNullViews = ({ mentions, likes, shares, comments, views }: ApiFigures) => ({
+  mentions,
+  likes,
+  shares,
+  comments,
+  ...(views === null ? {} : { views }),
+});
+
+/** Pages through a ranking endpoint (leaderboard or voices). */
+const rankingFromApi = async <T>(url: string): Promise<T[]> => {
+  const items: T[] = [];
+  let next: string | null = null;
+  do {
+    const page: { items: T[]; next: string | null } = await getJson(
+      `${url}&limit=500${next ? `&next=${encodeURIComponent(next)}` : ''}`,
+    );
+    items.push(...page.items);
+    next = page.next;
+  } while (next);
+  return items;
+};
+
+/**
+ * Every roster KOL's figures from the leaderboard over whole Monday-to-Sunday weeks around the range, so
+ * the endpoint answers from the KOL week items alone (no leftover days).
+ */
+export const leaderboardFromApi = async (
+  baseUrl: string,
+  config: KolPulseConfig,
+  ranges: DayRanges,
+): Promise<VoiceTotals> => {
+  const out: VoiceTotals = {};
+  for (const c of config.campaigns) {
+    const { from, to } = ranges[c.id] ?? { from: c.start, to: c.start };
+    const weeks = `from=${weekStartOf(from)}&to=${addDays(weekStartOf(to), 6)}`;
+    for (const kol of await rankingFromApi<ApiLeader>(`${baseUrl}/campaigns/${c.id}/leaderboard?${weeks}`))
+      out[`${c.id}|${kol.kolId}`] = withoutNullViews(kol);
+  }
+  return out;
+};
+
+/** Every roster KOL's figures summed over its day rows (zeros for a KOL without any). */
+export const leaderboardFromOracle = (config: KolPulseConfig, table: RollupTable): VoiceTotals => {
+  const out: VoiceTotals = {};
+  for (const c of config.campaigns)
+    for (const kol of c.kols) out[`${c.id}|${kol.id}`] = { mentions: 0, likes: 0, shares: 0, comments: 0 };
+  for (const r of Object.values(table)) {
+    const sum = out[`${r.campaignId}|${r.subject}`];
+    if (r.kind !== 'kol' || !sum) continue;
+    sum.mentions += r.mentions;
+    sum.likes += r.likes;
+    sum.shares += r.shares;
+    sum.comments += r.comments;
+    if (r.views !== undefined) sum.views = (sum.views ?? 0) + r.views;
+  }
+  return out;
+};
 
 export const voiceTotalsFromApi = async (
   baseUrl: string,
@@ -108,23 +169,9 @@ export const voiceTotalsFromApi = async (
   const out: VoiceTotals = {};
   for (const c of config.campaigns) {
     const { from, to } = ranges[c.id] ?? { from: c.start, to: c.start };
-    let next: string | null = null;
-    do {
-      const page: { items: ApiVoice[]; next: string | null } = await getJson(
-        `${baseUrl}/campaigns/${c.id}/voices?from=${from}&to=${to}&limit=500${next ? `&next=${encodeURIComponent(next)}` : ''}`,
-      );
-      for (const v of page.items) {
-        const { mentions, likes, shares, comments, views } = v;
-        out[`${c.id}|${voiceSubject(v.platform, v.handle)}`] = {
-          mentions,
-          likes,
-          shares,
-          comments,
-          ...(views === null ? {} : { views }),
-        };
-      }
-      next = page.next;
-    } while (next);
+    const url = `${baseUrl}/campaigns/${c.id}/voices?from=${from}&to=${to}`;
+    for (const v of await rankingFromApi<ApiVoice>(url))
+      out[`${c.id}|${voiceSubject(v.platform, v.handle)}`] = withoutNullViews(v);
   }
   return out;
 };
@@ -164,9 +211,12 @@ export const voiceTotalsFromOracle = (table: RollupTable): VoiceTotals => {
   return out;
 };
 
-/** The only rows the daily comparison covers: totals and roster KOLs (voices are compared over the range). */
-export const withoutVoices = (table: RollupTable): RollupTable =>
-  Object.fromEntries(Object.entries(table).filter(([, r]) => r.kind !== 'voice'));
+/**
+ * The only rows the daily comparison covers: totals and roster KOL days (voices and KOL weeks are compared
+ * through the ranking endpoints).
+ */
+export const kolAndTotalDays = (table: RollupTable): RollupTable =>
+  Object.fromEntries(Object.entries(table).filter(([, r]) => r.kind === 'kol' || r.kind === 'total'));
 
 export const readRecorded = (file: string): Observation[] =>
   existsSync(file)

@@ -259,8 +259,9 @@ describe('Aggregate: scenarios', () => {
     const response = await handler(makeSqsEvent(records));
     expect(response.batchItemFailures).toEqual([]);
     const scan = await readRollups(dynamo.doc, tables.rollups);
-    // One KOL item and one total shard item per day (shards differ per post, so count the stored items).
-    const storedItems = Object.values(scan).filter((r) => r.kind === 'kol').length;
+    // One KOL item and one total shard item per day, and the KOL's week item (shards differ per post, so
+    // count the stored items).
+    const storedItems = Object.values(scan).filter((r) => r.kind === 'kol' || r.kind === 'kolWeek').length;
     const totalShards = await dynamo.doc.send(
       new QueryCommand({
         TableName: tables.rollups,
@@ -286,7 +287,7 @@ describe('Aggregate: scenarios', () => {
     const second = ada('2026-03-05T11:00:00Z', { likes: 9 }, 'lazy');
     await deliverAll(handler, [[makeSqsRecord(makeMessage([second]))]]);
     expect(probe.errors()).toEqual([]); // no ConditionalCheckFailed from re-applying the first outbox
-    expect(probe.writes() - firstWrites).toBe(1 + 2); // the state, the KOL item and the total shard
+    expect(probe.writes() - firstWrites).toBe(1 + 3); // the state, the KOL day and week, the total shard
     expect(await readRollups(dynamo.doc, tables.rollups)).toEqual(computeOracle(config, [first, second]));
   });
 });

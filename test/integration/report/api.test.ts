@@ -416,9 +416,17 @@ describe('DynamoDB access', () => {
     }
   });
 
-  it('reads leaderboards and voices with one Query per day, never a Scan', async () => {
+  it('reads a leaderboard with one Query per whole week and per leftover day, never a Scan', async () => {
+    // Sunday 03-01, the week of Monday 03-02, then Monday 03-09 and Tuesday 03-10.
     const { commands } = await measure(`${base}/leaderboard?from=2026-03-01&to=2026-03-10`);
-    expect(commands).toEqual(Array(10).fill('QueryCommand'));
+    expect(commands).toEqual(Array(4).fill('QueryCommand'));
+    // Saturday 2025-03-01 to Sunday 2026-03-01: two days and 52 weeks.
+    const year = await measure(`${base}/leaderboard?from=2025-03-01&to=2026-03-01`);
+    expect(year.res.status).toBe(200);
+    expect(year.commands).toEqual(Array(54).fill('QueryCommand'));
+  });
+
+  it('reads voices with one Query per day, never a Scan', async () => {
     const longest = await measure(`${base}/voices?from=2025-03-01&to=2026-03-01`);
     expect(longest.res.status).toBe(200);
     expect(longest.commands).toEqual(Array(366).fill('QueryCommand'));

@@ -4,9 +4,16 @@ import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createReportHandler, type ReportDeps, type ReportHandler } from '../../../functions/report/app';
 import { proxyEventFor } from '../../../functions/report/local-server';
 import { parseConfig } from '../../../shared/config';
-import { kolDayKey, markerAttribute, TOTAL_SHARDS, totalDayKey, voiceDayKey } from '../../../shared/keys';
+import {
+  kolDayKey,
+  kolWeekKey,
+  markerAttribute,
+  TOTAL_SHARDS,
+  totalDayKey,
+  voiceDayKey,
+} from '../../../shared/keys';
 import type { Platform } from '../../../shared/platforms';
-import { addDays, type Day } from '../../../shared/time';
+import { addDays, type Day, weekStartOf } from '../../../shared/time';
 
 /** Seed data for report tests: rollup items written with the key builders, as the aggregator writes them. */
 
@@ -122,7 +129,10 @@ const descriptive = (row: SeedRow) => ({
   [markerAttribute(row.platform, `${row.id}-${row.day}`)]: '2026-03-01T00:00:00.000Z#1',
 });
 
-/** Writes KOL/voice items and splits each row's figures over total shards, as the aggregator would. */
+/**
+ * Writes KOL/voice items, adds each KOL row to its week item and splits each row's figures over total
+ * shards, as the aggregator would.
+ */
 export const seedRollups = async (
   doc: DynamoDBDocumentClient,
   table: string,
@@ -130,10 +140,27 @@ export const seedRollups = async (
   campaignId = CAMPAIGN_ID,
 ): Promise<void> => {
   const items: Record<string, unknown>[] = [];
-  const totals = new Map<
-    string,
-    { day: Day; platform: Platform; shard: number; f: Required<SeedFigures>; views: boolean }
-  >();
+  type Sum = { f: Required<SeedFigures>; views: boolean };
+  const add = (into: Sum, figures: SeedFigures) => {
+    into.f.mentions += figures.mentions;
+    into.f.likes += figures.likes;
+    into.f.shares += figures.shares;
+    into.f.comments += figures.comments;
+    if (figures.views !== undefined) {
+      into.f.views += figures.views;
+      into.views = true;
+    }
+  };
+  const emptySum = (): Sum => ({
+    f: { mentions: 0, likes: 0, shares: 0, comments: 0, views: 0 },
+    views: false,
+  });
+  const counters = ({ f: { views, ...rest }, views: known }: Sum) => ({
+    ...rest,
+    ...(known ? { views } : {}),
+  });
+  const totals = new Map<string, Sum & { day: Day; platform: Platform; shard: number }>();
+  const weeks = new Map<string, Sum & { kolId: string; week: Day; platform: Platform }>();
   rows.forEach((row, i) => {
     items.push(
       row.kind === 'kol'
@@ -141,34 +168,37 @@ export const seedRollups = async (
         : { ...voiceDayKey(campaignId, row.platform, row.id, row.day), ...descriptive(row), handle: row.id },
     );
     const shard = i % TOTAL_SHARDS;
-    const key = `${row.day}#${row.platform}#${shard}`;
-    const t = totals.get(key) ?? {
-      day: row.day,
-      platform: row.platform,
-      shard,
-      f: { mentions: 0, likes: 0, shares: 0, comments: 0, views: 0 },
-      views: false,
-    };
-    t.f.mentions += row.figures.mentions;
-    t.f.likes += row.figures.likes;
-    t.f.shares += row.figures.shares;
-    t.f.comments += row.figures.comments;
-    if (row.figures.views !== undefined) {
-      t.f.views += row.figures.views;
-      t.views = true;
+    const totalKey = `${row.day}#${row.platform}#${shard}`;
+    const total = totals.get(totalKey) ?? { day: row.day, platform: row.platform, shard, ...emptySum() };
+    add(total, row.figures);
+    totals.set(totalKey, total);
+    if (row.kind === 'kol') {
+      const week = weekStartOf(row.day);
+      const weekKey = `${row.id}#${week}#${row.platform}`;
+      const sum = weeks.get(weekKey) ?? { kolId: row.id, week, platform: row.platform, ...emptySum() };
+      add(sum, row.figures);
+      weeks.set(weekKey, sum);
     }
-    totals.set(key, t);
   });
   for (const t of totals.values()) {
-    const { views, ...counters } = t.f;
     items.push({
       ...totalDayKey(campaignId, t.day, t.platform, t.shard),
       campaignId,
       platform: t.platform,
       day: t.day,
       kind: 'total',
-      ...counters,
-      ...(t.views ? { views } : {}),
+      ...counters(t),
+    });
+  }
+  for (const w of weeks.values()) {
+    items.push({
+      ...kolWeekKey(campaignId, w.kolId, w.week, w.platform),
+      campaignId,
+      platform: w.platform,
+      week: w.week,
+      kind: 'kolWeek',
+      kolId: w.kolId,
+      ...counters(w),
     });
   }
   for (let i = 0; i < items.length; i += 25) {

@@ -179,10 +179,10 @@ describe('Aggregate handler: error paths', () => {
     const response = await handler(makeSqsEvent([makeSqsRecord(makeMessage([adaPost]), { messageId: 'r' })]));
     expect(response.batchItemFailures).toEqual([]);
     expect(ddb).toHaveReceivedCommandWith(GetCommand, { TableName: tables.rollups, ConsistentRead: true });
-    // Two rollup items (KOL + total shard), each tried once and then found already applied.
+    // Three rollup items (KOL day, total shard, KOL week), each tried once and then found already applied.
     expect(
       ddb.commandCalls(UpdateCommand).filter((c) => c.args[0].input.TableName === tables.rollups),
-    ).toHaveLength(2);
+    ).toHaveLength(3);
   });
 
   it('fails the record whose reject could not be written, so the reject is not lost', async () => {

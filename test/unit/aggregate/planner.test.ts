@@ -52,6 +52,8 @@ describe('Function: planPostUpdate', () => {
       [totalDayKey('sh', '2026-03-06', 'x', shard).pk, `2026-03-06#x#${shard}`, { likes: 3 }],
       ['C#utc#K#ada', '2026-03-05#x', { mentions: 1, likes: 3 }],
       [totalDayKey('utc', '2026-03-05', 'x', shard).pk, `2026-03-05#x#${shard}`, { mentions: 1, likes: 3 }],
+      // A roster KOL's figures also land on its week (Monday 2026-03-02); a voice has no week item.
+      ['C#utc#W#ada', '2026-03-02#x', { mentions: 1, likes: 3 }],
     ]);
   });
 
@@ -76,12 +78,8 @@ describe('Function: planPostUpdate', () => {
   it('writes views: 0 when views become known without a net change (known zero is not unknown)', () => {
     const first = write(undefined, [obs('2026-03-06T10:00:00Z', { likes: 3 })]);
     const next = write(first, [obs('2026-03-06T11:00:00Z', { likes: 3, views: 0 })]);
-    expect(next.outbox?.changes.map((c) => c.delta)).toEqual([
-      { views: 0 },
-      { views: 0 },
-      { views: 0 },
-      { views: 0 },
-    ]);
+    // Voice day + total in Shanghai; KOL day + total + KOL week in UTC.
+    expect(next.outbox?.changes.map((c) => c.delta)).toEqual(Array(5).fill({ views: 0 }));
   });
 
   it('does not associate a post outside every campaign', () => {

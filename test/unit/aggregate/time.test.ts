@@ -1,7 +1,8 @@
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeHandle } from '../../../shared/config';
 import { extractHashtags, normalizeHashtag } from '../../../shared/hashtags';
-import { addDays, dayOf, startOfDay } from '../../../shared/time';
+import { addDays, dayOf, daysBetween, splitIntoWeeks, startOfDay, weekStartOf } from '../../../shared/time';
 
 describe('Function: dayOf', () => {
   it('puts instants near midnight on the calendar day of the zone', () => {
@@ -88,5 +89,34 @@ describe('Function: normalizeHandle', () => {
   it('ignores a leading @ and case', () => {
     expect(normalizeHandle('@AdaTech')).toBe('adatech');
     expect(normalizeHandle('Dee@Mastodon.Example')).toBe('dee@mastodon.example');
+  });
+});
+
+describe('Weeks: weekStartOf and splitIntoWeeks', () => {
+  it('starts a week on the Monday on or before the day, across month and year ends', () => {
+    expect(weekStartOf('2026-11-23')).toBe('2026-11-23'); // a Monday
+    expect(weekStartOf('2026-11-26')).toBe('2026-11-23');
+    expect(weekStartOf('2026-11-29')).toBe('2026-11-23'); // a Sunday
+    expect(weekStartOf('2026-11-30')).toBe('2026-11-30');
+    expect(weekStartOf('2027-01-01')).toBe('2026-12-28');
+    expect(weekStartOf('2028-03-01')).toBe('2028-02-28'); // after a 29 February
+  });
+
+  it('covers a range exactly once with whole weeks inside it and the leftover days', () => {
+    const day = fc.integer({ min: 0, max: 800 }).map((n) => addDays('2026-01-01', n));
+    fc.assert(
+      fc.property(day, fc.integer({ min: 0, max: 400 }), (from, length) => {
+        const to = addDays(from, length);
+        const { weeks, days } = splitIntoWeeks(from, to);
+        const covered = [...weeks.flatMap((w) => daysBetween(w, addDays(w, 6))), ...days].sort();
+        expect(covered).toEqual(daysBetween(from, to));
+        for (const w of weeks) expect(weekStartOf(w)).toBe(w);
+        // Leftover days never make a whole week: at most six at each end.
+        const daysOfWeek = new Map<string, number>();
+        for (const d of days) daysOfWeek.set(weekStartOf(d), (daysOfWeek.get(weekStartOf(d)) ?? 0) + 1);
+        expect([...daysOfWeek.values()].every((n) => n < 7)).toBe(true);
+        expect(daysOfWeek.size).toBeLessThanOrEqual(2);
+      }),
+    );
   });
 });
