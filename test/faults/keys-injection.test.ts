@@ -5,6 +5,7 @@ import {
   cursorKey,
   escapeKeyPart,
   kolDayKey,
+  kolWeekKey,
   markerAttribute,
   postStateKey,
   rejectKey,
@@ -86,6 +87,7 @@ describe('Hostile identifiers: key builders', () => {
           expect(segments(voice.pk)).toEqual(['C', campaignA, 'V', p, escapeKeyPart(handle)]);
           expect(segments(voice.gsi1pk)).toEqual(['C', campaignA, 'VD', d]);
           expect(voice.pk).not.toBe(kolDayKey(campaignA, kol, d, p).pk);
+          expect(voice.pk).not.toBe(kolWeekKey(campaignA, kol, d, p).pk);
           expect(voice.pk).not.toBe(totalDayKey(campaignA, d, p, 0).pk);
           if (campaignA !== campaignB) {
             expect(voice.pk.startsWith(`C#${campaignB}#`)).toBe(false);
@@ -156,6 +158,9 @@ describe('Hostile identifiers: campaign and KOL ids are refused by the config sc
       fc.property(validId, validId, day, platform, (campaign, kol, d, p) => {
         expect(IdSchema.safeParse(campaign).success).toBe(true);
         expect(segments(kolDayKey(campaign, kol, d, p).pk)).toEqual(['C', campaign, 'K', kol]);
+        const week = kolWeekKey(campaign, kol, d, p);
+        expect(segments(week.pk)).toEqual(['C', campaign, 'W', kol]);
+        expect(segments(week.gsi1pk)).toEqual(['C', campaign, 'KW', d]);
         expect(segments(totalDayKey(campaign, d, p, 3).sk)).toEqual([d, p, '3']);
       }),
       params('valid ids'),
