@@ -150,8 +150,10 @@ const withKolWeeks = (table: RollupTable): RollupTable => {
       subject: r.subject,
       platform: r.platform,
     };
-    const key = rowKey({ ...week, day: mondayOf(r.day) });
-    const w = (out[key] ??= { ...week, day: mondayOf(r.day), mentions: 0, likes: 0, shares: 0, comments: 0 });
+    const day = mondayOf(r.day);
+    const key = rowKey({ ...week, day });
+    out[key] ??= { ...week, day, mentions: 0, likes: 0, shares: 0, comments: 0 };
+    const w = out[key];
     w.mentions += r.mentions;
     w.likes += r.likes;
     w.shares += r.shares;
