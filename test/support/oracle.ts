@@ -140,25 +140,35 @@ const mondayOf = (day: Day): Day => {
   return date.toISOString().slice(0, 10);
 };
 
+export type Figures = Pick<RollupRow, 'mentions' | 'likes' | 'shares' | 'comments' | 'views'>;
+
+export const zeroFigures = (): Figures => ({ mentions: 0, likes: 0, shares: 0, comments: 0 });
+
+/** Adds a row's figures; views stays unknown unless a known views value is added. */
+export const addFigures = (into: Figures, add: Figures): void => {
+  into.mentions += add.mentions;
+  into.likes += add.likes;
+  into.shares += add.shares;
+  into.comments += add.comments;
+  if (add.views !== undefined) into.views = (into.views ?? 0) + add.views;
+};
+
 const withKolWeeks = (table: RollupTable): RollupTable => {
   const out: RollupTable = { ...table };
   for (const r of Object.values(table)) {
     if (r.kind !== 'kol') continue;
+    const day = mondayOf(r.day);
     const week = {
       campaignId: r.campaignId,
       kind: 'kolWeek' as const,
       subject: r.subject,
+      day,
       platform: r.platform,
     };
-    const day = mondayOf(r.day);
-    const key = rowKey({ ...week, day });
-    out[key] ??= { ...week, day, mentions: 0, likes: 0, shares: 0, comments: 0 };
-    const w = out[key];
-    w.mentions += r.mentions;
-    w.likes += r.likes;
-    w.shares += r.shares;
-    w.comments += r.comments;
-    if (r.views !== undefined) w.views = (w.views ?? 0) + r.views;
+    const key = rowKey(week);
+    const row = out[key] ?? { ...week, ...zeroFigures() };
+    addFigures(row, r);
+    out[key] = row;
   }
   return out;
 };

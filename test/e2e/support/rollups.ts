@@ -5,11 +5,13 @@ import { type Observation, ObservationSchema } from '../../../shared/observation
 import type { Platform } from '../../../shared/platforms';
 import { addDays, type Day, dayOf, weekStartOf } from '../../../shared/time';
 import {
+  addFigures,
   type RollupRow,
   type RollupTable,
   rowKey,
   voiceSubject,
   withoutEmptyRows,
+  zeroFigures,
 } from '../../support/oracle';
 
 /** Reads the rollups back through the reporting API in the oracle's shape, so the two compare with toEqual. */
@@ -100,78 +102,62 @@ export const dailyRowsFromApi = async (
   return withoutEmptyRows(table);
 };
 
-/** Per-voice (or per-KOL) figures over the whole range (the ranking endpoints sum over a range, not per day). */
-export type VoiceTotals = Record<string, Omit<ApiFigures, 'views'> & { views?: number }>;
+/** Per-voice or per-KOL figures over the whole range (the ranking endpoints sum over a range, not per day). */
+export type RangeTotals = Record<string, Omit<ApiFigures, 'views'> & { views?: number }>;
 
-const withoutNullViews = ({ mentions, likes, shares, comments, views }: ApiFigures) => ({
-  mentions,
-  likes,
-  shares,
-  comments,
-  ...(views === null ? {} : { views }),
-});
-
-/** Pages through a ranking endpoint (leaderboard or voices). */
-const rankingFromApi = async <T>(url: string): Promise<T[]> => {
-  const items: T[] = [];
-  let next: string | null = null;
-  do {
-    const page: { items: T[]; next: string | null } = await getJson(
-      `${url}&limit=500${next ? `&next=${encodeURIComponent(next)}` : ''}`,
-    );
-    items.push(...page.items);
-    next = page.next;
-  } while (next);
-  return items;
+/** Every item of a ranking endpoint (leaderboard or voices) for each campaign, paged, keyed by `keyOf`. */
+const rankingFromApi = async <T extends ApiFigures>(
+  config: KolPulseConfig,
+  ranges: DayRanges,
+  urlOf: (campaignId: string, from: Day, to: Day) => string,
+  keyOf: (campaignId: string, item: T) => string,
+): Promise<RangeTotals> => {
+  const out: RangeTotals = {};
+  for (const c of config.campaigns) {
+    const { from, to } = ranges[c.id] ?? { from: c.start, to: c.start };
+    let next: string | null = null;
+    do {
+      const page: { items: T[]; next: string | null } = await getJson(
+        `${urlOf(c.id, from, to)}&limit=500${next ? `&next=${encodeURIComponent(next)}` : ''}`,
+      );
+      for (const item of page.items) {
+        const { mentions, likes, shares, comments, views } = item;
+        out[keyOf(c.id, item)] = { mentions, likes, shares, comments, ...(views === null ? {} : { views }) };
+      }
+      next = page.next;
+    } while (next);
+  }
+  return out;
 };
 
 /**
  * Every roster KOL's figures from the leaderboard over whole Monday-to-Sunday weeks around the range, so
  * the endpoint answers from the KOL week items alone (no leftover days).
  */
-export const leaderboardFromApi = async (
-  baseUrl: string,
-  config: KolPulseConfig,
-  ranges: DayRanges,
-): Promise<VoiceTotals> => {
-  const out: VoiceTotals = {};
-  for (const c of config.campaigns) {
-    const { from, to } = ranges[c.id] ?? { from: c.start, to: c.start };
-    const weeks = `from=${weekStartOf(from)}&to=${addDays(weekStartOf(to), 6)}`;
-    for (const kol of await rankingFromApi<ApiLeader>(`${baseUrl}/campaigns/${c.id}/leaderboard?${weeks}`))
-      out[`${c.id}|${kol.kolId}`] = withoutNullViews(kol);
-  }
-  return out;
-};
+export const leaderboardFromApi = (baseUrl: string, config: KolPulseConfig, ranges: DayRanges) =>
+  rankingFromApi<ApiLeader>(
+    config,
+    ranges,
+    (c, from, to) =>
+      `${baseUrl}/campaigns/${c}/leaderboard?from=${weekStartOf(from)}&to=${addDays(weekStartOf(to), 6)}`,
+    (c, kol) => `${c}|${kol.kolId}`,
+  );
+
+export const voiceTotalsFromApi = (baseUrl: string, config: KolPulseConfig, ranges: DayRanges) =>
+  rankingFromApi<ApiVoice>(
+    config,
+    ranges,
+    (c, from, to) => `${baseUrl}/campaigns/${c}/voices?from=${from}&to=${to}`,
+    (c, v) => `${c}|${voiceSubject(v.platform, v.handle)}`,
+  );
 
 /** Every roster KOL's figures summed over its day rows (zeros for a KOL without any). */
-export const leaderboardFromOracle = (config: KolPulseConfig, table: RollupTable): VoiceTotals => {
-  const out: VoiceTotals = {};
-  for (const c of config.campaigns)
-    for (const kol of c.kols) out[`${c.id}|${kol.id}`] = { mentions: 0, likes: 0, shares: 0, comments: 0 };
+export const leaderboardFromOracle = (config: KolPulseConfig, table: RollupTable): RangeTotals => {
+  const out: RangeTotals = {};
+  for (const c of config.campaigns) for (const kol of c.kols) out[`${c.id}|${kol.id}`] = zeroFigures();
   for (const r of Object.values(table)) {
     const sum = out[`${r.campaignId}|${r.subject}`];
-    if (r.kind !== 'kol' || !sum) continue;
-    sum.mentions += r.mentions;
-    sum.likes += r.likes;
-    sum.shares += r.shares;
-    sum.comments += r.comments;
-    if (r.views !== undefined) sum.views = (sum.views ?? 0) + r.views;
-  }
-  return out;
-};
-
-export const voiceTotalsFromApi = async (
-  baseUrl: string,
-  config: KolPulseConfig,
-  ranges: DayRanges,
-): Promise<VoiceTotals> => {
-  const out: VoiceTotals = {};
-  for (const c of config.campaigns) {
-    const { from, to } = ranges[c.id] ?? { from: c.start, to: c.start };
-    const url = `${baseUrl}/campaigns/${c.id}/voices?from=${from}&to=${to}`;
-    for (const v of await rankingFromApi<ApiVoice>(url))
-      out[`${c.id}|${voiceSubject(v.platform, v.handle)}`] = withoutNullViews(v);
+    if (r.kind === 'kol' && sum) addFigures(sum, r);
   }
   return out;
 };
@@ -195,18 +181,14 @@ export const collapseDays = (
   return { counters, mentions };
 };
 
-export const voiceTotalsFromOracle = (table: RollupTable): VoiceTotals => {
-  const out: VoiceTotals = {};
+export const voiceTotalsFromOracle = (table: RollupTable): RangeTotals => {
+  const out: RangeTotals = {};
   for (const r of Object.values(table)) {
     if (r.kind !== 'voice') continue;
     const key = `${r.campaignId}|${r.subject}`;
-    out[key] ??= { mentions: 0, likes: 0, shares: 0, comments: 0 };
-    const sum = out[key];
-    sum.mentions += r.mentions;
-    sum.likes += r.likes;
-    sum.shares += r.shares;
-    sum.comments += r.comments;
-    if (r.views !== undefined) sum.views = (sum.views ?? 0) + r.views;
+    const sum = out[key] ?? zeroFigures();
+    addFigures(sum, r);
+    out[key] = sum;
   }
   return out;
 };

@@ -159,48 +159,41 @@ export const seedRollups = async (
     ...rest,
     ...(known ? { views } : {}),
   });
-  const totals = new Map<string, Sum & { day: Day; platform: Platform; shard: number }>();
-  const weeks = new Map<string, Sum & { kolId: string; week: Day; platform: Platform }>();
+  // Items that sum rows (total shards, KOL weeks), by key.
+  const sums = new Map<string, { item: Record<string, unknown>; sum: Sum }>();
+  const addTo = (item: { pk: string; sk: string } & Record<string, unknown>, figures: SeedFigures) => {
+    const id = `${item.pk}\u0000${item.sk}`;
+    const entry = sums.get(id) ?? { item, sum: emptySum() };
+    add(entry.sum, figures);
+    sums.set(id, entry);
+  };
   rows.forEach((row, i) => {
+    const common = { campaignId, platform: row.platform };
     items.push(
       row.kind === 'kol'
         ? { ...kolDayKey(campaignId, row.id, row.day, row.platform), ...descriptive(row), kolId: row.id }
         : { ...voiceDayKey(campaignId, row.platform, row.id, row.day), ...descriptive(row), handle: row.id },
     );
     const shard = i % TOTAL_SHARDS;
-    const totalKey = `${row.day}#${row.platform}#${shard}`;
-    const total = totals.get(totalKey) ?? { day: row.day, platform: row.platform, shard, ...emptySum() };
-    add(total, row.figures);
-    totals.set(totalKey, total);
+    addTo(
+      { ...totalDayKey(campaignId, row.day, row.platform, shard), ...common, day: row.day, kind: 'total' },
+      row.figures,
+    );
     if (row.kind === 'kol') {
       const week = weekStartOf(row.day);
-      const weekKey = `${row.id}#${week}#${row.platform}`;
-      const sum = weeks.get(weekKey) ?? { kolId: row.id, week, platform: row.platform, ...emptySum() };
-      add(sum, row.figures);
-      weeks.set(weekKey, sum);
+      addTo(
+        {
+          ...kolWeekKey(campaignId, row.id, week, row.platform),
+          ...common,
+          week,
+          kind: 'kolWeek',
+          kolId: row.id,
+        },
+        row.figures,
+      );
     }
   });
-  for (const t of totals.values()) {
-    items.push({
-      ...totalDayKey(campaignId, t.day, t.platform, t.shard),
-      campaignId,
-      platform: t.platform,
-      day: t.day,
-      kind: 'total',
-      ...counters(t),
-    });
-  }
-  for (const w of weeks.values()) {
-    items.push({
-      ...kolWeekKey(campaignId, w.kolId, w.week, w.platform),
-      campaignId,
-      platform: w.platform,
-      week: w.week,
-      kind: 'kolWeek',
-      kolId: w.kolId,
-      ...counters(w),
-    });
-  }
+  for (const { item, sum } of sums.values()) items.push({ ...item, ...counters(sum) });
   for (let i = 0; i < items.length; i += 25) {
     await doc.send(
       new BatchWriteCommand({
