@@ -5,7 +5,10 @@ import { PLATFORMS, type Platform } from '../../shared/platforms';
 import { addDays, type Day, dayCount, isValidDay } from '../../shared/time';
 import { badParameter } from './errors';
 
-/** Longest range one request may cover: one Query per day for voices (per week for leaderboards), so this bounds the cost. */
+/**
+ * Longest range one request may cover: voices take one Query per day (leaderboards one per week), so this
+ * bounds the cost.
+ */
 export const MAX_RANGE_DAYS = 366;
 /** Range shown when the caller gives neither `from` nor `to`. */
 export const DEFAULT_RANGE_DAYS = 90;
