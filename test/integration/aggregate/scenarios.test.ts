@@ -82,6 +82,9 @@ describe('Aggregate: scenarios', () => {
       ['2026-03-06', 20],
       ['2026-03-07', 5],
     ]);
+    // The late snapshot's two changes (03-06 up, 03-07 down) land on one week item under one marker.
+    const weeks = Object.values(lateArrival.rollups).filter((r) => r.kind === 'kolWeek');
+    expect(weeks.map((r) => [r.day, r.likes, r.mentions])).toEqual([['2026-03-02', 35, 1]]);
   });
 
   it('older snapshots of the same day and duplicates change nothing', async () => {
