@@ -44,6 +44,37 @@ export interface AggregateResult {
   };
 }
 
+export interface PassOptions {
+  /** Observations aggregated in one pass; a bigger input is split at record boundaries. */
+  observationsPerPass: number;
+  /** Time left before the caller's deadline, in ms; without it every pass runs. */
+  timeLeftMs?: () => number;
+}
+
+export interface PassesResult {
+  failedRecords: Map<string, Error>;
+  stats: AggregateResult['stats'] & { passes: number; deferredRecords: number };
+}
+
+/** Time kept back at the end of an invocation for the response and the logs. */
+const DEADLINE_RESERVE_MS = 2_000;
+
+/** Consecutive observations cut into passes of about `limit`, never splitting one record's observations. */
+const passesOf = (observations: readonly SourcedObservation[], limit: number): SourcedObservation[][] => {
+  const passes: SourcedObservation[][] = [];
+  let current: SourcedObservation[] = [];
+  for (const o of observations) {
+    const last = current.at(-1);
+    if (current.length >= limit && last && last.recordId !== o.recordId) {
+      passes.push(current);
+      current = [];
+    }
+    current.push(o);
+  }
+  if (current.length > 0) passes.push(current);
+  return passes;
+};
+
 interface PostWork {
   ref: PostRef;
   key: string;
@@ -69,6 +100,42 @@ export class Aggregator {
     private readonly options: AggregatorOptions = DEFAULT_AGGREGATOR_OPTIONS,
     private readonly now: () => number = Date.now,
   ) {}
+
+  /**
+   * Aggregates a big input in passes of `observationsPerPass`. A pass starts only when the time left covers
+   * it (judged by the passes so far); the records of the passes left out fail untouched, so their redelivery
+   * applies them, instead of the caller's deadline cutting a pass off halfway.
+   */
+  async aggregateInPasses(input: readonly SourcedObservation[], options: PassOptions): Promise<PassesResult> {
+    const passes = passesOf(input, options.observationsPerPass);
+    const failedRecords = new Map<string, Error>();
+    const stats: PassesResult['stats'] = {
+      posts: 0,
+      unmatchedPosts: 0,
+      expiredPosts: 0,
+      postsWritten: 0,
+      conflicts: 0,
+      failedPosts: 0,
+      passes: passes.length,
+      deferredRecords: 0,
+    };
+    const started = performance.now();
+    for (const [i, pass] of passes.entries()) {
+      const perPassMs = i > 0 ? (performance.now() - started) / i : 0;
+      if (i > 0 && options.timeLeftMs && options.timeLeftMs() < perPassMs * 1.5 + DEADLINE_RESERVE_MS) {
+        const deferred = new Set(passes.slice(i).flatMap((p) => p.map((o) => o.recordId)));
+        const error = new Error('not started: too close to the Lambda deadline; redelivery applies it');
+        for (const recordId of deferred) failedRecords.set(recordId, error);
+        stats.deferredRecords = deferred.size;
+        break;
+      }
+      const result = await this.aggregate(pass);
+      for (const [recordId, error] of result.failedRecords) failedRecords.set(recordId, error);
+      for (const name of Object.keys(result.stats) as (keyof AggregateResult['stats'])[])
+        stats[name] += result.stats[name];
+    }
+    return { failedRecords, stats };
+  }
 
   async aggregate(input: readonly SourcedObservation[]): Promise<AggregateResult> {
     const stats = {

@@ -1,5 +1,6 @@
 import { fork } from 'node:child_process';
 import type { AddressInfo } from 'node:net';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import {
   CreateTableCommand,
@@ -89,7 +90,7 @@ const listenInChildProcess = async (opts: DynaliteOptions): Promise<DynaliteServ
         throw new Error(
           `${(error as Error).message} (data folder ${opts.path}: is another local twin still using it?)`,
         );
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await delay(300);
     }
   }
 };
@@ -153,7 +154,7 @@ const waitUntilActive = async (client: DynamoDBClient, tableName: string): Promi
   for (let attempt = 0; attempt < 500; attempt++) {
     const { Table } = await client.send(new DescribeTableCommand({ TableName: tableName }));
     if (Table?.TableStatus === 'ACTIVE') return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await delay(10);
   }
   throw new Error(`local table ${tableName} did not become ACTIVE within 5 s`);
 };

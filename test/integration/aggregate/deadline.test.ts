@@ -1,6 +1,5 @@
 import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAggregateHandler } from '../../../functions/aggregate/app';
 import type { Observation } from '../../../shared/observation';
 import { withDynamo } from '../../support/engines';
 import {
@@ -11,7 +10,7 @@ import {
   readRollups,
 } from '../../support/observations';
 import { computeOracle } from '../../support/oracle';
-import { type Dynamo, freshTables, silentLogger } from './harness';
+import { aggregateHandler, type Dynamo, freshTables } from './harness';
 
 /** A Lambda context whose remaining time is whatever the test says at the moment it is asked. */
 const contextWithRemaining = (remainingMs: () => number): Context =>
@@ -44,12 +43,7 @@ describe('Aggregate: passes and the Lambda deadline', () => {
     );
     expect(records.length).toBeGreaterThan(6);
     const tables = await freshTables(dynamo);
-    const handler = createAggregateHandler({
-      doc: dynamo.doc,
-      tables,
-      config: scenario.config,
-      logger: silentLogger(),
-      now: () => scenario.now,
+    const handler = aggregateHandler(dynamo.doc, tables, scenario.config, scenario.now, {
       observationsPerPass: 10,
     });
     // Plenty of time when the first pass is judged, then the deadline is near.

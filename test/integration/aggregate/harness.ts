@@ -8,7 +8,11 @@ import {
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
 import type { SQSRecord } from 'aws-lambda';
-import { type AggregateHandler, createAggregateHandler } from '../../../functions/aggregate/app';
+import {
+  type AggregateDeps,
+  type AggregateHandler,
+  createAggregateHandler,
+} from '../../../functions/aggregate/app';
 import { createTables, type TableNames } from '../../../infra/local/engines';
 import type { KolPulseConfig } from '../../../shared/config';
 import type { withDynamo } from '../../support/engines';
@@ -27,8 +31,9 @@ export const aggregateHandler = (
   tables: TableNames,
   config: KolPulseConfig,
   now: number,
+  extra: Partial<AggregateDeps> = {},
 ): AggregateHandler =>
-  createAggregateHandler({ doc, tables, config, logger: silentLogger(), now: () => now });
+  createAggregateHandler({ doc, tables, config, logger: silentLogger(), now: () => now, ...extra });
 
 /**
  * Delivers batches like the SQS trigger: records reported as failed come back in a later batch.
