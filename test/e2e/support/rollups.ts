@@ -200,13 +200,19 @@ export const voiceTotalsFromOracle = (table: RollupTable): RangeTotals => {
 export const kolAndTotalDays = (table: RollupTable): RollupTable =>
   Object.fromEntries(Object.entries(table).filter(([, r]) => r.kind === 'kol' || r.kind === 'total'));
 
-export const readRecorded = (file: string): Observation[] =>
-  existsSync(file)
-    ? readFileSync(file, 'utf8')
-        .split('\n')
-        .filter((line) => line.trim() !== '')
-        .map((line) => ObservationSchema.parse(JSON.parse(line)))
-    : [];
+/**
+ * Every observation the running twin has recorded so far. The twin appends while this reads, so text after
+ * the last newline is a line still being written: it is left for the next read.
+ */
+export const readRecorded = (file: string): Observation[] => {
+  if (!existsSync(file)) return [];
+  const text = readFileSync(file, 'utf8');
+  return text
+    .slice(0, text.lastIndexOf('\n') + 1)
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => ObservationSchema.parse(JSON.parse(line)));
+};
 
 export const readDemoPosts = (file: string): DemoPostSnapshot[] =>
   (JSON.parse(readFileSync(file, 'utf8')) as { posts: DemoPostSnapshot[] }).posts;
