@@ -36,9 +36,9 @@ import {
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
-import { physicalName, topology } from '../infra/topology';
 import { describeIssues } from '../shared/config';
 import { ObservationMessageSchema, ObservationSchema } from '../shared/observation';
+import { physicalName, topology } from '../shared/topology';
 
 /** Attribute the manual redrive adds, so `inspect` shows messages that already went round once. */
 export const REDRIVE_COUNT_ATTRIBUTE = 'kolpulse.redriveCount';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { normalizeHashtag } from './hashtags';
-import { type Platform, PlatformSchema } from './platforms';
+import { type Platform, PlatformSchema } from './platform';
 import { isValidDay, isValidTimeZone } from './time';
 
 /** Ids that appear in DynamoDB keys and URLs: no '#', '/', spaces or case ambiguity. */

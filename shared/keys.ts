@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { Platform } from './platforms';
+import type { Platform } from './platform';
 import type { Day } from './time';
 
 /**

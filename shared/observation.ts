@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { PlatformSchema } from './platforms';
+import { PlatformSchema } from './platform';
 
 const Count = z.number().int().nonnegative().max(Number.MAX_SAFE_INTEGER);
 

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
 import type { TableNames } from '../../infra/local/engines';
-import { type TableSpec, topology } from '../../infra/topology';
+import { type TableSpec, topology } from '../../shared/topology';
 
 export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
 export const REPO_DIR = dirname(BENCH_DIR);

@@ -1,4 +1,4 @@
-import { topology } from '../../infra/topology';
+import { topology } from '../../shared/topology';
 import { AWS_DYNAMO_LATENCY_MS } from '../sections/cost';
 import { PRICE_REGION, PRICE_SOURCES, PRICES, PRICES_CHECKED_ON } from './cost';
 import { writeUnitsOf } from './metered-client';
@@ -435,7 +435,7 @@ const missedNotes = (r: BenchResults, missed: readonly Verdict[]): string[] => {
     const ceiling = r.ceiling?.writesPerSecond ?? Number.NaN;
     const pipelineRate = t.observationsPerSecond * requestsPerObservation(t);
     notes.push(
-      `- **Throughput.** The pipeline needs ${fmt(requestsPerObservation(t), 2)} DynamoDB requests per observation and drove dynalite at ${fmt(pipelineRate)} requests/s, ${fmt((pipelineRate / ceiling) * 100)}% of the raw conditional-write rate measured beside it (${fmt(ceiling)} writes/s; the pipeline's reads are cheaper than conditional writes, hence above 100% is possible). At that ceiling the twin cannot pass about ${fmt(ceiling / requestsPerObservation(t))} obs/s on this machine, whatever the aggregate does${r.efficiency ? `, and even at the write lower bound (${fmt(r.efficiency.bound.writes / r.efficiency.observations, 2)} writes per observation) no more than about ${fmt(ceiling / (r.efficiency.bound.writes / r.efficiency.observations))} obs/s` : ''}: the embedded engine, single-threaded in a process of its own, is the limit, not the design (DynamoDB takes thousands of writes per second per partition, and the trigger scales out to its maximum concurrency). Suggestions: fewer requests per observation (see write efficiency); bigger batches (batch size and batching window in infra/topology.ts) coalesce more snapshots of a post when a backlog drains.`,
+      `- **Throughput.** The pipeline needs ${fmt(requestsPerObservation(t), 2)} DynamoDB requests per observation and drove dynalite at ${fmt(pipelineRate)} requests/s, ${fmt((pipelineRate / ceiling) * 100)}% of the raw conditional-write rate measured beside it (${fmt(ceiling)} writes/s; the pipeline's reads are cheaper than conditional writes, hence above 100% is possible). At that ceiling the twin cannot pass about ${fmt(ceiling / requestsPerObservation(t))} obs/s on this machine, whatever the aggregate does${r.efficiency ? `, and even at the write lower bound (${fmt(r.efficiency.bound.writes / r.efficiency.observations, 2)} writes per observation) no more than about ${fmt(ceiling / (r.efficiency.bound.writes / r.efficiency.observations))} obs/s` : ''}: the embedded engine, single-threaded in a process of its own, is the limit, not the design (DynamoDB takes thousands of writes per second per partition, and the trigger scales out to its maximum concurrency). Suggestions: fewer requests per observation (see write efficiency); bigger batches (batch size and batching window in shared/topology.ts) coalesce more snapshots of a post when a backlog drains.`,
     );
   }
   for (const ep of r.reporting?.endpoints ?? [])

@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import type { TableSpec } from '../../infra/topology';
+import type { TableSpec } from '../../shared/topology';
 import { itemSize, writeUnitsFor } from './item-size';
 
 /**

@@ -3,7 +3,7 @@ import { normalizeHashtag } from '../../shared/hashtags';
 import { kolDayKey, kolWeekKey, totalDayKey, totalShardOf, voiceDayKey } from '../../shared/keys';
 import { COUNTERS, type CounterName, STORED_METRICS, type StoredMetric } from '../../shared/metrics';
 import type { Observation } from '../../shared/observation';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import { addDays, type Day, dayOf, startOfDay, weekStartOf } from '../../shared/time';
 
 /**

@@ -1,7 +1,7 @@
 import { type KolPulseConfig, parseConfig } from '../../shared/config';
 import type { CounterName, Counters } from '../../shared/metrics';
 import { OBSERVATION_MESSAGE_VERSION, type Observation } from '../../shared/observation';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import { addDays, type Day, startOfDay } from '../../shared/time';
 import { Rng, WeightedPicker } from './rng';
 

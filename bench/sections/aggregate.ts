@@ -12,9 +12,9 @@ import {
 } from '../../infra/local/engines';
 import { createLambdaContext, type LambdaFunctionSettings } from '../../infra/local/lambda-runtime';
 import { SqsTrigger } from '../../infra/local/sqs-trigger';
-import { topology } from '../../infra/topology';
 import type { Observation } from '../../shared/observation';
 import { addDays, startOfDay } from '../../shared/time';
+import { topology } from '../../shared/topology';
 import { readRollups } from '../../test/support/observations';
 import { computeOracle } from '../../test/support/oracle';
 import { chunk, elapsedSince, quietLogger, sqsRecordFor, tableSpecsByName } from '../lib/harness';

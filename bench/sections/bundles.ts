@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { gzipSync } from 'node:zlib';
 import { build } from 'esbuild';
-import { ENV } from '../../infra/topology';
+import { ENV } from '../../shared/topology';
 import { outPath, REPO_DIR } from '../lib/harness';
 import { median } from '../lib/stats';
 

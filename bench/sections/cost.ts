@@ -1,5 +1,5 @@
 import { DEFAULT_STORE_TUNING } from '../../functions/aggregate/store';
-import { topology } from '../../infra/topology';
+import { topology } from '../../shared/topology';
 import { type CostBreakdown, costOf, sqsChunks } from '../lib/cost';
 import { writeUnitsOf } from '../lib/metered-client';
 import { CYCLE_MS, PLATFORM_PROFILES, type Replay } from '../lib/replay';
@@ -117,7 +117,7 @@ export const computeCosts = (
     designLocalDurations: costOf(designUsage(localAggregateDurationsMs)),
     naive: costOf(naiveUsage),
     assumptions: [
-      `Aggregate duration in AWS = measured handler compute (duration minus dynalite wait; ${computePerObservationMs.toFixed(3)} ms per observation) + ${AWS_DYNAMO_LATENCY_MS} ms per DynamoDB round trip, its calls spread over ${concurrency} in flight; ${topology.functions.aggregate.memoryMb} MB (infra/topology.ts).`,
+      `Aggregate duration in AWS = measured handler compute (duration minus dynalite wait; ${computePerObservationMs.toFixed(3)} ms per observation) + ${AWS_DYNAMO_LATENCY_MS} ms per DynamoDB round trip, its calls spread over ${concurrency} in flight; ${topology.functions.aggregate.memoryMb} MB (shared/topology.ts).`,
       `Poll: one invocation per platform per ${CYCLE_MS / 60_000}-minute cycle (${platforms} platforms) and one Scheduler invocation each; API calls = the replay's pages; ${perCall.toFixed(1)} ms measured per call locally + ${PLATFORM_API_LATENCY_MS} ms assumed platform API latency; ${topology.functions.poll.memoryMb} MB.`,
       `Poll reads the tracked-post index every cycle: ${rruPerTrackedPost.toFixed(4)} RRU per tracked post (measured), ${averageTracked.toFixed(0)} posts tracked on average over the replayed day.`,
       `Per-day costs (schedules, poll invocations) are charged at the replay's share of a full-scale day (x${fullDayFactor}), so the per-million figure is that of a Next Idea day.`,

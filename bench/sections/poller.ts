@@ -6,9 +6,9 @@ import { LOCAL_PLATFORM_CREDENTIALS, startPlatformApi } from '../../infra/local/
 import { PlatformStore, platformPostId } from '../../infra/local/platform-api/store';
 import { parseConfig } from '../../shared/config';
 import { postStateKey, trackIndexKey } from '../../shared/keys';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
+import { createAdapter } from '../../shared/platforms';
 import type { PlatformCredentials } from '../../shared/platforms/adapter';
-import { createAdapter } from '../../shared/platforms/index';
 import { chunk, quietLogger, tableSpecsByName } from '../lib/harness';
 import { type DynamoMeter, meterDocumentClient } from '../lib/metered-client';
 import { Rng } from '../lib/rng';

@@ -1,13 +1,13 @@
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { createReportHandler } from '../../functions/report/app';
-import { proxyEventFor } from '../../functions/report/local-server';
+import { proxyEventFor } from '../../infra/local/api-gateway';
 import { createTables, LOCAL_REGION, startDynalite } from '../../infra/local/engines';
 import { createLambdaContext } from '../../infra/local/lambda-runtime';
-import { topology } from '../../infra/topology';
 import { parseConfig } from '../../shared/config';
 import { kolDayKey, kolWeekKey, MARKER_PREFIX, TOTAL_SHARDS, totalDayKey } from '../../shared/keys';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import { addDays, type Day, startOfDay, weekStartOf } from '../../shared/time';
+import { topology } from '../../shared/topology';
 import { chunk, quietLogger, tableSpecsByName } from '../lib/harness';
 import { meterDocumentClient } from '../lib/metered-client';
 import { Rng } from '../lib/rng';

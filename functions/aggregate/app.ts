@@ -2,9 +2,9 @@ import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-p
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import { ENV } from '../../infra/topology';
 import { type KolPulseConfig, loadConfigFile } from '../../shared/config';
 import { requireEnv } from '../../shared/env';
+import { ENV } from '../../shared/topology';
 import { Aggregator, type AggregatorOptions, DEFAULT_AGGREGATOR_OPTIONS } from './aggregator';
 import { buildCampaignIndex } from './matching';
 import { parseRecords } from './records';

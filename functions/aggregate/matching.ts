@@ -1,7 +1,7 @@
 import { type KolPulseConfig, normalizeHandle } from '../../shared/config';
 import { normalizeHashtag } from '../../shared/hashtags';
 import type { Observation } from '../../shared/observation';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import { addDays, startOfDay } from '../../shared/time';
 
 /** Who a post counts for in one campaign: a roster KOL, or a discovered voice keyed by its normalised handle. */

@@ -1,7 +1,7 @@
 import { kolDayKey, kolWeekKey, totalDayKey, totalShardOf, voiceDayKey } from '../../shared/keys';
 import { COUNTERS, type Figures } from '../../shared/metrics';
 import type { Observation } from '../../shared/observation';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import { type Day, dayOf, weekStartOf } from '../../shared/time';
 import {
   cloneSnaps,

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { COUNTERS } from '../../shared/metrics';
-import { PlatformSchema } from '../../shared/platforms';
+import { PlatformSchema } from '../../shared/platform';
 
 /**
  * The post state item of the state table (`postStateKey`): everything the aggregator needs to turn the

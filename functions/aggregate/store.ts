@@ -8,7 +8,7 @@ import {
 } from '@aws-sdk/lib-dynamodb';
 import { markerAttribute, postStateKey, trackIndexKey } from '../../shared/keys';
 import { STORED_METRICS } from '../../shared/metrics';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import type { Delta } from './planner';
 import { type Outbox, POST_STATE_ATTRIBUTES, type PostState, type RollupChange } from './post-state';
 

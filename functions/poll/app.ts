@@ -5,12 +5,12 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
-import { ENV } from '../../infra/topology';
 import { describeIssues, type KolPulseConfig, loadConfigFile } from '../../shared/config';
 import { optionalEnv, requireEnv } from '../../shared/env';
-import { type Platform, PlatformSchema } from '../../shared/platforms';
+import { type Platform, PlatformSchema } from '../../shared/platform';
+import { createAdapter } from '../../shared/platforms';
 import type { AdapterOptions, PlatformAdapter, PlatformCredentials } from '../../shared/platforms/adapter';
-import { createAdapter } from '../../shared/platforms/index';
+import { ENV } from '../../shared/topology';
 import { activeCampaigns, rosterHandles } from './campaigns';
 import { type Clock, systemClock } from './clock';
 import {

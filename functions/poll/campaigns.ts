@@ -1,6 +1,6 @@
 import type { Campaign, KolPulseConfig } from '../../shared/config';
 import { normalizeHashtag } from '../../shared/hashtags';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import { addDays, dayOf, startOfDay } from '../../shared/time';
 
 /**

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
 import { describeIssues } from '../../shared/config';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import type { PlatformCredentials } from '../../shared/platforms/adapter';
 
 /** Fields of PlatformCredentials; unknown fields are dropped, wrong types are named (never their values). */

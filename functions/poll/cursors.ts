@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { cursorKey } from '../../shared/keys';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import type { SearchCursor } from '../../shared/platforms/adapter';
 
 const SearchCursorSchema = z.object({ id: z.string().optional(), time: z.string().optional() });

@@ -1,9 +1,8 @@
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { rateToMs } from '../../infra/topology';
 import type { Campaign, KolPulseConfig, PlatformSettings } from '../../shared/config';
 import type { Observation } from '../../shared/observation';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import {
   PermanentPlatformError,
   type PlatformAdapter,
@@ -13,6 +12,7 @@ import {
   TransientPlatformError,
 } from '../../shared/platforms/adapter';
 import { addDays, dayOf } from '../../shared/time';
+import { rateToMs } from '../../shared/topology';
 import { activeCampaigns, campaignHashtags, earliestStart, GRACE_DAYS } from './campaigns';
 import type { Clock } from './clock';
 import { type CursorState, CursorStore } from './cursors';

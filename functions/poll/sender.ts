@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { Observation } from '../../shared/observation';
 import { OBSERVATION_MESSAGE_VERSION } from '../../shared/observation';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import { type Clock, fullJitterDelay } from './clock';
 
 /** SQS limit for one message and for one SendMessageBatch call (sum of bodies). */

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { topology } from '../../infra/topology';
 import { trackPartition, unescapeKeyPart } from '../../shared/keys';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import { addDays, type Day, dayOf } from '../../shared/time';
+import { topology } from '../../shared/topology';
 
 export const DAY_MS = 86_400_000;
 const TRACK_INDEX = topology.tables.state.globalIndexes[0].indexName;

@@ -9,10 +9,10 @@ import {
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { ENV } from '../../infra/topology';
 import { type Campaign, type KolPulseConfig, loadConfigFile } from '../../shared/config';
 import { requireEnv } from '../../shared/env';
 import { dayOf } from '../../shared/time';
+import { ENV } from '../../shared/topology';
 import { type CsvColumn, toCsv } from './csv';
 import { DASHBOARD_FILES, type DashboardAssets, dashboardAssetLoader } from './dashboard/build';
 import { ApiError, type ErrorBody, notFound } from './errors';

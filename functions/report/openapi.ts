@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { METRICS } from '../../shared/metrics';
-import { PLATFORMS } from '../../shared/platforms';
+import { PLATFORMS } from '../../shared/platform';
 import {
   DEFAULT_LIMIT,
   DEFAULT_METRIC,

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Campaign } from '../../shared/config';
 import { METRICS, type Metric } from '../../shared/metrics';
-import { PLATFORMS, type Platform } from '../../shared/platforms';
+import { PLATFORMS, type Platform } from '../../shared/platform';
 import { addDays, type Day, dayCount, isValidDay } from '../../shared/time';
 import { badParameter } from './errors';
 

@@ -1,5 +1,4 @@
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { topology } from '../../infra/topology';
 import {
   kolDayPartition,
   kolSeriesPartition,
@@ -8,8 +7,9 @@ import {
   unescapeKeyPart,
   voiceDayPartition,
 } from '../../shared/keys';
-import { PLATFORMS, type Platform } from '../../shared/platforms';
+import { PLATFORMS, type Platform } from '../../shared/platform';
 import { type Day, splitIntoWeeks } from '../../shared/time';
+import { topology } from '../../shared/topology';
 import { type Tally, tallyOfItem } from './tally';
 
 /** One stored rollup row, reduced to what reports need. */

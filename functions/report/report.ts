@@ -1,6 +1,6 @@
 import type { Campaign, Kol, KolPulseConfig } from '../../shared/config';
 import type { Metric } from '../../shared/metrics';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import { type Day, daysBetween } from '../../shared/time';
 import { notFound } from './errors';
 import type { DayRange } from './params';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { METRICS } from '../../shared/metrics';
-import { PlatformSchema } from '../../shared/platforms';
+import { PlatformSchema } from '../../shared/platform';
 
 /**
  * Response shapes of the reporting API. The OpenAPI document is generated from these schemas and the

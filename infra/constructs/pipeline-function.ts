@@ -7,7 +7,7 @@ import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lam
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ENV, type FunctionSpec } from '../topology';
+import { ENV, type FunctionSpec } from '../../shared/topology';
 import type { PipelineQueue } from './pipeline-queue';
 import type { PipelineTable, TableAccess } from './pipeline-table';
 

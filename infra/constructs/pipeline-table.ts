@@ -9,7 +9,7 @@ import {
 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
-import { ENV, type TableId, type TableSpec } from '../topology';
+import { ENV, type TableId, type TableSpec } from '../../shared/topology';
 
 export type TableAccess = 'read' | 'readWrite';
 

@@ -13,8 +13,8 @@ import {
 } from 'aws-cdk-lib/aws-scheduler';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { Platform } from '../../shared/platforms';
-import { rateToMs } from '../topology';
+import type { Platform } from '../../shared/platform';
+import { rateToMs } from '../../shared/topology';
 
 /** Retries of a failed invocation before the event goes to the dead-letter queue. */
 export const POLL_SCHEDULE_RETRY_ATTEMPTS = 3;

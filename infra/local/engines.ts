@@ -14,7 +14,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import dynalite from 'dynalite';
 import { startFauxqs } from 'fauxqs';
 import { documentClientFor } from '../../shared/aws';
-import { physicalName, type TableSpec, topology } from '../topology';
+import { physicalName, type TableSpec, topology } from '../../shared/topology';
 
 /** Credentials the embedded engines accept; never real ones. */
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };

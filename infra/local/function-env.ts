@@ -1,5 +1,5 @@
-import type { Platform } from '../../shared/platforms';
-import { ENV, type FunctionId, type TableId, topology } from '../topology';
+import type { Platform } from '../../shared/platform';
+import { ENV, type FunctionId, type TableId, topology } from '../../shared/topology';
 import type { QueueUrls, TableNames } from './engines';
 
 /** The twin's stage. Physical names follow the deployed form `kol-pulse-<stage>-<name>`. */

@@ -2,7 +2,7 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, write
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ConfigError, type KolPulseConfig, loadConfigFile } from '../../shared/config';
-import { PLATFORMS } from '../../shared/platforms';
+import { PLATFORMS } from '../../shared/platform';
 
 /**
  * Checks run before anything starts, so every mistake a newcomer can make ends in one line that says what

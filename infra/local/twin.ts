@@ -6,11 +6,11 @@ import { aggregateDepsFromEnv, createAggregateHandler } from '../../functions/ag
 import { createPollHandler, type PollHandler, pollDepsFromEnv } from '../../functions/poll/app';
 import type { PollSummary } from '../../functions/poll/poller';
 import { createReportHandler, reportDepsFromEnv } from '../../functions/report/app';
-import { type ReportServer, startReportServer } from '../../functions/report/local-server';
 import { enabledPlatforms, type KolPulseConfig } from '../../shared/config';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import { startOfDay } from '../../shared/time';
-import { rateToMs, topology } from '../topology';
+import { rateToMs, topology } from '../../shared/topology';
+import { type ReportServer, startReportServer } from './api-gateway';
 import { effectiveSpeed, type TwinOptions, wantsDemo } from './cli';
 import type { DemoPlatform } from './demo/demo-platform';
 import {
@@ -49,7 +49,7 @@ import {
 } from './status';
 
 /**
- * The local twin: the topology of infra/topology.ts on one machine. Same handlers as in AWS (app.ts of each
+ * The local twin: the topology of shared/topology.ts on one machine. Same handlers as in AWS (app.ts of each
  * function, built from an environment derived from the topology), dynalite for DynamoDB (persisted under
  * the data folder), fauxqs for SQS, timers for the schedules, an emulated SQS trigger, and the report handler
  * behind a local HTTP server bound to 127.0.0.1.

@@ -3,9 +3,9 @@ import { resolve } from 'node:path';
 import { type App, Tags, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { enabledPlatforms, loadConfigFile } from '../../shared/config';
+import type { FunctionId } from '../../shared/topology';
 import { REPO_ROOT } from '../constructs/pipeline-function';
 import { type StageConfig, stageConfigFromContext } from '../stage-config';
-import type { FunctionId } from '../topology';
 import { StatefulStack } from './stateful-stack';
 import { StatelessStack } from './stateless-stack';
 

@@ -2,11 +2,11 @@ import { RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib'
 import type { CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
+import { physicalName, type TableId, topology } from '../../shared/topology';
 import { PipelineQueue, type QueueId } from '../constructs/pipeline-queue';
 import { PipelineTable } from '../constructs/pipeline-table';
 import { resourcePrefix, type StageConfig } from '../stage-config';
-import { physicalName, type TableId, topology } from '../topology';
 
 export interface StatefulStackProps extends StackProps {
   readonly stageConfig: StageConfig;

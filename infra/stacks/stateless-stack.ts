@@ -7,7 +7,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { enabledPlatforms, type KolPulseConfig } from '../../shared/config';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
+import { ENV, type FunctionId, type TableId, topology } from '../../shared/topology';
 import { LAMBDA_TASK_ROOT, PipelineFunction, REPO_ROOT } from '../constructs/pipeline-function';
 import { type MonitoredPoller, PipelineMonitoring } from '../constructs/pipeline-monitoring';
 import type { PipelineQueue, QueueId } from '../constructs/pipeline-queue';
@@ -15,7 +16,6 @@ import type { PipelineTable } from '../constructs/pipeline-table';
 import { PollSchedule } from '../constructs/poll-schedule';
 import { ReportingApi } from '../constructs/reporting-api';
 import { resourcePrefix, type StageConfig } from '../stage-config';
-import { ENV, type FunctionId, type TableId, topology } from '../topology';
 
 /** Where the report function finds the dashboard page and its bundled assets. */
 export const DASHBOARD_DIR = 'dashboard';

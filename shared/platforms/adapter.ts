@@ -1,5 +1,5 @@
 import type { Observation } from '../observation';
-import type { Platform } from '../platforms';
+import type { Platform } from '../platform';
 
 /**
  * One interface for every platform (docs/platforms.md). Adapters speak the platform's documented API

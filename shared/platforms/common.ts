@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { describeIssues } from '../config';
 import { normalizeHashtag } from '../hashtags';
 import { type Observation, ObservationSchema } from '../observation';
-import type { Platform } from '../platforms';
+import type { Platform } from '../platform';
 import {
   PermanentPlatformError,
   type PlatformCredentials,

@@ -1,4 +1,4 @@
-import type { Platform } from '../platforms';
+import type { Platform } from '../platform';
 import type { AdapterOptions, PlatformAdapter } from './adapter';
 import { BLUESKY_DEFAULT_BASE_URL, BlueskyAdapter } from './bluesky';
 import { INSTAGRAM_DEFAULT_BASE_URL, InstagramAdapter } from './instagram';

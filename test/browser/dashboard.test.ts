@@ -1,7 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ReportServer, startReportServer } from '../../functions/report/local-server';
 import {
   type LeaderboardResponse,
   LeaderboardResponseSchema,
@@ -9,6 +8,7 @@ import {
   TotalsResponseSchema,
   VoicesResponseSchema,
 } from '../../functions/report/schemas';
+import { type ReportServer, startReportServer } from '../../infra/local/api-gateway';
 import { CAMPAIGN_ID, seedRollups, seedRows, testHandler } from '../integration/report/fixtures';
 import { withDynamo } from '../support/engines';
 

@@ -6,7 +6,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { DemoPostSnapshot } from '../../infra/local/demo/generator';
 import type { KolPulseConfig } from '../../shared/config';
 import type { Observation } from '../../shared/observation';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import { computeOracle, type RollupTable } from '../support/oracle';
 import { writeE2eConfig } from './support/config';
 import {

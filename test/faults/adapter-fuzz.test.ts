@@ -7,14 +7,14 @@ import {
   startPlatformApi,
 } from '../../infra/local/platform-api';
 import { ObservationSchema } from '../../shared/observation';
-import { PLATFORMS, type Platform } from '../../shared/platforms';
+import { PLATFORMS, type Platform } from '../../shared/platform';
+import { createAdapter } from '../../shared/platforms';
 import {
   PermanentPlatformError,
   type PlatformAdapter,
   RateLimitedError,
   TransientPlatformError,
 } from '../../shared/platforms/adapter';
-import { createAdapter } from '../../shared/platforms/index';
 import { tally } from './support/figures';
 import { scenarioSeed, sized } from './support/rng';
 

@@ -1,8 +1,8 @@
 import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
-import { topology } from '../../infra/topology';
 import { inspectDlq, runCli } from '../../scripts/dlq';
 import type { Observation } from '../../shared/observation';
+import { topology } from '../../shared/topology';
 import { generateScenario } from '../support/observations';
 import { computeOracle } from '../support/oracle';
 import type { DynamoFaultPlan } from './support/faulty-dynamo';

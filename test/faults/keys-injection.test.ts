@@ -14,7 +14,7 @@ import {
   unescapeKeyPart,
   voiceDayKey,
 } from '../../shared/keys';
-import { PLATFORMS } from '../../shared/platforms';
+import { PLATFORMS } from '../../shared/platform';
 import { tally } from './support/figures';
 import { scenarioSeed, sized } from './support/rng';
 

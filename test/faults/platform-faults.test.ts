@@ -11,8 +11,8 @@ import {
 } from '../../infra/local/platform-api';
 import { type KolPulseConfig, parseConfig } from '../../shared/config';
 import type { Observation } from '../../shared/observation';
-import type { Platform } from '../../shared/platforms';
-import { createAdapter } from '../../shared/platforms/index';
+import type { Platform } from '../../shared/platform';
+import { createAdapter } from '../../shared/platforms';
 import { computeOracle } from '../support/oracle';
 import { tally } from './support/figures';
 import { type Pipeline, startPipeline } from './support/pipeline';

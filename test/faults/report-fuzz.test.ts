@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createAggregateHandler } from '../../functions/aggregate/app';
 import { createReportHandler, type ReportHandler } from '../../functions/report/app';
-import { proxyEventFor, type ReportServer, startReportServer } from '../../functions/report/local-server';
+import { proxyEventFor, type ReportServer, startReportServer } from '../../infra/local/api-gateway';
 import { createLambdaContext } from '../../infra/local/lambda-runtime';
 import type { KolPulseConfig } from '../../shared/config';
 import { withDynamo } from '../support/engines';

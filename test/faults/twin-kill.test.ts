@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import { writeE2eConfig } from '../e2e/support/config';
 import {
   collapseDays,

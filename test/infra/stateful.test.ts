@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { platformSecretName } from '../../infra/stacks/stateful-stack';
-import { type TableId, type TableSpec, topology } from '../../infra/topology';
+import { type TableId, type TableSpec, topology } from '../../shared/topology';
 import { FIXTURE_PLATFORMS, resourcesOf, synthFixture } from './support/app';
 
 // One synth per stage for the whole file: dev (destroyable) and prod (retained, protected).

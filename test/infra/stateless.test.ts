@@ -1,8 +1,8 @@
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { POLL_SCHEDULE_RETRY_ATTEMPTS } from '../../infra/constructs/poll-schedule';
-import { ENV, type FunctionId, rateToMs, topology } from '../../infra/topology';
 import { loadConfigFile } from '../../shared/config';
+import { ENV, type FunctionId, rateToMs, topology } from '../../shared/topology';
 import {
   actionsOf,
   FIXTURE_CAMPAIGNS,

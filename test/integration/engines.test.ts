@@ -6,7 +6,7 @@ import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTables, startDynalite } from '../../infra/local/engines';
-import { topology } from '../../infra/topology';
+import { topology } from '../../shared/topology';
 import { withDynamo, withSqs } from '../support/engines';
 
 describe('Local engines from the topology', () => {

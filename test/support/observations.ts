@@ -2,7 +2,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { type KolPulseConfig, parseConfig } from '../../shared/config';
 import type { Counters } from '../../shared/metrics';
 import { OBSERVATION_MESSAGE_VERSION, type Observation } from '../../shared/observation';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import { addDays, type Day, startOfDay } from '../../shared/time';
 
 // ---- Factories -------------------------------------------------------------------------------------

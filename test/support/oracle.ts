@@ -3,7 +3,7 @@ import { type KolPulseConfig, normalizeHandle } from '../../shared/config';
 import { normalizeHashtag } from '../../shared/hashtags';
 import { COUNTERS } from '../../shared/metrics';
 import type { Observation } from '../../shared/observation';
-import type { Platform } from '../../shared/platforms';
+import type { Platform } from '../../shared/platform';
 import { addDays, type Day, dayOf, startOfDay } from '../../shared/time';
 
 /**

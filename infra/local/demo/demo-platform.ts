@@ -1,4 +1,4 @@
-import type { Platform } from '../../../shared/platforms';
+import type { Platform } from '../../../shared/platform';
 
 /** The built-in demo platform as the twin sees it: a local server speaking the platforms' APIs, kept busy. */
 export interface DemoPlatform {

@@ -1,5 +1,5 @@
 import type { Campaign, KolPulseConfig } from '../../../shared/config';
-import type { Platform } from '../../../shared/platforms';
+import type { Platform } from '../../../shared/platform';
 import { SeededRandom } from '../../../shared/random';
 import { addDays, startOfDay } from '../../../shared/time';
 import {

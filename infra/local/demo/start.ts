@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { enabledPlatforms, type KolPulseConfig } from '../../../shared/config';
-import type { Platform } from '../../../shared/platforms';
+import type { Platform } from '../../../shared/platform';
 import { LOCAL_PLATFORM_CREDENTIALS, PlatformStore, startPlatformApi } from '../platform-api/index';
 import type { DemoPlatform } from './demo-platform';
 import { breakFirstItem, DemoGenerator, type DemoState, Rng } from './generator';

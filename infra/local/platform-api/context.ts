@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { normalizeHashtag } from '../../../shared/hashtags';
-import type { Platform } from '../../../shared/platforms';
+import type { Platform } from '../../../shared/platform';
 import { newestFirst, type PlatformStore, type StoredPost } from './store';
 
 /** What a platform route sees of a request, and what it answers. */

@@ -1,4 +1,4 @@
-import type { Platform } from '../../../shared/platforms';
+import type { Platform } from '../../../shared/platform';
 import type { PlatformStore } from './store';
 
 /**

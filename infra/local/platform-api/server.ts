@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { PLATFORMS, type Platform } from '../../../shared/platforms';
+import { PLATFORMS, type Platform } from '../../../shared/platform';
 import type { ApiBehaviour, ApiRequest, ApiResponse, PlatformRoutes, Sessions } from './context';
 import { type Fault, FaultQueue } from './faults';
 import { blueskyRoutes } from './platforms/bluesky';

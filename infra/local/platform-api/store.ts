@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { extractHashtags, normalizeHashtag } from '../../../shared/hashtags';
-import type { Platform } from '../../../shared/platforms';
+import type { Platform } from '../../../shared/platform';
 
 /**
  * The in-memory content behind the local platform API: posts with their authors and counters, as one

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { type KolPulseConfig, parseConfig } from '../../../shared/config';
-import type { Platform } from '../../../shared/platforms';
+import type { Platform } from '../../../shared/platform';
 
 /**
  * A small two-campaign configuration for the black-box tests: one campaign in Asia/Shanghai with a

@@ -2,7 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { DemoPostSnapshot } from '../../../infra/local/demo/generator';
 import type { KolPulseConfig } from '../../../shared/config';
 import { type Observation, ObservationSchema } from '../../../shared/observation';
-import type { Platform } from '../../../shared/platforms';
+import type { Platform } from '../../../shared/platform';
 import { addDays, type Day, dayOf, weekStartOf } from '../../../shared/time';
 import {
   addFigures,

@@ -7,11 +7,11 @@ import {
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createAggregateHandler } from '../../../functions/aggregate/app';
 import { SqsTrigger } from '../../../infra/local/sqs-trigger';
-import { topology } from '../../../infra/topology';
 import { redriveManually } from '../../../scripts/dlq';
 import type { KolPulseConfig } from '../../../shared/config';
 import { STORED_METRICS } from '../../../shared/metrics';
 import type { Observation } from '../../../shared/observation';
+import { topology } from '../../../shared/topology';
 import { withDynamo, withSqs } from '../../support/engines';
 import { makeMessage, readRollups } from '../../support/observations';
 import { computeOracle, type RollupTable } from '../../support/oracle';

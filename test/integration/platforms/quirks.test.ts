@@ -6,8 +6,8 @@ import {
   startPlatformApi,
   youtubeQuotaExceededBody,
 } from '../../../infra/local/platform-api';
+import { INSTAGRAM_UNATTRIBUTED } from '../../../shared/platforms';
 import { PermanentPlatformError, RateLimitedError } from '../../../shared/platforms/adapter';
-import { INSTAGRAM_UNATTRIBUTED } from '../../../shared/platforms/index';
 import { dayOf } from '../../../shared/time';
 import { adapterFor, CASES, ids, resetApi, searchAll, seed, startApi } from './support';
 

@@ -6,14 +6,14 @@ import {
   startPlatformApi,
 } from '../../../infra/local/platform-api';
 import type { Observation } from '../../../shared/observation';
-import type { Platform } from '../../../shared/platforms';
+import type { Platform } from '../../../shared/platform';
+import { createAdapter } from '../../../shared/platforms';
 import type {
   AdapterOptions,
   PlatformAdapter,
   RejectedItem,
   SearchCursor,
 } from '../../../shared/platforms/adapter';
-import { createAdapter } from '../../../shared/platforms/index';
 
 /** What differs between platforms in the shared contract suite. */
 export interface PlatformCase {

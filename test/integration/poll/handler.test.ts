@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PollEventError, pollDepsFromEnv } from '../../../functions/poll/app';
-import { ENV } from '../../../infra/topology';
+import { ENV } from '../../../shared/topology';
 import { idsOf, MINUTE, makeWorld, postIds, startEngines, T0 } from './harness';
 
 describe('poll handler', () => {

@@ -14,8 +14,8 @@ import {
 } from '../../../infra/local/platform-api';
 import { parseConfig } from '../../../shared/config';
 import { postStateKey, trackIndexKey } from '../../../shared/keys';
-import type { Platform } from '../../../shared/platforms';
-import { createAdapter } from '../../../shared/platforms/index';
+import type { Platform } from '../../../shared/platform';
+import { createAdapter } from '../../../shared/platforms';
 import { startEngines } from './harness';
 
 const MINUTE = 60_000;

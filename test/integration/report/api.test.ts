@@ -14,7 +14,7 @@ import {
 import { documentClientFor } from '../../../shared/aws';
 import { MARKER_PREFIX } from '../../../shared/keys';
 import { METRICS } from '../../../shared/metrics';
-import { PLATFORMS } from '../../../shared/platforms';
+import { PLATFORMS } from '../../../shared/platform';
 import { addDays, daysBetween } from '../../../shared/time';
 import { withDynamo } from '../../support/engines';
 import {

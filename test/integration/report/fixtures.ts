@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { createReportHandler, type ReportDeps, type ReportHandler } from '../../../functions/report/app';
-import { proxyEventFor } from '../../../functions/report/local-server';
+import { proxyEventFor } from '../../../infra/local/api-gateway';
 import { parseConfig } from '../../../shared/config';
 import {
   kolDayKey,
@@ -12,7 +12,7 @@ import {
   totalDayKey,
   voiceDayKey,
 } from '../../../shared/keys';
-import type { Platform } from '../../../shared/platforms';
+import type { Platform } from '../../../shared/platform';
 import { addDays, type Day, weekStartOf } from '../../../shared/time';
 
 /** Seed data for report tests: rollup items written with the key builders, as the aggregator writes them. */

@@ -5,8 +5,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DASHBOARD_ASSETS_DIR_ENV, reportDepsFromEnv } from '../../../functions/report/app';
 import { DASHBOARD_FILES, writeDashboardAssets } from '../../../functions/report/dashboard/build';
-import { proxyEventFor, startReportServer } from '../../../functions/report/local-server';
-import { ENV } from '../../../infra/topology';
+import { proxyEventFor, startReportServer } from '../../../infra/local/api-gateway';
+import { ENV } from '../../../shared/topology';
 import { withDynamo } from '../../support/engines';
 import { config, get, quietLogger, testHandler } from './fixtures';
 

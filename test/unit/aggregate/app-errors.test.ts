@@ -15,9 +15,9 @@ import { mockClient } from 'aws-sdk-client-mock';
 import 'aws-sdk-client-mock-vitest/extend';
 import { afterEach, describe, expect, it } from 'vitest';
 import { aggregateDepsFromEnv, createAggregateHandler } from '../../../functions/aggregate/app';
-import { ENV } from '../../../infra/topology';
 import { parseConfig } from '../../../shared/config';
 import { postStateKey } from '../../../shared/keys';
+import { ENV } from '../../../shared/topology';
 import { makeMessage, makeObservation, makeSqsEvent, makeSqsRecord } from '../../support/observations';
 
 const tables = { state: 'state', rollups: 'rollups' };

@@ -8,8 +8,8 @@ import {
   wantsDemo,
 } from '../../../infra/local/cli';
 import { functionEnv, localFunctionName } from '../../../infra/local/function-env';
-import { ENV, topology } from '../../../infra/topology';
 import { parseConfig } from '../../../shared/config';
+import { ENV, topology } from '../../../shared/topology';
 
 const options = (argv: string[]): TwinOptions => {
   const parsed = parseCli(argv);

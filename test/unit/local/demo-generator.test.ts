@@ -3,7 +3,7 @@ import { breakFirstItem, DemoGenerator, hashtagVariants } from '../../../infra/l
 import { PlatformStore } from '../../../infra/local/platform-api/store';
 import { type KolPulseConfig, parseConfig } from '../../../shared/config';
 import { normalizeHashtag } from '../../../shared/hashtags';
-import type { Platform } from '../../../shared/platforms';
+import type { Platform } from '../../../shared/platform';
 import { startOfDay } from '../../../shared/time';
 
 const config: KolPulseConfig = parseConfig({

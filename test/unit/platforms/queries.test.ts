@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { PLATFORMS } from '../../../shared/platforms';
-import { createAdapter } from '../../../shared/platforms/index';
+import { PLATFORMS } from '../../../shared/platform';
+import { createAdapter } from '../../../shared/platforms';
 
 const adapter = (platform: (typeof PLATFORMS)[number]) => createAdapter(platform, { credentials: {} });
 const tags = Array.from({ length: 40 }, (_, i) => `#CampaignHashtagNumber${i}`);

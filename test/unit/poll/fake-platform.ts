@@ -1,6 +1,6 @@
 import type { Clock } from '../../../functions/poll/clock';
 import type { Observation } from '../../../shared/observation';
-import type { Platform } from '../../../shared/platforms';
+import type { Platform } from '../../../shared/platform';
 import {
   PermanentPlatformError,
   type PlatformAdapter,
