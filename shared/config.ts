@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { normalizeHashtag } from './hashtags';
+import { hashtagProblem } from './hashtags';
 import { type Platform, PlatformSchema } from './platform';
 import { isValidDay, isValidTimeZone } from './time';
 
@@ -34,13 +34,7 @@ export const CampaignSchema = z
   .object({
     id: IdSchema,
     name: z.string().min(1).max(200),
-    hashtags: z
-      .array(z.string().min(1).max(139))
-      .min(1, 'a campaign needs at least one hashtag')
-      .refine(
-        (tags) => tags.every((t) => normalizeHashtag(t).length > 0),
-        'a hashtag is empty after normalisation',
-      ),
+    hashtags: z.array(z.string().min(1).max(139)).min(1, 'a campaign needs at least one hashtag'),
     /** IANA time zone name that defines the campaign's calendar days. */
     timeZone: z
       .string()
@@ -55,6 +49,15 @@ export const CampaignSchema = z
   .superRefine((c, ctx) => {
     if (c.end && c.end < c.start)
       ctx.addIssue({ code: 'custom', path: ['end'], message: 'must not be before start' });
+    c.hashtags.forEach((tag, i) => {
+      const problem = hashtagProblem(tag);
+      if (problem)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['hashtags', i],
+          message: `hashtag ${JSON.stringify(tag)} of campaign "${c.id}" ${problem}`,
+        });
+    });
     const ids = new Set<string>();
     c.kols.forEach((k, i) => {
       if (ids.has(k.id))

@@ -4,11 +4,42 @@ import type { Day } from './time';
 
 /**
  * Key design for both tables (see docs/data-model.md). Every free-form value (post ids, handles,
- * queries) is escaped with `escapeKeyPart`, so '#' or '/' inside it cannot forge another key.
+ * queries) goes through `keyPart`, so '#' inside it cannot forge another key and no key outgrows DynamoDB's
+ * key size limits.
  * Campaign and KOL ids are restricted by the config schema to [a-z0-9_-].
  */
 export const escapeKeyPart = (value: string): string => value.replace(/%/g, '%25').replace(/#/g, '%23');
 export const unescapeKeyPart = (value: string): string => value.replace(/%23/g, '#').replace(/%25/g, '%');
+
+/**
+ * DynamoDB caps a partition key at 2,048 bytes and a sort key (also an index's) at 1,024 bytes of UTF-8.
+ * Free-form parts are bounded after normalisation and escaping, so no post id, handle or query can make a
+ * write fail for good: the largest key built here (a voice's partition key) stays under 400 bytes.
+ */
+export const MAX_KEY_PART_BYTES = 256;
+const HASHED_MARK = '%h';
+const HASH_CHARS = 43; // SHA-256 in base64url
+
+/**
+ * `escapeKeyPart`, and for a value whose escaped form exceeds MAX_KEY_PART_BYTES: its longest prefix that
+ * fits with `%h` + SHA-256 of the whole value. `%h` never occurs in an escaped value (every `%` there
+ * starts `%25` or `%23`), so a hashed part cannot equal an unhashed one. The original is kept as an
+ * attribute of the item (postId, handle, query), never parsed back from a hashed key.
+ */
+export const keyPart = (value: string): string => {
+  const escaped = escapeKeyPart(value);
+  if (Buffer.byteLength(escaped, 'utf8') <= MAX_KEY_PART_BYTES) return escaped;
+  const budget = MAX_KEY_PART_BYTES - HASHED_MARK.length - HASH_CHARS;
+  let prefix = '';
+  let bytes = 0;
+  for (const char of escaped) {
+    const size = Buffer.byteLength(char, 'utf8');
+    if (bytes + size > budget) break;
+    prefix += char;
+    bytes += size;
+  }
+  return `${prefix}${HASHED_MARK}${createHash('sha256').update(value).digest('base64url')}`;
+};
 
 /** Number of shards a campaign's daily total is split over, so no single total item grows too large. */
 export const TOTAL_SHARDS = 4;
@@ -16,20 +47,20 @@ export const TOTAL_SHARDS = 4;
 // ---- State table ---------------------------------------------------------------------------------
 
 export const postStateKey = (platform: Platform, postId: string) => ({
-  pk: `POST#${platform}#${escapeKeyPart(postId)}`,
+  pk: `POST#${platform}#${keyPart(postId)}`,
   sk: 'STATE',
 });
 
 /** GSI `byTrackDay`: posts to refresh, by platform and UTC publish day. */
 export const trackIndexKey = (platform: Platform, publishedAt: string, postId: string) => ({
   gsi1pk: `TRACK#${platform}#${publishedAt.slice(0, 10)}`,
-  gsi1sk: `${publishedAt}#${escapeKeyPart(postId)}`,
+  gsi1sk: `${publishedAt}#${keyPart(postId)}`,
 });
 export const trackPartition = (platform: Platform, utcDay: Day) => `TRACK#${platform}#${utcDay}`;
 
 export const cursorKey = (platform: Platform, query: string) => ({
   pk: `CURSOR#${platform}`,
-  sk: escapeKeyPart(query),
+  sk: keyPart(query),
 });
 
 export const rejectKey = (day: Day, id: string) => ({ pk: `REJECT#${day}`, sk: id });
@@ -58,10 +89,10 @@ export const kolWeekKey = (campaignId: string, kolId: string, week: Day, platfor
 
 /** A discovered voice's (author outside the roster) figures for one day. */
 export const voiceDayKey = (campaignId: string, platform: Platform, handle: string, day: Day) => ({
-  pk: `C#${campaignId}#V#${platform}#${escapeKeyPart(handle)}`,
+  pk: `C#${campaignId}#V#${platform}#${keyPart(handle)}`,
   sk: day,
   gsi1pk: `C#${campaignId}#VD#${day}`,
-  gsi1sk: `${platform}#${escapeKeyPart(handle)}`,
+  gsi1sk: `${platform}#${keyPart(handle)}`,
 });
 
 /**
