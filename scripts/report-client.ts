@@ -23,10 +23,25 @@ import { parseArgs } from 'node:util';
 import { defaultProvider } from '@aws-sdk/credential-provider-node';
 import { SignatureV4 } from '@smithy/signature-v4';
 import type { AwsCredentialIdentity, AwsCredentialIdentityProvider, SourceData } from '@smithy/types';
+import { acceptHost, allowedHostHeaders } from '../infra/local/loopback-guard';
 
 const SERVICE = 'execute-api';
-/** Response headers relayed by the --serve proxy (hop-by-hop and AWS internals are dropped). */
-const RELAYED_HEADERS = ['content-type', 'content-disposition', 'cache-control', 'etag', 'last-modified'];
+/**
+ * Response headers relayed by the --serve proxy: content and caching, and the dashboard's security headers
+ * (hop-by-hop headers and AWS internals are dropped).
+ */
+export const RELAYED_HEADERS = [
+  'content-type',
+  'content-disposition',
+  'cache-control',
+  'etag',
+  'last-modified',
+  'content-security-policy',
+  'x-content-type-options',
+  'referrer-policy',
+  'x-frame-options',
+  'strict-transport-security',
+];
 
 const toBytes = (data: SourceData): Uint8Array =>
   typeof data === 'string'
@@ -158,12 +173,15 @@ export interface SigningProxyOptions {
 /**
  * A local HTTP server that forwards GET/HEAD requests to the API, signed with the analyst's identity,
  * so the dashboard works in a browser that cannot sign requests itself. Bound to 127.0.0.1 by default:
- * whoever reaches it acts with the analyst's credentials.
+ * whoever reaches it acts with the analyst's credentials, so it answers only requests addressed to its own
+ * host and port (a page using DNS rebinding gets 403).
  */
 export const startSigningProxy = async (
   options: SigningProxyOptions,
 ): Promise<{ url: string; close: () => Promise<void>; server: Server }> => {
+  let allowedHosts: ReadonlySet<string> = new Set();
   const server = createServer((req, res) => {
+    if (!acceptHost(req, res, allowedHosts)) return;
     const method = req.method ?? 'GET';
     if (method !== 'GET' && method !== 'HEAD') {
       res.writeHead(405, { 'content-type': 'application/json', allow: 'GET, HEAD' });
@@ -201,6 +219,7 @@ export const startSigningProxy = async (
     server.listen(options.port ?? 8787, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  allowedHosts = allowedHostHeaders(host, port);
   return {
     url: `http://${host}:${port}/`,
     server,

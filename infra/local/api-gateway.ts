@@ -1,11 +1,19 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import {
+  acceptHost,
+  allowedHostHeaders,
+  answerTooLarge,
+  BodyTooLargeError,
+  readBodyCapped,
+} from './loopback-guard';
 
 /**
  * A tiny HTTP server in front of an API Gateway HTTP API (payload v2) Lambda handler, for the local twin
- * and the browser test. It has no authentication: bind it to 127.0.0.1 only (the default).
+ * and the browser test. It has no authentication: bind it to 127.0.0.1 only (the default). It answers
+ * only requests addressed to its own host and port, with bodies up to API Gateway's 10 MB.
  */
 
 export type ProxyHandlerV2 = (
@@ -97,12 +105,6 @@ const localContext = (requestId: string): Context => ({
   succeed: () => undefined,
 });
 
-const readBody = async (req: IncomingMessage): Promise<Buffer> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of req) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
-};
-
 const writeResult = (res: ServerResponse, result: APIGatewayProxyStructuredResultV2 | string | undefined) => {
   // Like API Gateway: a bare string or object (no statusCode) is a 200 JSON body.
   if (result === undefined || typeof result === 'string' || result.statusCode === undefined) {
@@ -131,17 +133,20 @@ export const startReportServer = async (opts: {
   host?: string;
 }): Promise<ReportServer> => {
   const host = opts.host ?? '127.0.0.1';
+  let allowedHosts: ReadonlySet<string> = new Set();
   const server = createServer(async (req, res) => {
+    if (!acceptHost(req, res, allowedHosts)) return;
     try {
       const event = proxyEventFor({
         method: req.method ?? 'GET',
         url: req.url ?? '/',
         headers: req.headers,
-        body: await readBody(req),
+        body: await readBodyCapped(req),
         sourceIp: req.socket.remoteAddress,
       });
       writeResult(res, await opts.handler(event, localContext(event.requestContext.requestId)));
-    } catch {
+    } catch (error) {
+      if (error instanceof BodyTooLargeError) return answerTooLarge(res);
       // What API Gateway answers when the integration fails.
       if (!res.headersSent) res.writeHead(500, { 'content-type': 'application/json' });
       res.end(JSON.stringify({ message: 'Internal Server Error' }));
@@ -152,6 +157,7 @@ export const startReportServer = async (opts: {
     server.listen(opts.port ?? 0, host, () => resolve());
   });
   const { port } = server.address() as AddressInfo;
+  allowedHosts = allowedHostHeaders(host, port);
   const shownHost = host.includes(':') ? `[${host}]` : host;
   return {
     url: `http://${shownHost}:${port}`,
