@@ -2,7 +2,7 @@ import type { Campaign, KolPulseConfig } from '../../shared/config';
 import { addDays, dayOf } from '../../shared/time';
 import { rateToMs } from '../../shared/topology';
 import { activeCampaigns, campaignHashtags, earliestStart } from './campaigns';
-import type { PollCycleDeps } from './cycle';
+import type { PollCycleDeps, PollStores } from './cycle';
 import { duePosts, type TrackedPost } from './tracked';
 
 type PlanDeps = Pick<PollCycleDeps, 'config' | 'settings' | 'adapter' | 'tuning'>;
@@ -64,7 +64,7 @@ export const planSearches = (deps: PlanDeps, now: number, backfill: string | und
  * `min(batches due, refreshShare of the budget)`; with no search at all it keeps what it needs.
  */
 export const planRefreshes = async (
-  deps: PlanDeps & Pick<PollCycleDeps, 'stores'>,
+  deps: PlanDeps & { stores: Pick<PollStores, 'trackedPosts'> },
   now: number,
   search: SearchPlan,
 ): Promise<RefreshPlan> => {
