@@ -19,29 +19,44 @@ import {
   noCredentials,
   SecretsManagerCredentials,
 } from './credentials';
-import { DEFAULT_TUNING, emptySummary, type PollSummary, type PollTuning, runPollCycle } from './poller';
+import { CursorStore } from './cursors';
+import type { PollLog, PollStores } from './cycle';
+import { runPollCycle } from './poller';
+import { RejectStore } from './rejects';
+import { ObservationSender } from './sender';
+import { emptySummary, type PollSummary } from './summary';
+import { listTrackedPosts } from './tracked';
+import { DEFAULT_TUNING, type PollTuning } from './tuning';
 
 export type AdapterFactory = (platform: Platform, options: AdapterOptions) => PlatformAdapter;
 
-export interface PollDeps {
+/** What one function instance polls and where it delivers; in AWS, read from the environment. */
+export interface PollTarget {
   platform: Platform;
   config: KolPulseConfig;
   stateTableName: string;
   eventsQueueUrl: string;
-  doc: DynamoDBDocumentClient;
-  sqs: SQSClient;
   credentials: CredentialsSource;
-  createAdapter: AdapterFactory;
   /** Overrides the configured/default API base URL (local twin, tests). */
   baseUrl?: string;
-  logger: Logger;
+}
+
+/** Clients and services made once per Lambda process; the optional ones default to production's. */
+export interface PollClients {
+  doc: DynamoDBDocumentClient;
+  sqs: SQSClient;
+  /** Needed when PLATFORM_SECRET_ARN is set. */
+  secrets?: SecretsManagerClient;
+  logger?: Logger;
   /** Powertools metrics; published once per invocation when given. */
   metrics?: Metrics;
   clock?: Clock;
-  tuning?: Partial<PollTuning>;
+  createAdapter?: AdapterFactory;
   /** fetch for the adapters (tests may inject one). */
   fetch?: typeof fetch;
 }
+
+export type PollDeps = PollTarget & PollClients & { tuning?: Partial<PollTuning> };
 
 /** The part of the Lambda context the poller uses. */
 export interface PollContext {
@@ -102,22 +117,36 @@ const publishMetrics = (metrics: Metrics, summary: PollSummary) => {
   metrics.publishStoredMetrics();
 };
 
-/**
- * The scheduled poll handler of one platform. The adapter is kept across invocations of a warm Lambda (its
- * rate-limit readings and, for Bluesky, the session stay useful) and rebuilt when the credentials, base URL
- * or roster change. Throws (so the invocation counts as failed and alarms) only when observations could
- * not be put on the queue; every other stop is a normal outcome reported in the summary.
- */
-export const createPollHandler = (deps: PollDeps): PollHandler => {
-  const clock = deps.clock ?? systemClock;
-  const tuning: PollTuning = { ...DEFAULT_TUNING, ...deps.tuning };
-  let cached: { credentials: PlatformCredentials; key: string; adapter: PlatformAdapter } | undefined;
+/** The cycle's stores, built once per Lambda process; the reject store and sender are opened per poll. */
+export const createPollStores = (deps: PollDeps, clock: Clock, tuning: PollTuning): PollStores => ({
+  cursors: new CursorStore(deps.doc, deps.stateTableName, deps.platform),
+  trackedPosts: (now, trackingDays) =>
+    listTrackedPosts(deps.doc, deps.stateTableName, deps.platform, now, trackingDays),
+  openRejects: (pollId) => new RejectStore(deps.doc, deps.stateTableName, pollId, clock),
+  openSender: (pollId) =>
+    new ObservationSender({
+      sqs: deps.sqs,
+      queueUrl: deps.eventsQueueUrl,
+      platform: deps.platform,
+      pollId,
+      clock,
+      maxMessageBytes: tuning.maxMessageBytes,
+      maxAttempts: tuning.sendMaxAttempts,
+    }),
+});
 
-  const adapterFor = (credentials: PlatformCredentials, baseUrl: string | undefined): PlatformAdapter => {
-    const roster = rosterHandles(activeCampaigns(deps.config, clock.now(), tuning.graceDays), deps.platform);
+/**
+ * The platform adapter, kept across invocations of a warm Lambda (its rate-limit readings and, for
+ * Bluesky, the session stay useful) and rebuilt when the credentials, base URL or roster change.
+ */
+const cachedAdapter = (deps: PollDeps, clock: Clock, graceDays: number) => {
+  const create = deps.createAdapter ?? createAdapter;
+  let cached: { credentials: PlatformCredentials; key: string; adapter: PlatformAdapter } | undefined;
+  return (credentials: PlatformCredentials, baseUrl: string | undefined): PlatformAdapter => {
+    const roster = rosterHandles(activeCampaigns(deps.config, clock.now(), graceDays), deps.platform);
     const key = JSON.stringify([baseUrl ?? '', roster]);
     if (cached && cached.credentials === credentials && cached.key === key) return cached.adapter;
-    const adapter = deps.createAdapter(deps.platform, {
+    const adapter = create(deps.platform, {
       credentials,
       ...(baseUrl ? { baseUrl } : {}),
       rosterHandles: roster,
@@ -127,6 +156,21 @@ export const createPollHandler = (deps: PollDeps): PollHandler => {
     cached = { credentials, key, adapter };
     return adapter;
   };
+};
+
+/**
+ * The scheduled poll handler of one platform. Throws (so the invocation counts as failed and alarms) only
+ * when observations could not be put on the queue; every other stop is a normal outcome reported in the
+ * summary.
+ */
+export const createPollHandler = (deps: PollDeps): PollHandler => {
+  const clock = deps.clock ?? systemClock;
+  const tuning: PollTuning = { ...DEFAULT_TUNING, ...deps.tuning };
+  const logger =
+    deps.logger ?? new Logger({ serviceName: 'kol-pulse-poll', persistentKeys: { platform: deps.platform } });
+  const log: PollLog = (level, message, extra) => logger[level](message, extra ?? {});
+  const stores = createPollStores(deps, clock, tuning);
+  const adapterFor = cachedAdapter(deps, clock, tuning.graceDays);
 
   return async (event, context) => {
     const parsed = PollEventSchema.safeParse(event ?? {});
@@ -134,7 +178,7 @@ export const createPollHandler = (deps: PollDeps): PollHandler => {
     const pollId = `${deps.platform}-${context.awsRequestId ?? randomUUID()}`;
     const settings = deps.config.platforms[deps.platform];
     if (!settings?.enabled) {
-      deps.logger.warn('platform is not enabled in the campaign configuration; nothing to poll', {
+      logger.warn('platform is not enabled in the campaign configuration; nothing to poll', {
         platform: deps.platform,
       });
       return emptySummary(deps.platform, pollId, 'disabled');
@@ -142,26 +186,14 @@ export const createPollHandler = (deps: PollDeps): PollHandler => {
     const credentials = await deps.credentials.get();
     const adapter = adapterFor(credentials, deps.baseUrl ?? settings.baseUrl);
     const summary = await runPollCycle(
-      {
-        platform: deps.platform,
-        config: deps.config,
-        settings,
-        adapter,
-        doc: deps.doc,
-        stateTableName: deps.stateTableName,
-        sqs: deps.sqs,
-        eventsQueueUrl: deps.eventsQueueUrl,
-        clock,
-        tuning,
-        log: (level, message, extra) => deps.logger[level](message, extra ?? {}),
-      },
+      { platform: deps.platform, config: deps.config, settings, adapter, stores, clock, tuning, log },
       {
         pollId,
         remainingTimeMs: context.getRemainingTimeInMillis(),
         ...(parsed.data.backfill ? { backfillSince: parsed.data.backfill.since } : {}),
       },
     );
-    deps.logger.info('poll cycle finished', { ...summary, failures: summary.failures.slice(0, 20) });
+    logger.info('poll cycle finished', { ...summary, failures: summary.failures.slice(0, 20) });
     if (deps.metrics) publishMetrics(deps.metrics, summary);
     if (summary.stoppedReason === 'send-failed')
       throw new PollSendError(
@@ -171,18 +203,6 @@ export const createPollHandler = (deps: PollDeps): PollHandler => {
     return summary;
   };
 };
-
-export interface PollClients {
-  doc: DynamoDBDocumentClient;
-  sqs: SQSClient;
-  /** Needed when PLATFORM_SECRET_ARN is set. */
-  secrets?: SecretsManagerClient;
-  logger?: Logger;
-  metrics?: Metrics;
-  clock?: Clock;
-  createAdapter?: AdapterFactory;
-  fetch?: typeof fetch;
-}
 
 /**
  * Builds the deps from the environment the topology defines. Credentials come from Secrets Manager
@@ -196,34 +216,29 @@ export const pollDepsFromEnv = (env: Record<string, string | undefined>, clients
     throw new Error(
       `${ENV.platform} environment variable must be one of ${PlatformSchema.options.join(', ')}`,
     );
-  const secretArn = optionalEnv(env, ENV.platformSecretArn);
-  const credentialsFile = optionalEnv(env, ENV.platformCredentialsFile);
-  let credentials: CredentialsSource;
-  if (secretArn) {
-    if (!clients.secrets)
-      throw new Error(`${ENV.platformSecretArn} is set but no Secrets Manager client was given`);
-    credentials = new SecretsManagerCredentials(clients.secrets, secretArn, platform.data);
-  } else if (credentialsFile) {
-    credentials = new FileCredentials(credentialsFile, platform.data);
-  } else {
-    credentials = noCredentials();
-  }
+  const credentials = credentialsFromEnv(env, platform.data, clients.secrets);
   const baseUrl = optionalEnv(env, ENV.platformBaseUrl);
   return {
+    ...clients,
     platform: platform.data,
     config: loadConfigFile(requireEnv(env, ENV.campaignsFile)),
     stateTableName: requireEnv(env, ENV.stateTable),
     eventsQueueUrl: requireEnv(env, ENV.eventsQueueUrl),
-    doc: clients.doc,
-    sqs: clients.sqs,
     credentials,
-    createAdapter: clients.createAdapter ?? createAdapter,
     ...(baseUrl ? { baseUrl } : {}),
-    logger:
-      clients.logger ??
-      new Logger({ serviceName: 'kol-pulse-poll', persistentKeys: { platform: platform.data } }),
-    ...(clients.metrics ? { metrics: clients.metrics } : {}),
-    ...(clients.clock ? { clock: clients.clock } : {}),
-    ...(clients.fetch ? { fetch: clients.fetch } : {}),
   };
+};
+
+const credentialsFromEnv = (
+  env: Record<string, string | undefined>,
+  platform: Platform,
+  secrets: SecretsManagerClient | undefined,
+): CredentialsSource => {
+  const secretArn = optionalEnv(env, ENV.platformSecretArn);
+  if (secretArn) {
+    if (!secrets) throw new Error(`${ENV.platformSecretArn} is set but no Secrets Manager client was given`);
+    return new SecretsManagerCredentials(secrets, secretArn, platform);
+  }
+  const credentialsFile = optionalEnv(env, ENV.platformCredentialsFile);
+  return credentialsFile ? new FileCredentials(credentialsFile, platform) : noCredentials();
 };

@@ -5,6 +5,7 @@ import {
   TransientPlatformError,
 } from '../../shared/platforms/adapter';
 import { type Clock, fullJitterDelay } from './clock';
+import type { PollTuning } from './tuning';
 
 /** Why a cycle stopped before finishing its work. */
 export type StopReason = 'deadline' | 'budget' | 'rate-limited' | 'platform-unavailable';
@@ -20,23 +21,24 @@ export class CycleStop extends Error {
   }
 }
 
-export interface GateOptions {
+/** The tuning the gate applies; the field docs are on PollTuning. */
+export type GateTuning = Pick<
+  PollTuning,
+  | 'maxTransientRetries'
+  | 'backoffBaseMs'
+  | 'backoffCapMs'
+  | 'maxRateLimitWaits'
+  | 'rateLimitFallbackMs'
+  | 'maxConsecutiveFailures'
+>;
+
+export interface GateOptions extends GateTuning {
   adapter: PlatformAdapter;
   clock: Clock;
   /** API requests this cycle may make (every attempt counts, retries included). */
   budget: number;
   /** Epoch ms after which no request may start (Lambda deadline minus the safety margin). */
   deadline: number;
-  /** Retries of one operation after TransientPlatformError. */
-  maxTransientRetries: number;
-  backoffBaseMs: number;
-  backoffCapMs: number;
-  /** Waits for a rate-limit window in one operation before the cycle gives up. */
-  maxRateLimitWaits: number;
-  /** Wait after a 429 that carries no reset time (full jitter up to this). */
-  rateLimitFallbackMs: number;
-  /** Operations failing in a row (after their retries) before the platform is considered down. */
-  maxConsecutiveFailures: number;
 }
 
 /**
@@ -151,3 +153,7 @@ export class RequestGate {
 const isTransient = (e: unknown): boolean =>
   e instanceof TransientPlatformError ||
   (e instanceof Error && (e.name === 'TimeoutError' || e.name === 'AbortError'));
+
+/** A platform operation that failed for good (after the gate's retries); the cycle carries on without it. */
+export const isPlatformFailure = (e: unknown): e is Error =>
+  e instanceof PermanentPlatformError || isTransient(e);

@@ -1,0 +1,16 @@
+import type { Cycle } from './cycle';
+import { cursorStateOf, type QueryRun } from './query-run';
+
+/**
+ * Sends every observation queued so far, and only then saves the cursors and resume points of the searches
+ * that moved: a cursor never covers an observation that is not on the queue. Throws SendFailedError (and
+ * saves nothing) when sending fails.
+ */
+export const saveCheckpoint = async (cycle: Cycle, runs: readonly QueryRun[]): Promise<void> => {
+  await cycle.sender.flush();
+  const dirty = runs.filter((r) => r.dirty);
+  await Promise.all(
+    dirty.map((run) => cycle.cursors.save(run.name, cursorStateOf(run), cycle.pollId, cycle.clock.now())),
+  );
+  for (const run of dirty) run.dirty = false;
+};

@@ -1,0 +1,91 @@
+import type { KolPulseConfig, PlatformSettings } from '../../shared/config';
+import type { Observation } from '../../shared/observation';
+import type { Platform } from '../../shared/platform';
+import type { PlatformAdapter, RejectedItem } from '../../shared/platforms/adapter';
+import type { Clock } from './clock';
+import type { CursorStore } from './cursors';
+import type { RequestGate } from './gate';
+import type { RejectStore } from './rejects';
+import type { ObservationSender } from './sender';
+import type { PollSummary } from './summary';
+import type { TrackedPost } from './tracked';
+import type { PollTuning } from './tuning';
+
+export type PollLog = (
+  level: 'info' | 'warn' | 'error',
+  message: string,
+  extra?: Record<string, unknown>,
+) => void;
+
+/**
+ * Where a cycle reads and writes, built once per Lambda process. Reject records and the sender collect one
+ * poll's items under its id, so each cycle opens its own from the factories.
+ */
+export interface PollStores {
+  cursors: CursorStore;
+  /** Tracked posts of the platform published within `trackingDays` of `now`, newest first. */
+  trackedPosts(now: number, trackingDays: number): Promise<TrackedPost[]>;
+  openRejects(pollId: string): RejectStore;
+  openSender(pollId: string): ObservationSender;
+}
+
+/** What one cycle of one platform runs with. */
+export interface PollCycleDeps {
+  platform: Platform;
+  config: KolPulseConfig;
+  settings: PlatformSettings;
+  adapter: PlatformAdapter;
+  stores: PollStores;
+  clock: Clock;
+  tuning: PollTuning;
+  log: PollLog;
+}
+
+export interface PollCycleInput {
+  pollId: string;
+  /** Lambda `context.getRemainingTimeInMillis()` at the start of the invocation. */
+  remainingTimeMs: number;
+  /** One-off re-read of every campaign query from this instant, with its own resume points. */
+  backfillSince?: string;
+}
+
+/** The services of one running cycle, and the summary its steps add their counts to. */
+export interface Cycle {
+  platform: Platform;
+  pollId: string;
+  adapter: PlatformAdapter;
+  clock: Clock;
+  log: PollLog;
+  gate: RequestGate;
+  sender: ObservationSender;
+  rejects: RejectStore;
+  cursors: CursorStore;
+  summary: PollSummary;
+}
+
+export const OVERSIZED_REASON = 'observation larger than an SQS message';
+
+/**
+ * Hands observations to the sender and records what cannot be delivered: the items the adapter rejected,
+ * and observations too large for any SQS message.
+ */
+export const queueObservations = async (
+  cycle: Cycle,
+  observations: readonly Observation[],
+  adapterRejects: readonly RejectedItem[],
+): Promise<void> => {
+  const oversized = await cycle.sender.add(observations);
+  const rejects: RejectedItem[] = [
+    ...adapterRejects,
+    ...oversized.map((item) => ({ platform: cycle.platform, reason: OVERSIZED_REASON, item })),
+  ];
+  cycle.rejects.add(rejects);
+  cycle.summary.rejects += rejects.length;
+};
+
+/** Writes the cycle's reject records; losing some is logged, never fatal (the observations went out). */
+export const flushRejects = async (cycle: Cycle): Promise<void> => {
+  const lost = await cycle.rejects.flush();
+  if (lost.length > 0)
+    cycle.log('error', 'could not record rejected items', { count: lost.length, reasons: lost.slice(0, 10) });
+};

@@ -1,0 +1,81 @@
+import type { Campaign, KolPulseConfig } from '../../shared/config';
+import { addDays, dayOf } from '../../shared/time';
+import { rateToMs } from '../../shared/topology';
+import { activeCampaigns, campaignHashtags, earliestStart } from './campaigns';
+import type { PollCycleDeps, PollStores } from './cycle';
+import { duePosts, type TrackedPost } from './tracked';
+
+type PlanDeps = Pick<PollCycleDeps, 'config' | 'settings' | 'adapter' | 'tuning'>;
+
+/** What the cycle searches for. */
+export interface SearchPlan {
+  /** Set for a one-off backfill: the instant it re-reads from. */
+  backfill: string | undefined;
+  campaigns: number;
+  queries: string[];
+  /** Earliest instant any campaign is interested in; searches stop there. */
+  notBefore: string | undefined;
+  /** How far behind its cursor each search re-reads, for posts the platform indexes late. */
+  overlapMs: number;
+  /** The cycle's number by wall time: the first query of the round-robin rotates with it. */
+  cycleIndex: number;
+}
+
+/** What the cycle refreshes, and how much of the request budget that leaves for searching. */
+export interface RefreshPlan {
+  tracked: number;
+  due: TrackedPost[];
+  /** Requests searches may make; the rest is kept for refreshing the due posts. */
+  searchAllowance: number;
+}
+
+/** Campaigns running at some point between the backfill's `since` and now. */
+const backfillCampaigns = (
+  config: KolPulseConfig,
+  since: string,
+  now: number,
+  graceDays: number,
+): Campaign[] =>
+  config.campaigns.filter(
+    (c) =>
+      c.start <= dayOf(now, c.timeZone) &&
+      (c.end === undefined || addDays(c.end, graceDays) >= dayOf(since, c.timeZone)),
+  );
+
+/** The active campaigns' queries (or, for a backfill, those of the campaigns running since then). */
+export const planSearches = (deps: PlanDeps, now: number, backfill: string | undefined): SearchPlan => {
+  const { config, settings, adapter, tuning } = deps;
+  const campaigns = backfill
+    ? backfillCampaigns(config, backfill, now, tuning.graceDays)
+    : activeCampaigns(config, now, tuning.graceDays);
+  const tags = campaignHashtags(campaigns);
+  return {
+    backfill,
+    campaigns: campaigns.length,
+    queries: tags.length > 0 ? adapter.buildQueries(tags) : [],
+    notBefore: backfill ?? earliestStart(campaigns),
+    overlapMs: backfill ? 0 : settings.overlapMinutes * 60_000,
+    cycleIndex: Math.floor(now / rateToMs(settings.schedule)),
+  };
+};
+
+/**
+ * The tracked posts due this cycle (none for a backfill). While searches want pages, refresh keeps
+ * `min(batches due, refreshShare of the budget)`; with no search at all it keeps what it needs.
+ */
+export const planRefreshes = async (
+  deps: PlanDeps & { stores: Pick<PollStores, 'trackedPosts'> },
+  now: number,
+  search: SearchPlan,
+): Promise<RefreshPlan> => {
+  const { settings, adapter, tuning } = deps;
+  const tracked = search.backfill ? [] : await deps.stores.trackedPosts(now, settings.trackingDays);
+  const policy = { periodMs: rateToMs(settings.schedule), maxIntervalMs: tuning.maxRefreshIntervalMs };
+  const due = duePosts(tracked, now, policy);
+  const callsNeeded = Math.ceil(due.length / adapter.maxRefreshBatch);
+  const reserve =
+    search.queries.length === 0
+      ? callsNeeded
+      : Math.min(callsNeeded, Math.floor(settings.maxRequestsPerCycle * tuning.refreshShare));
+  return { tracked: tracked.length, due, searchAllowance: settings.maxRequestsPerCycle - reserve };
+};

@@ -1,0 +1,31 @@
+import { type Cycle, queueObservations } from './cycle';
+import { isPlatformFailure } from './gate';
+import type { TrackedPost } from './tracked';
+
+/** Refreshes the due posts in batches of the adapter's `maxRefreshBatch` ids, hot posts first. */
+export const refreshPosts = async (cycle: Cycle, due: readonly TrackedPost[]): Promise<void> => {
+  const batchSize = cycle.adapter.maxRefreshBatch;
+  for (let i = 0; i < due.length; i += batchSize)
+    await refreshBatch(
+      cycle,
+      due.slice(i, i + batchSize).map((p) => p.postId),
+    );
+};
+
+/** A failed batch is counted and logged; its posts are refreshed again in a later cycle. */
+const refreshBatch = async (cycle: Cycle, ids: string[]): Promise<void> => {
+  try {
+    const result = await cycle.gate.call((signal) => cycle.adapter.refresh(ids, signal));
+    cycle.summary.refreshCalls++;
+    cycle.summary.refreshed += result.observations.length;
+    cycle.summary.missing += result.missing.length;
+    await queueObservations(cycle, result.observations, result.rejects);
+  } catch (e) {
+    if (!isPlatformFailure(e)) throw e;
+    cycle.summary.failures.push(`refresh of ${ids.length} posts: ${e.message}`);
+    cycle.log('error', 'refresh batch failed; its posts are refreshed again in a later cycle', {
+      posts: ids.length,
+      error: e.message,
+    });
+  }
+};

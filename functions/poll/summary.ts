@@ -1,0 +1,59 @@
+import type { Platform } from '../../shared/platform';
+import type { StopReason } from './gate';
+
+export type PollStopReason = 'complete' | StopReason | 'send-failed' | 'disabled';
+
+export interface PollSummary {
+  platform: Platform;
+  pollId: string;
+  activeCampaigns: number;
+  queries: number;
+  /** Searches that reached their cursor this cycle (their cursor moved). */
+  searchesCompleted: number;
+  /** Searches left unfinished with a saved resume point. */
+  searchesResumable: number;
+  pages: number;
+  searchObservations: number;
+  tracked: number;
+  due: number;
+  refreshCalls: number;
+  refreshed: number;
+  missing: number;
+  observationsSent: number;
+  messagesSent: number;
+  sendCalls: number;
+  rejects: number;
+  apiCalls: number;
+  stoppedReason: PollStopReason;
+  /** Operations that failed after their retries; the cycle carried on with the rest. */
+  failures: string[];
+  backfill?: string;
+}
+
+/** A summary with every count at zero. */
+export const emptySummary = (
+  platform: Platform,
+  pollId: string,
+  stoppedReason: PollSummary['stoppedReason'],
+): PollSummary => ({
+  platform,
+  pollId,
+  activeCampaigns: 0,
+  queries: 0,
+  searchesCompleted: 0,
+  searchesResumable: 0,
+  pages: 0,
+  searchObservations: 0,
+  tracked: 0,
+  due: 0,
+  refreshCalls: 0,
+  refreshed: 0,
+  missing: 0,
+  observationsSent: 0,
+  messagesSent: 0,
+  sendCalls: 0,
+  rejects: 0,
+  apiCalls: 0,
+  stoppedReason,
+  failures: [],
+});

@@ -1,0 +1,122 @@
+import { describe, expect, it } from 'vitest';
+import { planRefreshes, planSearches } from '../../../functions/poll/plan';
+import {
+  completeSearch,
+  cursorStateOf,
+  laterCursor,
+  mayRestartFromCursor,
+  type QueryRun,
+  restartFromCursor,
+} from '../../../functions/poll/query-run';
+import { DEFAULT_TUNING } from '../../../functions/poll/tuning';
+import { parseConfig } from '../../../shared/config';
+import { FakeClock, FakePlatform } from './fake-platform';
+
+const T0 = Date.parse('2025-03-10T12:00:00Z');
+const HOUR = 3_600_000;
+
+const run = (overrides: Partial<QueryRun> = {}): QueryRun => ({
+  name: 'q',
+  query: 'q',
+  since: { id: '1', time: '2025-03-10T10:00:00Z' },
+  pageToken: 'p2',
+  newest: { id: '9', time: '2025-03-10T11:00:00Z' },
+  startedThisCycle: false,
+  restartedAfterStaleToken: false,
+  complete: false,
+  done: false,
+  dirty: false,
+  ...overrides,
+});
+
+describe('query run', () => {
+  it('never moves a cursor backwards', () => {
+    const later = { id: '2', time: '2025-03-10T11:00:00Z' };
+    const earlier = { id: '1', time: '2025-03-10T10:00:00Z' };
+    expect(laterCursor(later, earlier)).toBe(later);
+    expect(laterCursor(earlier, later)).toBe(later);
+    expect(laterCursor(undefined, earlier)).toBe(earlier);
+    expect(laterCursor(later, undefined)).toBe(later);
+  });
+
+  it('follows a resumed search that completes with a fresh one from the new cursor', () => {
+    const resumed = run();
+    completeSearch(resumed, false);
+    expect(resumed).toMatchObject({ since: { id: '9' }, pageToken: undefined, done: false, dirty: true });
+    expect(resumed.startedThisCycle).toBe(true);
+    completeSearch(resumed, false);
+    expect(resumed.done).toBe(true);
+  });
+
+  it('marks a completed backfill search complete, so a repeated backfill skips it', () => {
+    const backfill = run({ since: undefined });
+    completeSearch(backfill, true);
+    expect(cursorStateOf(backfill)).toEqual({
+      query: 'q',
+      since: { id: '9', time: '2025-03-10T11:00:00Z' },
+      resume: undefined,
+      complete: true,
+    });
+  });
+
+  it('restarts from its cursor at most once after a rejected resume point', () => {
+    const stale = run();
+    expect(mayRestartFromCursor(stale)).toBe(true);
+    restartFromCursor(stale);
+    expect(cursorStateOf(stale)).toEqual({
+      query: 'q',
+      since: stale.since,
+      resume: undefined,
+      complete: undefined,
+    });
+    expect(mayRestartFromCursor(stale)).toBe(false);
+  });
+});
+
+describe('cycle planning', () => {
+  const config = parseConfig({
+    campaigns: [{ id: 'c', name: 'C', hashtags: ['#a', '#b', '#c'], start: '2025-03-01' }],
+    platforms: { x: { schedule: 'rate(5 minutes)', maxRequestsPerCycle: 10, overlapMinutes: 10 } },
+  });
+  const settings = config.platforms.x;
+  if (!settings) throw new Error('the test configuration has x settings');
+  const adapter = new FakePlatform(new FakeClock(T0), 10, 2, 2);
+  const tracked = (n: number) =>
+    Array.from({ length: n }, (_, i) => ({
+      postId: `p${i}`,
+      publishedAt: new Date(T0 - HOUR).toISOString(),
+      publishedMs: T0 - HOUR,
+    }));
+  const deps = (posts: number) => ({
+    config,
+    settings,
+    adapter,
+    tuning: DEFAULT_TUNING,
+    stores: { trackedPosts: async () => tracked(posts) },
+  });
+
+  it('packs the active hashtags into the adapter queries, with the overlap behind each cursor', () => {
+    const plan = planSearches(deps(0), T0, undefined);
+    expect(plan).toMatchObject({ campaigns: 1, queries: ['a OR b', 'c'], overlapMs: 10 * 60_000 });
+    expect(plan.notBefore).toBe('2025-03-01T00:00:00.000Z');
+    expect(planSearches(deps(0), T0, '2025-03-05T00:00:00Z')).toMatchObject({
+      notBefore: '2025-03-05T00:00:00Z',
+      overlapMs: 0,
+    });
+  });
+
+  it('keeps at most the refresh share of the budget for refreshing while searches want pages', async () => {
+    const searches = planSearches(deps(0), T0, undefined);
+    // 20 hot posts in batches of 2 need 10 calls; half the budget of 10 is kept for them
+    const refreshes = await planRefreshes(deps(20), T0, searches);
+    expect(refreshes).toMatchObject({ tracked: 20, searchAllowance: 5 });
+    expect(refreshes.due).toHaveLength(20);
+    // 4 posts need 2 calls: search gets the other 8
+    expect((await planRefreshes(deps(4), T0, searches)).searchAllowance).toBe(8);
+  });
+
+  it('refreshes nothing during a backfill', async () => {
+    const searches = planSearches(deps(0), T0, '2025-03-05T00:00:00Z');
+    expect(await planRefreshes(deps(20), T0, searches)).toEqual({ tracked: 0, due: [], searchAllowance: 10 });
+  });
+});
