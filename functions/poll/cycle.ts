@@ -67,7 +67,7 @@ export const OVERSIZED_REASON = 'observation larger than an SQS message';
 
 /**
  * Hands observations to the sender and records what cannot be delivered: the items the adapter rejected,
- * and observations too large for any SQS message.
+ * observations too large for any SQS message, and observations SQS refused on their own.
  */
 export const queueObservations = async (
   cycle: Cycle,
@@ -75,16 +75,26 @@ export const queueObservations = async (
   adapterRejects: readonly RejectedItem[],
 ): Promise<void> => {
   const oversized = await cycle.sender.add(observations);
-  const rejects: RejectedItem[] = [
+  recordRejects(cycle, [
     ...adapterRejects,
     ...oversized.map((item) => ({ platform: cycle.platform, reason: OVERSIZED_REASON, item })),
-  ];
-  cycle.rejects.add(rejects);
-  cycle.summary.rejects += rejects.length;
+  ]);
+};
+
+const recordRejects = (cycle: Cycle, rejects: readonly RejectedItem[]): void => {
+  const refused = cycle.sender.takeUndeliverable().map(({ item, reason }) => ({
+    platform: cycle.platform,
+    reason,
+    item,
+  }));
+  const all = [...rejects, ...refused];
+  cycle.rejects.add(all);
+  cycle.summary.rejects += all.length;
 };
 
 /** Writes the cycle's reject records; losing some is logged, never fatal (the observations went out). */
 export const flushRejects = async (cycle: Cycle): Promise<void> => {
+  recordRejects(cycle, []);
   const lost = await cycle.rejects.flush();
   if (lost.length > 0)
     cycle.log('error', 'could not record rejected items', { count: lost.length, reasons: lost.slice(0, 10) });

@@ -36,8 +36,24 @@ export interface SenderOptions {
 interface PackedMessage {
   body: string;
   bytes: number;
-  observations: number;
+  /** The observations' JSON, kept so a message SQS refuses can be split to find the one at fault. */
+  parts: string[];
 }
+
+/** An observation SQS refused on its own (its reason is SQS's answer); the caller records it as a reject. */
+export interface UndeliverableObservation {
+  item: unknown;
+  reason: string;
+}
+
+/**
+ * JSON of an observation that SQS accepts. SQS refuses message bodies with characters outside #x9 | #xA |
+ * #xD | #x20-#xD7FF | #xE000-#xFFFD | #x10000-#x10FFFF. JSON.stringify already escapes control characters
+ * and lone surrogates; U+FFFE and U+FFFF (free user text can carry them) are escaped here, so the
+ * aggregate parses back exactly the same strings.
+ */
+export const sqsSafeJson = (value: unknown): string =>
+  JSON.stringify(value).replace(/[\uFFFE\uFFFF]/g, (c) => `\\u${c.charCodeAt(0).toString(16)}`);
 
 export interface SenderStats {
   observationsSent: number;
@@ -64,6 +80,7 @@ export class ObservationSender {
   private partBytes = 0;
   private ready: PackedMessage[] = [];
   private failure: SendFailedError | undefined;
+  private undeliverable: UndeliverableObservation[] = [];
 
   constructor(private readonly options: SenderOptions) {
     // Same key order as JSON.stringify({ version, platform, pollId, observations }).
@@ -84,7 +101,7 @@ export class ObservationSender {
     this.throwIfFailed();
     const oversized: Observation[] = [];
     for (const observation of observations) {
-      const json = JSON.stringify(observation);
+      const json = sqsSafeJson(observation);
       const bytes = byteLength(json);
       if (this.bodyBytes(1, bytes) > this.maxMessageBytes) {
         oversized.push(observation);
@@ -108,15 +125,39 @@ export class ObservationSender {
 
   /** Observations added but not yet on the queue. */
   get pending(): number {
-    return this.parts.length + this.ready.reduce((n, m) => n + m.observations, 0);
+    return this.parts.length + this.ready.reduce((n, m) => n + m.parts.length, 0);
+  }
+
+  /** Observations SQS refused on their own since the last call; they will never be sent. */
+  takeUndeliverable(): UndeliverableObservation[] {
+    const taken = this.undeliverable;
+    this.undeliverable = [];
+    return taken;
+  }
+
+  private pack(parts: string[]): PackedMessage {
+    const body = `${this.prefix}${parts.join(',')}${this.suffix}`;
+    return { body, bytes: byteLength(body), parts };
   }
 
   private seal(): void {
     if (this.parts.length === 0) return;
-    const body = `${this.prefix}${this.parts.join(',')}${this.suffix}`;
-    this.ready.push({ body, bytes: byteLength(body), observations: this.parts.length });
+    this.ready.push(this.pack(this.parts));
     this.parts = [];
     this.partBytes = 0;
+  }
+
+  /**
+   * A message SQS refused as malformed is split into one message per observation and sent again, so
+   * only the observation at fault is set aside, and the rest of its page still counts.
+   */
+  private isolate(message: PackedMessage, reason: string): void {
+    if (message.parts.length > 1) {
+      this.ready.unshift(...message.parts.map((part) => this.pack([part])));
+      return;
+    }
+    const [part] = message.parts;
+    if (part !== undefined) this.undeliverable.push({ item: JSON.parse(part), reason });
   }
 
   /** A batch is full when the next ready message would not fit in it. */
@@ -174,21 +215,18 @@ export class ObservationSender {
           const message = ok.Id ? pending.get(ok.Id) : undefined;
           if (!message) continue;
           this.stats.messagesSent++;
-          this.stats.observationsSent += message.observations;
+          this.stats.observationsSent += message.parts.length;
         }
         const failed = result.Failed ?? [];
-        const senderFault = failed.find((f) => f.SenderFault);
-        if (senderFault) {
-          // The request itself is wrong (too large, invalid characters): retrying cannot help.
-          this.failure = new SendFailedError(
-            `SQS rejected a message: ${senderFault.Code ?? 'unknown'} ${senderFault.Message ?? ''}`.trim(),
-          );
-          throw this.failure;
+        for (const fault of failed.filter((f) => f.SenderFault)) {
+          // This message itself is wrong (invalid contents): retrying it as it is cannot help.
+          const message = fault.Id ? pending.get(fault.Id) : undefined;
+          if (message)
+            this.isolate(message, `SQS refused it: ${fault.Code ?? 'unknown'} ${fault.Message ?? ''}`.trim());
         }
-        failedIds = failed.flatMap((f) => (f.Id ? [f.Id] : []));
+        failedIds = failed.flatMap((f) => (f.Id && !f.SenderFault ? [f.Id] : []));
         lastError = failed.map((f) => f.Code ?? 'unknown').join(', ');
       } catch (e) {
-        if (e instanceof SendFailedError) throw e;
         failedIds = [...pending.keys()];
         lastError = (e as Error).message;
       }

@@ -1,7 +1,12 @@
 import { SendMessageBatchCommand, type SendMessageBatchCommandInput, SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import { MAX_SQS_BYTES, ObservationSender, SendFailedError } from '../../../functions/poll/sender';
+import {
+  MAX_SQS_BYTES,
+  ObservationSender,
+  SendFailedError,
+  sqsSafeJson,
+} from '../../../functions/poll/sender';
 import { type Observation, ObservationMessageSchema, ObservationSchema } from '../../../shared/observation';
 import { FakeClock } from './fake-platform';
 
@@ -146,14 +151,43 @@ describe('ObservationSender', () => {
     await expect(sender.add(observations(1))).rejects.toBeInstanceOf(SendFailedError);
   });
 
-  it('does not retry entries SQS rejected as the sender’s fault', async () => {
-    sqsMock.on(SendMessageBatchCommand).resolves({
-      Successful: [],
-      Failed: [{ Id: 'm0', SenderFault: true, Code: 'InvalidMessageContents', Message: 'bad' }],
+  it('sets aside only the observation SQS refuses, sending the rest of its message', async () => {
+    // SQS refuses a whole message for one bad observation: the sender splits it and finds the culprit.
+    sqsMock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
+      const entries = input.Entries ?? [];
+      const refused = entries.filter((e) => e.MessageBody?.includes('"post-3"'));
+      return {
+        Successful: entries
+          .filter((e) => !refused.includes(e))
+          .map((e) => ({ Id: e.Id, MessageId: 'm', MD5OfMessageBody: '' })),
+        Failed: refused.map((e) => ({
+          Id: e.Id,
+          SenderFault: true,
+          Code: 'InvalidMessageContents',
+          Message: 'bad',
+        })),
+      };
     });
     const sender = newSender();
-    await sender.add(observations(1));
-    await expect(sender.flush()).rejects.toThrow(/InvalidMessageContents/);
-    expect(sentInputs()).toHaveLength(1);
+    await sender.add(observations(8));
+    await sender.flush();
+    const undeliverable = sender.takeUndeliverable();
+    expect(undeliverable).toHaveLength(1);
+    expect(undeliverable[0]?.item).toMatchObject({ postId: 'post-3' });
+    expect(undeliverable[0]?.reason).toMatch(/InvalidMessageContents/);
+    expect(sender.stats.observationsSent).toBe(7);
+    expect(sender.takeUndeliverable()).toEqual([]);
+    // the refused message is never retried as it was
+    const bodies = sentInputs()
+      .flatMap((c) => c.Entries ?? [])
+      .map((e) => e.MessageBody ?? '');
+    expect(bodies.filter((b) => b.includes('"post-3"'))).toHaveLength(2);
+  });
+
+  it('escapes the noncharacters U+FFFE and U+FFFF that SQS refuses, keeping the text exact', () => {
+    const text = 'tag\uFFFEx\uFFFF';
+    const json = sqsSafeJson({ text });
+    expect(json).not.toMatch(/[\uFFFE\uFFFF]/);
+    expect(JSON.parse(json)).toEqual({ text });
   });
 });
