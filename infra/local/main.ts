@@ -49,33 +49,22 @@ const printBanner = (twin: Twin, options: TwinOptions) => {
   process.stdout.write(`${lines.join('\n')}\n`);
 };
 
-const main = async (): Promise<number> => {
-  let options: TwinOptions;
+/** The options, or the exit code when there is nothing to run (help, or a command-line mistake). */
+const readOptions = (argv: readonly string[]): TwinOptions | number => {
   try {
-    const parsed = parseCli(process.argv.slice(2));
-    if (parsed === 'help') {
-      process.stdout.write(HELP);
-      return 0;
-    }
-    options = parsed;
+    const parsed = parseCli(argv);
+    if (parsed !== 'help') return parsed;
+    process.stdout.write(HELP);
+    return 0;
   } catch (e) {
-    if (e instanceof CliError) {
-      process.stderr.write(`error: ${e.message}\n`);
-      return 2;
-    }
-    throw e;
+    if (!(e instanceof CliError)) throw e;
+    process.stderr.write(`error: ${e.message}\n`);
+    return 2;
   }
+};
 
-  const verboseErrors = options.verbose && !options.statusJson;
-  const twin = await startTwin(options, {
-    startDemo: startDemoPlatform,
-    onError: verboseErrors ? (message) => process.stderr.write(`\nerror: ${message}\n`) : undefined,
-  });
-
-  if (options.statusJson)
-    jsonLine('ready', { ...twin.urls, demo: twin.demo, speed: twin.speed, recovering: twin.recovering });
-  else printBanner(twin, options);
-
+/** Prints the twin's status line at the interval of the output mode until `stop`. */
+const reportStatus = (twin: Twin, options: TwinOptions): { tty: boolean; stop(): void } => {
   const tty = process.stdout.isTTY === true && !options.statusJson;
   const interval = options.statusJson
     ? STATUS_INTERVAL_JSON_MS
@@ -97,8 +86,12 @@ const main = async (): Promise<number> => {
       probing = false;
     }
   }, interval);
+  return { tty, stop: () => clearInterval(status) };
+};
 
-  return new Promise<number>((resolve) => {
+/** Stops the twin on SIGINT or SIGTERM; resolves with the exit code once it stopped. */
+const stopOnSignal = (twin: Twin, options: TwinOptions, status: { tty: boolean; stop(): void }) =>
+  new Promise<number>((resolve) => {
     let stoppingSince: number | undefined;
     const stop = async (signal: string) => {
       if (stoppingSince !== undefined) {
@@ -108,8 +101,8 @@ const main = async (): Promise<number> => {
         process.exit(130);
       }
       stoppingSince = Date.now();
-      clearInterval(status);
-      if (tty) process.stdout.write('\n');
+      status.stop();
+      if (status.tty) process.stdout.write('\n');
       if (!options.statusJson)
         process.stdout.write(`${signal}: stopping (finishing running polls, applying what is queued)...\n`);
       await twin.stop();
@@ -121,6 +114,19 @@ const main = async (): Promise<number> => {
     process.on('SIGINT', () => void stop('SIGINT'));
     process.on('SIGTERM', () => void stop('SIGTERM'));
   });
+
+const main = async (): Promise<number> => {
+  const options = readOptions(process.argv.slice(2));
+  if (typeof options === 'number') return options;
+  const verboseErrors = options.verbose && !options.statusJson;
+  const twin = await startTwin(options, {
+    startDemo: startDemoPlatform,
+    onError: verboseErrors ? (message) => process.stderr.write(`\nerror: ${message}\n`) : undefined,
+  });
+  if (options.statusJson)
+    jsonLine('ready', { ...twin.urls, demo: twin.demo, speed: twin.speed, recovering: twin.recovering });
+  else printBanner(twin, options);
+  return stopOnSignal(twin, options, reportStatus(twin, options));
 };
 
 main().then(

@@ -1,8 +1,9 @@
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
-import { ConfigError, type KolPulseConfig, loadConfigFile } from '../../shared/config';
-import { PLATFORMS } from '../../shared/platform';
+import { ConfigError, enabledPlatforms, type KolPulseConfig, loadConfigFile } from '../../shared/config';
+import { PLATFORMS, type Platform } from '../../shared/platform';
+import { effectiveSpeed, type TwinOptions, wantsDemo } from './cli';
 
 /**
  * Checks run before anything starts, so every mistake a newcomer can make ends in one line that says what
@@ -154,4 +155,49 @@ export const recoveryMarker = (dataDir: string): { needed: boolean; clear(): voi
   const needed = existsSync(path);
   writeFileSync(path, new Date().toISOString());
   return { needed, clear: () => rmSync(path, { force: true }) };
+};
+
+export type RecoveryMarker = ReturnType<typeof recoveryMarker>;
+
+/** What the twin starts from once every check passed; the data folder is locked until `lock.release()`. */
+export interface TwinPreflight {
+  config: KolPulseConfig;
+  campaignsFile: string;
+  platforms: Platform[];
+  credentialsFile: string | undefined;
+  dataDir: string;
+  dynamoDir: string;
+  lock: { release(): void };
+  recovery: RecoveryMarker;
+  demo: boolean;
+  speed: number;
+}
+
+/** Every check of a twin start, in order: configuration, credentials, port, then the data folder. */
+export const preflightTwin = async (options: TwinOptions): Promise<TwinPreflight> => {
+  const { config, campaignsFile } = loadTwinConfig(options.configFile);
+  const platforms = enabledPlatforms(config).map(([p]) => p);
+  if (platforms.length === 0)
+    throw new TwinStartError(
+      `no platform is enabled in ${campaignsFile}: add e.g. "platforms": { "x": { "enabled": true } }`,
+    );
+  const credentialsFile = options.credentialsFile ? checkCredentialsFile(options.credentialsFile) : undefined;
+  await ensurePortFree(options.port);
+  const { dataDir, dynamoDir } = prepareDataDir(options.dataDir);
+  const lock = lockDataDir(dataDir);
+  const recovery = recoveryMarker(dataDir);
+  const demo = wantsDemo(options, config);
+  const speed = effectiveSpeed(options, demo);
+  return {
+    config,
+    campaignsFile,
+    platforms,
+    credentialsFile,
+    dataDir,
+    dynamoDir,
+    lock,
+    recovery,
+    demo,
+    speed,
+  };
 };

@@ -78,7 +78,7 @@ export const countItems = async (doc: DynamoDBDocumentClient, tableName: string)
 /**
  * Wraps an expensive probe (a COUNT Scan that grows with the table) so that it runs again only once
  * `factor` times its last duration has passed; in between, the last answer stands. A small table is
- * counted on every call; a big one no longer keeps the engine busy for the status line.
+ * counted on every call; a big one does not keep the engine busy for the status line.
  */
 export const throttledProbe = <T>(probe: () => Promise<T>, factor = 20, now: () => number = Date.now) => {
   let last: { value: T; startedAt: number; tookMs: number } | undefined;

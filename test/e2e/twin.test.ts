@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DemoPostSnapshot } from '../../infra/local/demo/generator';
+import type { DemoPostSnapshot } from '../../infra/local/demo/posts';
 import type { KolPulseConfig } from '../../shared/config';
 import type { Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';

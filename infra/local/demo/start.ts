@@ -3,9 +3,11 @@ import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from '
 import { join } from 'node:path';
 import { enabledPlatforms, type KolPulseConfig } from '../../../shared/config';
 import type { Platform } from '../../../shared/platform';
+import { SeededRandom } from '../../../shared/random';
 import { LOCAL_PLATFORM_CREDENTIALS, PlatformStore, startPlatformApi } from '../platform-api/index';
+import { breakFirstItem } from './broken-item';
 import type { DemoPlatform } from './demo-platform';
-import { breakFirstItem, DemoGenerator, type DemoState, Rng } from './generator';
+import { DemoGenerator, type DemoState } from './generator';
 
 export interface DemoStartArgs {
   config: KolPulseConfig;
@@ -58,7 +60,7 @@ export const startDemoPlatform = async (args: DemoStartArgs): Promise<DemoPlatfo
   else generator.seed();
   generator.start();
 
-  const faultRng = new Rng(args.seed ^ 0x5eed);
+  const faultRng = new SeededRandom(args.seed ^ 0x5eed);
   const faults = setInterval(() => {
     if (api.requests.length > KEEP_REQUESTS) api.requests.splice(0, api.requests.length - KEEP_REQUESTS);
     if (generator.frozen) return;

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { DemoPostSnapshot } from '../../../infra/local/demo/generator';
+import type { DemoPostSnapshot } from '../../../infra/local/demo/posts';
 import type { KolPulseConfig } from '../../../shared/config';
 import { type Observation, ObservationSchema } from '../../../shared/observation';
 import type { Platform } from '../../../shared/platform';

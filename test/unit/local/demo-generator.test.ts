@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { breakFirstItem, DemoGenerator, hashtagVariants } from '../../../infra/local/demo/generator';
+import { breakFirstItem } from '../../../infra/local/demo/broken-item';
+import { DemoGenerator } from '../../../infra/local/demo/generator';
+import { hashtagVariants } from '../../../infra/local/demo/posts';
 import { PlatformStore } from '../../../infra/local/platform-api/store';
 import { type KolPulseConfig, parseConfig } from '../../../shared/config';
 import { normalizeHashtag } from '../../../shared/hashtags';
