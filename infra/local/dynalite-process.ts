@@ -52,3 +52,7 @@ process.on('message', (message) => {
   if (message === 'close') stop();
 });
 process.on('disconnect', stop);
+// A terminal's Ctrl-C reaches the whole process group: the engine must outlive it, because the twin still
+// drains its queue into the tables before it exits; the twin's 'close' (or its death) ends the engine.
+process.on('SIGINT', () => undefined);
+process.on('SIGTERM', () => undefined);

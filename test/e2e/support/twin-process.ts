@@ -43,6 +43,8 @@ export interface TwinProcess {
     timeoutMs: number,
   ): Promise<StatusEvent>;
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  /** Ctrl-C as a terminal sends it: SIGINT to every process of the twin's group, engines included. */
+  pressCtrlC(): void;
   stdout(): string;
   stderr(): string;
 }
@@ -52,6 +54,8 @@ export const runTwin = (args: readonly string[]): TwinProcess => {
     cwd: REPO_ROOT,
     env: { ...process.env, AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own, so a test can send Ctrl-C to it the way a terminal does.
+    detached: true,
   });
   let out = '';
   let err = '';
@@ -115,7 +119,19 @@ export const runTwin = (args: readonly string[]): TwinProcess => {
       check();
     });
 
-  return { child, ready, latest: () => latest, waitForStatus, exited, stdout: () => out, stderr: () => err };
+  const pressCtrlC = () => {
+    if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+  };
+  return {
+    child,
+    ready,
+    latest: () => latest,
+    waitForStatus,
+    exited,
+    pressCtrlC,
+    stdout: () => out,
+    stderr: () => err,
+  };
 };
 
 /** Polls `probe` until it returns a value `accept`s; returns the last value either way after the deadline. */
