@@ -120,7 +120,9 @@ export class BlueskyAdapter extends HttpPlatformAdapter {
     const body = await this.xrpc(`app.bsky.feed.searchPosts?${query}`, request.signal);
     const response = parseEnvelope('bluesky', SearchResponseSchema, body, 'searchPosts');
     const { observations, rejects } = this.mapPosts(response.posts);
-    const next = response.posts.length > 0 ? response.cursor : undefined;
+    // An empty page can still carry a cursor (posts hidden by moderation are cut after paging): go on with it,
+    // unless the server hands back the cursor it was given, which would loop.
+    const next = response.cursor !== request.pageToken ? response.cursor : undefined;
     return finishPage(request, observations, rejects, next);
   }
 

@@ -144,8 +144,8 @@ export class YouTubeAdapter extends HttpPlatformAdapter {
     const body = await this.get(
       `/videos?${queryString([
         ['part', 'statistics,snippet'],
+        // maxResults is not supported together with id: the answer holds every id found.
         ['id', ids.join(',')],
-        ['maxResults', this.maxRefreshBatch],
       ])}`,
       signal,
     );
