@@ -41,7 +41,7 @@ const FacetSchema = z.object({
     .default([]),
 });
 
-const PostViewSchema = z.object({
+export const PostViewSchema = z.object({
   uri: z
     .string()
     .regex(/^at:\/\/[^/]+\/app\.bsky\.feed\.post\/[^/]+$/, 'must be an app.bsky.feed.post at-uri'),
@@ -60,8 +60,8 @@ const PostViewSchema = z.object({
 });
 type PostView = z.infer<typeof PostViewSchema>;
 
-const SearchResponseSchema = z.object({ posts: z.array(z.unknown()), cursor: z.string().optional() });
-const GetPostsResponseSchema = z.object({ posts: z.array(z.unknown()) });
+export const SearchResponseSchema = z.object({ posts: z.array(z.unknown()), cursor: z.string().optional() });
+export const GetPostsResponseSchema = z.object({ posts: z.array(z.unknown()) });
 const SessionSchema = z.object({
   accessJwt: z.string().min(1),
   refreshJwt: z.string().min(1),

@@ -46,7 +46,7 @@ const MEDIA_FIELDS = 'id,caption,comments_count,like_count,media_type,permalink,
 /** Graph API throttling error codes: app, user, page and custom-rate limits. */
 const THROTTLE_CODES = new Set([4, 17, 32, 613, 80002]);
 
-const MediaSchema = z.object({
+export const MediaSchema = z.object({
   id: z.string().regex(/^\d+$/, 'must be a numeric media id'),
   caption: z.string().optional(),
   comments_count: CountSchema.optional(),
@@ -56,12 +56,12 @@ const MediaSchema = z.object({
 });
 type Media = z.infer<typeof MediaSchema>;
 
-const PageSchema = z.object({
+export const PageSchema = z.object({
   data: z.array(z.unknown()),
   paging: z.object({ next: z.string().optional() }).optional(),
 });
-const HashtagSearchSchema = z.object({ data: z.array(z.object({ id: z.string().min(1) })) });
-const DiscoverySchema = z.object({
+export const HashtagSearchSchema = z.object({ data: z.array(z.object({ id: z.string().min(1) })) });
+export const DiscoverySchema = z.object({
   business_discovery: z.object({
     id: z.string().min(1),
     username: z.string().min(1),

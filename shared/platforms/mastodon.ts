@@ -32,7 +32,7 @@ export const MASTODON_DEFAULT_BASE_URL = 'https://mastodon.social';
 export const MASTODON_TAGS_PER_QUERY = 4;
 const MAX_PATH_QUERY_LENGTH = 1_500;
 
-const StatusSchema = z.object({
+export const StatusSchema = z.object({
   id: z.string().regex(/^\d+$/, 'must be a numeric status id'),
   created_at: z.iso.datetime({ offset: true }),
   url: z.string().nullable().optional(),
@@ -53,7 +53,7 @@ const StatusSchema = z.object({
 });
 type Status = z.infer<typeof StatusSchema>;
 
-const StatusArraySchema = z.array(z.unknown());
+export const StatusArraySchema = z.array(z.unknown());
 
 /**
  * A page token: the `max_id` of the next page, prefixed with `<n>/` when the first n tags of the query were

@@ -36,7 +36,7 @@ const TWEET_FIELDS = 'created_at,public_metrics,entities,author_id,note_tweet';
 export const X_ENDPOINTS = { search: 'search', lookup: 'lookup' } as const;
 const USER_FIELDS = 'username';
 
-const TweetSchema = z.object({
+export const TweetSchema = z.object({
   id: z.string().regex(/^\d{1,19}$/, 'must be a numeric post id'),
   text: z.string(),
   author_id: z.string().min(1),
@@ -58,9 +58,9 @@ const TweetSchema = z.object({
 });
 type Tweet = z.infer<typeof TweetSchema>;
 
-const UserSchema = z.object({ id: z.string().min(1), username: z.string().min(1) });
+export const UserSchema = z.object({ id: z.string().min(1), username: z.string().min(1) });
 
-const ResponseSchema = z.object({
+export const ResponseSchema = z.object({
   data: z.array(z.unknown()).optional(),
   includes: z.object({ users: z.array(z.unknown()).optional() }).optional(),
   meta: z.object({ result_count: z.number().optional(), next_token: z.string().optional() }).optional(),
