@@ -77,7 +77,19 @@ export interface PlatformAdapter {
   searchPage(request: SearchRequest): Promise<SearchPage>;
   /** Current counters for up to `maxRefreshBatch` known post ids. */
   refresh(postIds: readonly string[], signal?: AbortSignal): Promise<RefreshResult>;
+  /** The most constraining rate-limit reading over the endpoints the adapter uses. */
   rateLimit(): RateLimitState;
+  /**
+   * Readings per endpoint, for platforms that limit each endpoint apart (X: `search` and `lookup`); other
+   * adapters keep one reading under ''.
+   */
+  rateLimitsByEndpoint?(): Record<string, RateLimitState>;
+  /**
+   * HTTP requests the adapter has sent since it was created, lookups and sessions included. A caller that
+   * budgets requests reads it before and after a call: one `refresh` or `searchPage` may send several
+   * (Instagram business_discovery per roster account, Mastodon's retry without an unknown path tag).
+   */
+  requestCount?(): number;
 }
 
 /** The platform asked us to slow down (HTTP 429, YouTube quotaExceeded). */
@@ -142,4 +154,9 @@ export interface AdapterOptions {
   fetch?: typeof fetch;
   /** Needed by Instagram to attribute posts: the roster's handles on the platform. */
   rosterHandles?: readonly string[];
+  /**
+   * How far back tracked posts go (ms, default 30 days). Instagram refresh pages each roster account's media
+   * back this far to find older tracked posts.
+   */
+  trackingWindowMs?: number;
 }

@@ -43,4 +43,12 @@ export abstract class HttpPlatformAdapter implements PlatformAdapter {
   rateLimit(): RateLimitState {
     return this.http.rateLimit();
   }
+
+  rateLimitsByEndpoint(): Record<string, RateLimitState> {
+    return this.http.rateLimitsByEndpoint();
+  }
+
+  requestCount(): number {
+    return this.http.requestCount();
+  }
 }

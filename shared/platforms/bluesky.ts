@@ -41,7 +41,7 @@ const FacetSchema = z.object({
     .default([]),
 });
 
-const PostViewSchema = z.object({
+export const PostViewSchema = z.object({
   uri: z
     .string()
     .regex(/^at:\/\/[^/]+\/app\.bsky\.feed\.post\/[^/]+$/, 'must be an app.bsky.feed.post at-uri'),
@@ -60,8 +60,8 @@ const PostViewSchema = z.object({
 });
 type PostView = z.infer<typeof PostViewSchema>;
 
-const SearchResponseSchema = z.object({ posts: z.array(z.unknown()), cursor: z.string().optional() });
-const GetPostsResponseSchema = z.object({ posts: z.array(z.unknown()) });
+export const SearchResponseSchema = z.object({ posts: z.array(z.unknown()), cursor: z.string().optional() });
+export const GetPostsResponseSchema = z.object({ posts: z.array(z.unknown()) });
 const SessionSchema = z.object({
   accessJwt: z.string().min(1),
   refreshJwt: z.string().min(1),
@@ -120,7 +120,9 @@ export class BlueskyAdapter extends HttpPlatformAdapter {
     const body = await this.xrpc(`app.bsky.feed.searchPosts?${query}`, request.signal);
     const response = parseEnvelope('bluesky', SearchResponseSchema, body, 'searchPosts');
     const { observations, rejects } = this.mapPosts(response.posts);
-    const next = response.posts.length > 0 ? response.cursor : undefined;
+    // An empty page can still carry a cursor (posts hidden by moderation are cut after paging): go on with it,
+    // unless the server hands back the cursor it was given, which would loop.
+    const next = response.cursor !== request.pageToken ? response.cursor : undefined;
     return finishPage(request, observations, rejects, next);
   }
 

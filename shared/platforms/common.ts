@@ -121,6 +121,8 @@ export const finishPage = (
   observations: Observation[],
   rejects: RejectedItem[],
   platformNextToken: string | undefined,
+  /** False for feeds that are not newest first (Instagram recent_media): page on to the end, never stop early. */
+  chronological = true,
 ): SearchPage => {
   const stopAt = stopTimeMs(request);
   let newest: Observation | undefined;
@@ -136,7 +138,8 @@ export const finishPage = (
   const kept =
     stopAt === undefined ? observations : observations.filter((o) => Date.parse(o.publishedAt) >= stopAt);
   const page: SearchPage = { observations: kept, rejects };
-  if (!reachedTime && !reachedId && platformNextToken) page.nextPageToken = platformNextToken;
+  const reached = chronological && (reachedTime || reachedId);
+  if (!reached && platformNextToken) page.nextPageToken = platformNextToken;
   if (newest) page.newest = { id: newest.postId, time: newest.publishedAt };
   return page;
 };

@@ -28,6 +28,8 @@ export interface HttpRequest {
   headers?: Record<string, string>;
   body?: string;
   signal?: AbortSignal;
+  /** Rate-limit bucket of the request, for platforms that limit each endpoint apart (X); one bucket if omitted. */
+  endpoint?: string;
   /** Platform-specific reading of an error response, consulted before the generic status mapping. */
   classifyError?: (response: ErrorResponse) => Error | undefined;
 }
@@ -132,7 +134,8 @@ export class PlatformHttp {
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
   private readonly readRateLimit: RateLimitReader;
-  private state: RateLimitState = {};
+  private readonly states = new Map<string, RateLimitState>();
+  private requests = 0;
 
   constructor(options: PlatformHttpOptions) {
     this.platform = options.platform;
@@ -142,8 +145,27 @@ export class PlatformHttp {
     this.readRateLimit = options.readRateLimit ?? readRateLimitHeaders;
   }
 
+  /** The most constraining reading: fewest requests left, then the latest reset; stale windows skipped. */
   rateLimit(): RateLimitState {
-    return { ...this.state };
+    const nowMs = this.now();
+    const all = [...this.states.values()];
+    const live = all.filter((s) => s.resetAt === undefined || s.resetAt > nowMs);
+    const [worst] = (live.length > 0 ? live : all).sort(
+      (a, b) =>
+        (a.remaining ?? Number.POSITIVE_INFINITY) - (b.remaining ?? Number.POSITIVE_INFINITY) ||
+        (b.resetAt ?? 0) - (a.resetAt ?? 0),
+    );
+    return { ...worst };
+  }
+
+  /** Readings per endpoint (the key `HttpRequest.endpoint`, '' for requests without one). */
+  rateLimitsByEndpoint(): Record<string, RateLimitState> {
+    return Object.fromEntries([...this.states].map(([k, v]) => [k, { ...v }]));
+  }
+
+  /** HTTP requests sent so far, answered or not. */
+  requestCount(): number {
+    return this.requests;
   }
 
   /** One request; resolves with the parsed JSON body of a 2xx response, throws an adapter error otherwise. */
@@ -155,6 +177,7 @@ export class PlatformHttp {
 
     let response: Response;
     let text: string;
+    this.requests += 1;
     try {
       response = await this.fetchImpl(req.url, {
         method,
@@ -175,7 +198,8 @@ export class PlatformHttp {
 
     const nowMs = this.now();
     const reading = this.readRateLimit(response.headers, nowMs);
-    if (reading.remaining !== undefined || reading.resetAt !== undefined) this.state = reading;
+    if (reading.remaining !== undefined || reading.resetAt !== undefined)
+      this.states.set(req.endpoint ?? '', reading);
 
     let body: unknown;
     let parsed = false;

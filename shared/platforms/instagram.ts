@@ -46,7 +46,7 @@ const MEDIA_FIELDS = 'id,caption,comments_count,like_count,media_type,permalink,
 /** Graph API throttling error codes: app, user, page and custom-rate limits. */
 const THROTTLE_CODES = new Set([4, 17, 32, 613, 80002]);
 
-const MediaSchema = z.object({
+export const MediaSchema = z.object({
   id: z.string().regex(/^\d+$/, 'must be a numeric media id'),
   caption: z.string().optional(),
   comments_count: CountSchema.optional(),
@@ -56,16 +56,26 @@ const MediaSchema = z.object({
 });
 type Media = z.infer<typeof MediaSchema>;
 
-const PageSchema = z.object({
+export const PageSchema = z.object({
   data: z.array(z.unknown()),
   paging: z.object({ next: z.string().optional() }).optional(),
 });
-const HashtagSearchSchema = z.object({ data: z.array(z.object({ id: z.string().min(1) })) });
-const DiscoverySchema = z.object({
+export const HashtagSearchSchema = z.object({ data: z.array(z.object({ id: z.string().min(1) })) });
+export const DiscoverySchema = z.object({
   business_discovery: z.object({
     id: z.string().min(1),
     username: z.string().min(1),
-    media: z.object({ data: z.array(z.unknown()) }).optional(),
+    media: z
+      .object({
+        data: z.array(z.unknown()),
+        paging: z
+          .object({
+            cursors: z.object({ after: z.string().optional() }).optional(),
+            next: z.string().optional(),
+          })
+          .optional(),
+      })
+      .optional(),
   }),
 });
 
@@ -104,7 +114,13 @@ interface RosterMedia {
   owner: { id: string; handle: string };
   media: Map<string, unknown>;
   fetchedAt: number;
+  /** Cursor to the account's next (older) media, while there are more. */
+  after?: string;
+  /** Oldest media timestamp read so far (epoch ms). */
+  oldestMs?: number;
 }
+
+const DEFAULT_TRACKING_WINDOW_MS = 30 * 24 * 3600 * 1000;
 
 export class InstagramAdapter extends HttpPlatformAdapter {
   readonly platform = 'instagram' as const;
@@ -145,7 +161,8 @@ export class InstagramAdapter extends HttpPlatformAdapter {
       page.data,
       (id) => this.ownerOf(id) ?? INSTAGRAM_UNATTRIBUTED,
     );
-    return finishPage(request, observations, rejects, this.pageTokenOf(page.paging?.next));
+    // recent_media is not always in chronological order: read the whole 24-hour window every time.
+    return finishPage(request, observations, rejects, this.pageTokenOf(page.paging?.next), false);
   }
 
   async refresh(postIds: readonly string[], signal?: AbortSignal): Promise<RefreshResult> {
@@ -157,6 +174,7 @@ export class InstagramAdapter extends HttpPlatformAdapter {
     requireCredential('instagram', this.options.credentials, 'businessAccountId');
     await this.loadRoster(true, signal);
     const wanted = new Set(postIds);
+    await this.loadOlderMedia(wanted, signal);
     const items: unknown[] = [];
     const owners = new Map<string, { id: string; handle: string }>();
     for (const entry of this.roster.values())
@@ -192,40 +210,66 @@ export class InstagramAdapter extends HttpPlatformAdapter {
 
   /** business_discovery for each roster handle (all of them when `force`, else the ones read too long ago). */
   private async loadRoster(force: boolean, signal?: AbortSignal): Promise<void> {
-    const userId = requireCredential('instagram', this.options.credentials, 'businessAccountId');
     const handles = [...new Set((this.options.rosterHandles ?? []).map(normalizeHandle))];
     for (const handle of handles) {
       const known = this.roster.get(handle);
       if (!force && known && this.now() - known.fetchedAt < INSTAGRAM_ATTRIBUTION_TTL_MS) continue;
-      const fields = `business_discovery.username(${handle}){id,username,media.limit(${DISCOVERY_MEDIA_LIMIT}){${MEDIA_FIELDS}}}`;
-      let body: unknown;
-      try {
-        body = await this.get(`${this.baseUrl}/${userId}?${queryString([['fields', fields]])}`, signal);
-      } catch (e) {
-        // One unknown or personal (non-business) account must not stop the others.
-        if (e instanceof PermanentPlatformError && e.status !== 401 && e.status !== 403) {
-          this.roster.set(handle, { owner: { id: handle, handle }, media: new Map(), fetchedAt: this.now() });
-          continue;
-        }
-        throw e;
-      }
-      const discovery = parseEnvelope(
-        'instagram',
-        DiscoverySchema,
-        body,
-        'business_discovery',
-      ).business_discovery;
-      const media = new Map<string, unknown>();
-      for (const raw of discovery.media?.data ?? []) {
-        const id = (raw as { id?: unknown } | undefined)?.id;
-        if (typeof id === 'string') media.set(id, raw);
-      }
-      this.roster.set(handle, {
-        owner: { id: discovery.id, handle: discovery.username },
-        media,
-        fetchedAt: this.now(),
-      });
+      const entry: RosterMedia = { owner: { id: handle, handle }, media: new Map(), fetchedAt: this.now() };
+      await this.readDiscoveryPage(handle, entry, undefined, signal);
+      this.roster.set(handle, entry);
     }
+  }
+
+  /**
+   * business_discovery shows an account's media newest first, 50 a page: tracked posts older than the first
+   * page are found by paging its cursor on, account by account, until every wanted id is found or the media
+   * are older than the tracking window. The API reads no other account's media by id.
+   */
+  private async loadOlderMedia(wanted: ReadonlySet<string>, signal?: AbortSignal): Promise<void> {
+    const horizon = this.now() - (this.options.trackingWindowMs ?? DEFAULT_TRACKING_WINDOW_MS);
+    const unfound = () => [...wanted].some((id) => !this.ownerOf(id));
+    for (const [handle, entry] of this.roster) {
+      while (unfound() && entry.after && (entry.oldestMs ?? 0) >= horizon)
+        await this.readDiscoveryPage(handle, entry, entry.after, signal);
+    }
+  }
+
+  private async readDiscoveryPage(
+    handle: string,
+    entry: RosterMedia,
+    after: string | undefined,
+    signal?: AbortSignal,
+  ): Promise<void> {
+    const userId = requireCredential('instagram', this.options.credentials, 'businessAccountId');
+    const edge = `media.limit(${DISCOVERY_MEDIA_LIMIT})${after ? `.after(${after})` : ''}`;
+    const fields = `business_discovery.username(${handle}){id,username,${edge}{${MEDIA_FIELDS}}}`;
+    let body: unknown;
+    try {
+      body = await this.get(`${this.baseUrl}/${userId}?${queryString([['fields', fields]])}`, signal);
+    } catch (e) {
+      // One unknown or personal (non-business) account must not stop the others.
+      if (e instanceof PermanentPlatformError && e.status !== 401 && e.status !== 403) {
+        entry.after = undefined;
+        return;
+      }
+      throw e;
+    }
+    const discovery = parseEnvelope(
+      'instagram',
+      DiscoverySchema,
+      body,
+      'business_discovery',
+    ).business_discovery;
+    entry.owner = { id: discovery.id, handle: discovery.username };
+    for (const raw of discovery.media?.data ?? []) {
+      const item = raw as { id?: unknown; timestamp?: unknown } | undefined;
+      if (typeof item?.id !== 'string') continue;
+      entry.media.set(item.id, raw);
+      const ms = typeof item.timestamp === 'string' ? Date.parse(item.timestamp) : Number.NaN;
+      if (Number.isFinite(ms)) entry.oldestMs = Math.min(entry.oldestMs ?? ms, ms);
+    }
+    const paging = discovery.media?.paging;
+    entry.after = paging?.next ? paging.cursors?.after : undefined;
   }
 
   /** The page token is `paging.next` without the access token, so a stored token holds no secret. */

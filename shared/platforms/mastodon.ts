@@ -18,17 +18,21 @@ import {
 } from './common';
 
 /**
- * Mastodon: `GET /api/v1/timelines/tag/:hashtag` (≤ 40 per page, `any[]` adds up to 4 more tags, paged by
- * `max_id` from the `Link` header) and `GET /api/v1/statuses?id[]=` (Mastodon ≥ 4.3, ≤ 20 ids). A token is
- * optional: servers that disable timeline previews need one. shares = reblogs_count; no views.
+ * Mastodon: `GET /api/v1/timelines/tag/:hashtag` (≤ 40 per page, `any[]` widens the search to 4 tags in all,
+ * paged by `max_id` from the `Link` header) and `GET /api/v1/statuses?id[]=` (Mastodon ≥ 4.3, ≤ 20 ids). A token
+ * is optional: servers that disable timeline previews need one. shares = reblogs_count + quotes_count (4.5+);
+ * no views.
  */
 
 export const MASTODON_DEFAULT_BASE_URL = 'https://mastodon.social';
-/** TagFeed::LIMIT_PER_MODE: the server uses at most 4 tags of `any[]`, so one request covers 5 tags. */
-export const MASTODON_TAGS_PER_QUERY = 5;
+/**
+ * TagFeed::LIMIT_PER_MODE: the server takes the first 4 of the path tag plus `any[]` and ignores the rest, so
+ * one request covers 4 tags.
+ */
+export const MASTODON_TAGS_PER_QUERY = 4;
 const MAX_PATH_QUERY_LENGTH = 1_500;
 
-const StatusSchema = z.object({
+export const StatusSchema = z.object({
   id: z.string().regex(/^\d+$/, 'must be a numeric status id'),
   created_at: z.iso.datetime({ offset: true }),
   url: z.string().nullable().optional(),
@@ -37,6 +41,8 @@ const StatusSchema = z.object({
   replies_count: CountSchema,
   reblogs_count: CountSchema,
   favourites_count: CountSchema,
+  /** Mastodon 4.5+. */
+  quotes_count: CountSchema.optional(),
   tags: z.array(z.object({ name: z.string() })).default([]),
   account: z.object({
     id: z.string().min(1),
@@ -47,7 +53,20 @@ const StatusSchema = z.object({
 });
 type Status = z.infer<typeof StatusSchema>;
 
-const StatusArraySchema = z.array(z.unknown());
+export const StatusArraySchema = z.array(z.unknown());
+
+/**
+ * A page token: the `max_id` of the next page, prefixed with `<n>/` when the first n tags of the query were
+ * dropped from the path (see `searchPage`).
+ */
+const encodeToken = (dropped: number, maxId: string | undefined): string | undefined =>
+  maxId === undefined ? undefined : dropped > 0 ? `${dropped}/${maxId}` : maxId;
+
+const decodeToken = (token: string | undefined): { dropped: number; maxId?: string } => {
+  const match = token === undefined ? null : /^(\d+)\/(.+)$/.exec(token);
+  if (!match) return { dropped: 0, maxId: token };
+  return { dropped: Number(match[1]), maxId: match[2] };
+};
 
 /** `<url>; rel="next"` → the `max_id` of the next (older) page. */
 export const nextMaxIdFromLink = (link: string | null): string | undefined => {
@@ -83,22 +102,41 @@ export class MastodonAdapter extends HttpPlatformAdapter {
     });
   }
 
+  /**
+   * The server answers nothing when the path tag is unknown to it, whatever `any[]` holds. An empty first page
+   * of a grouped query therefore says nothing about the other tags: the path tag is dropped (it is unknown,
+   * or has no posts, since an empty answer means no tag of the group has any) and the rest asked again. The
+   * page token remembers how many tags were dropped, so later pages ask the same way.
+   */
   async searchPage(request: SearchRequest): Promise<SearchPage> {
     const tags = uniqueHashtags(request.query.split(/\s+/));
+    if (tags.length === 0) throw new RangeError(`Mastodon query "${request.query}" has no hashtag`);
+    const token = decodeToken(request.pageToken);
+    let dropped = Math.min(token.dropped, tags.length - 1);
+    for (;;) {
+      const { statuses, next } = await this.tagTimeline(tags.slice(dropped), token.maxId, request.signal);
+      const lastTag = dropped >= tags.length - 1;
+      if (statuses.length > 0 || lastTag || request.pageToken !== undefined) {
+        const { observations, rejects } = this.mapStatuses(statuses);
+        return finishPage(request, observations, rejects, encodeToken(dropped, next));
+      }
+      dropped += 1;
+    }
+  }
+
+  private async tagTimeline(tags: readonly string[], maxId: string | undefined, signal?: AbortSignal) {
     const [first, ...rest] = tags;
-    if (!first) throw new RangeError(`Mastodon query "${request.query}" has no hashtag`);
     const query = queryString([
-      ...rest.map((t) => ['any[]', t] as const),
+      ...rest.slice(0, MASTODON_TAGS_PER_QUERY - 1).map((t) => ['any[]', t] as const),
       ['limit', this.maxPageSize],
-      ['max_id', request.pageToken],
+      ['max_id', maxId],
     ]);
     const response = await this.get(
-      `/api/v1/timelines/tag/${encodeURIComponent(first)}?${query}`,
-      request.signal,
+      `/api/v1/timelines/tag/${encodeURIComponent(first ?? '')}?${query}`,
+      signal,
     );
     const statuses = parseEnvelope('mastodon', StatusArraySchema, response.body, 'tag timeline');
-    const { observations, rejects } = this.mapStatuses(statuses);
-    return finishPage(request, observations, rejects, nextMaxIdFromLink(response.headers.get('link')));
+    return { statuses, next: nextMaxIdFromLink(response.headers.get('link')) };
   }
 
   async refresh(postIds: readonly string[], signal?: AbortSignal): Promise<RefreshResult> {
@@ -156,7 +194,7 @@ export class MastodonAdapter extends HttpPlatformAdapter {
         observedAt,
         counters: {
           likes: status.favourites_count,
-          shares: status.reblogs_count,
+          shares: status.reblogs_count + (status.quotes_count ?? 0),
           comments: status.replies_count,
         },
         url: status.url ?? status.uri,

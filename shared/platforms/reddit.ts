@@ -37,7 +37,7 @@ export const REDDIT_MAX_QUERY_LENGTH = 512;
 const DEFAULT_USER_AGENT = 'server:kol-pulse:v0.1 (self-hosted social listening)';
 const TOKEN_MARGIN_MS = 60_000;
 
-const LinkSchema = z.object({
+export const LinkSchema = z.object({
   name: z.string().regex(/^t3_[0-9a-z]+$/, 'must be a t3_ fullname'),
   author: z.string().min(1),
   author_fullname: z.string().min(1).optional(),
@@ -51,7 +51,7 @@ const LinkSchema = z.object({
 });
 type Link = z.infer<typeof LinkSchema>;
 
-const ListingSchema = z.object({
+export const ListingSchema = z.object({
   kind: z.literal('Listing'),
   data: z.object({
     after: z.string().nullable().optional(),

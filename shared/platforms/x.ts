@@ -30,10 +30,13 @@ export const X_MAX_QUERY_LENGTH = 512;
 const SEARCH_WINDOW_MS = 7 * 24 * 3600 * 1000;
 const WINDOW_MARGIN_MS = 60_000;
 
-const TWEET_FIELDS = 'created_at,public_metrics,entities,author_id';
+// note_tweet carries the full text and entities of posts over 280 characters; `text` is cut there.
+const TWEET_FIELDS = 'created_at,public_metrics,entities,author_id,note_tweet';
+/** X limits each endpoint apart: rate-limit readings are kept per endpoint under these keys. */
+export const X_ENDPOINTS = { search: 'search', lookup: 'lookup' } as const;
 const USER_FIELDS = 'username';
 
-const TweetSchema = z.object({
+export const TweetSchema = z.object({
   id: z.string().regex(/^\d{1,19}$/, 'must be a numeric post id'),
   text: z.string(),
   author_id: z.string().min(1),
@@ -46,12 +49,18 @@ const TweetSchema = z.object({
     impression_count: CountSchema.optional(),
   }),
   entities: z.object({ hashtags: z.array(z.object({ tag: z.string() })).optional() }).optional(),
+  note_tweet: z
+    .object({
+      text: z.string(),
+      entities: z.object({ hashtags: z.array(z.object({ tag: z.string() })).optional() }).optional(),
+    })
+    .optional(),
 });
 type Tweet = z.infer<typeof TweetSchema>;
 
-const UserSchema = z.object({ id: z.string().min(1), username: z.string().min(1) });
+export const UserSchema = z.object({ id: z.string().min(1), username: z.string().min(1) });
 
-const ResponseSchema = z.object({
+export const ResponseSchema = z.object({
   data: z.array(z.unknown()).optional(),
   includes: z.object({ users: z.array(z.unknown()).optional() }).optional(),
   meta: z.object({ result_count: z.number().optional(), next_token: z.string().optional() }).optional(),
@@ -96,7 +105,11 @@ export class XAdapter extends HttpPlatformAdapter {
       pairs.push(['since_id', request.since.id]);
     }
     if (request.pageToken) pairs.push(['next_token', request.pageToken]);
-    const body = await this.get(`/2/tweets/search/recent?${queryString(pairs)}`, request.signal);
+    const body = await this.get(
+      `/2/tweets/search/recent?${queryString(pairs)}`,
+      X_ENDPOINTS.search,
+      request.signal,
+    );
     const response = parseEnvelope('x', ResponseSchema, body, 'recent search');
     const { observations, rejects } = this.mapTweets(response);
     return finishPage(request, observations, rejects, response.meta?.next_token);
@@ -112,18 +125,19 @@ export class XAdapter extends HttpPlatformAdapter {
       ['expansions', 'author_id'],
       ['user.fields', USER_FIELDS],
     ]);
-    const body = await this.get(`/2/tweets?${query}`, signal);
+    const body = await this.get(`/2/tweets?${query}`, X_ENDPOINTS.lookup, signal);
     const response = parseEnvelope('x', ResponseSchema, body, 'post lookup');
     const { observations, rejects } = this.mapTweets(response);
     return refreshResult(postIds, observations, rejects);
   }
 
-  private async get(path: string, signal?: AbortSignal): Promise<unknown> {
+  private async get(path: string, endpoint: string, signal?: AbortSignal): Promise<unknown> {
     const token = requireCredential('x', this.options.credentials, 'bearerToken');
     const response = await this.http.request({
       url: `${this.baseUrl}${path}`,
       headers: { authorization: `Bearer ${token}` },
       signal,
+      endpoint,
     });
     return response.body;
   }
@@ -148,6 +162,8 @@ export class XAdapter extends HttpPlatformAdapter {
         hashtags: uniqueHashtags([
           ...(tweet.entities?.hashtags ?? []).map((h) => h.tag),
           ...extractHashtags(tweet.text),
+          ...(tweet.note_tweet?.entities?.hashtags ?? []).map((h) => h.tag),
+          ...extractHashtags(tweet.note_tweet?.text ?? ''),
         ]),
         publishedAt,
         observedAt,

@@ -50,7 +50,7 @@ const CountString = z
   .transform(Number)
   .refine(Number.isSafeInteger, 'count out of range');
 
-const VideoSchema = z.object({
+export const VideoSchema = z.object({
   id: z.string().min(1),
   snippet: z.object({
     publishedAt: z.iso.datetime({ offset: true }),
@@ -69,15 +69,15 @@ const VideoSchema = z.object({
 });
 type Video = z.infer<typeof VideoSchema>;
 
-const SearchResponseSchema = z.object({
+export const SearchResponseSchema = z.object({
   items: z.array(z.unknown()).default([]),
   nextPageToken: z.string().optional(),
 });
-const SearchItemSchema = z.object({
+export const SearchItemSchema = z.object({
   id: z.object({ kind: z.literal('youtube#video'), videoId: z.string().min(1) }),
   snippet: z.object({ publishedAt: z.iso.datetime({ offset: true }) }),
 });
-const VideosResponseSchema = z.object({ items: z.array(z.unknown()).default([]) });
+export const VideosResponseSchema = z.object({ items: z.array(z.unknown()).default([]) });
 
 interface GoogleError {
   error?: { errors?: { reason?: string }[]; message?: string };
@@ -144,8 +144,8 @@ export class YouTubeAdapter extends HttpPlatformAdapter {
     const body = await this.get(
       `/videos?${queryString([
         ['part', 'statistics,snippet'],
+        // maxResults is not supported together with id: the answer holds every id found.
         ['id', ids.join(',')],
-        ['maxResults', this.maxRefreshBatch],
       ])}`,
       signal,
     );

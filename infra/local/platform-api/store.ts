@@ -44,6 +44,12 @@ export interface StoredPost {
   /** Counters the platform hides for this post (omitted from responses: unknown, not zero). */
   hidden: CounterName[];
   deleted: boolean;
+  /**
+   * When the platform's search index shows the post (ISO); absent means at once. A later time than
+   * `publishedAt` models late indexing: lookups by id find the post, searches only from then on, with its old
+   * id and timestamp.
+   */
+  indexedAt?: string;
   /** Insertion order, breaking ties between posts published in the same millisecond. */
   seq: number;
 }
@@ -59,6 +65,8 @@ export interface NewPost {
   counters?: Partial<StoredCounters>;
   hidden?: readonly CounterName[];
   deleted?: boolean;
+  /** Late indexing: searches show the post only from this time on (see `StoredPost.indexedAt`). */
+  indexedAt?: string | number | Date;
 }
 
 export interface PostPatch {
@@ -66,6 +74,8 @@ export interface PostPatch {
   hidden?: readonly CounterName[];
   deleted?: boolean;
   text?: string;
+  /** Late indexing: when search starts to show the post. */
+  indexedAt?: string | number | Date;
 }
 
 const ZERO: StoredCounters = { likes: 0, shares: 0, quotes: 0, comments: 0, views: 0 };
@@ -181,6 +191,7 @@ export class PlatformStore {
       counters: { ...ZERO, ...input.counters },
       hidden: [...(input.hidden ?? [])],
       deleted: input.deleted ?? false,
+      ...(input.indexedAt === undefined ? {} : { indexedAt: new Date(input.indexedAt).toISOString() }),
       seq: this.seq,
     };
     this.posts.set(this.key(post.platform, id), post);
@@ -199,6 +210,7 @@ export class PlatformStore {
     if (patch.hidden) post.hidden = [...patch.hidden];
     if (patch.deleted !== undefined) post.deleted = patch.deleted;
     if (patch.text !== undefined) post.text = patch.text;
+    if (patch.indexedAt !== undefined) post.indexedAt = new Date(patch.indexedAt).toISOString();
     return post;
   }
 
@@ -211,6 +223,21 @@ export class PlatformStore {
     return [...this.posts.values()]
       .filter((p) => p.platform === platform && (options.includeDeleted || !p.deleted))
       .sort(newestFirst);
+  }
+
+  /** What the platform's search shows at `nowMs`: `list` without posts not indexed yet. */
+  searchable(platform: Platform, nowMs: number, options: { includeDeleted?: boolean } = {}): StoredPost[] {
+    return this.list(platform, options).filter(
+      (p) => p.indexedAt === undefined || Date.parse(p.indexedAt) <= nowMs,
+    );
+  }
+
+  /**
+   * A post that appears in search now although it was published earlier, with the id of its publish time:
+   * the late indexing every platform's search shows now and then.
+   */
+  addLateIndexed(input: Omit<NewPost, 'indexedAt'>, indexedAt: string | number | Date): StoredPost {
+    return this.add({ ...input, indexedAt });
   }
 
   get size(): number {

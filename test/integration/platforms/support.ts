@@ -28,6 +28,11 @@ export interface PlatformCase {
   breakFirstItem(body: unknown): unknown;
   /** The platform's reset header for a window ending at `resetMs`, or undefined when it sends none. */
   resetHeaders?: (resetMs: number, nowMs: number) => Record<string, string>;
+  /**
+   * False when search pages are not newest first (Instagram recent_media): the adapter reads the whole window
+   * every cycle, and a first page's newest post is not the newest of the search.
+   */
+  chronological?: false;
   /** A store counter the platform can hide, and the observation counter it feeds. */
   hideable?: { stored: keyof StoredCounters; observed: keyof Observation['counters'] };
 }
@@ -110,6 +115,7 @@ export const CASES: PlatformCase[] = [
   },
   {
     platform: 'instagram',
+    chronological: false,
     searchPath: /\/recent_media$/,
     itemsPath: /\/recent_media$/,
     refreshPath: /^\/v\d+\.\d+\/\d+$/,

@@ -52,7 +52,7 @@ export const renderPostView = (post: StoredPost) => {
       ...(facets.length > 0 ? { facets } : {}),
     },
     ...counters,
-    indexedAt: post.publishedAt,
+    indexedAt: post.indexedAt ?? post.publishedAt,
     labels: [],
   };
 };
@@ -107,7 +107,9 @@ const searchPosts = (req: ApiRequest): ApiResponse => {
   const tags = q.getAll('tag').map(normalizeHashtag);
   // Every term must match: the search has no OR.
   const terms = query.split(/\s+/).filter(Boolean);
-  const hits = req.store.list('bluesky').filter((p) => {
+  // The search index still holds deleted (and moderated) posts; hydration drops them after paging, so a page
+  // can come back short or empty while its cursor goes on.
+  const hits = req.store.searchable('bluesky', req.nowMs, { includeDeleted: true }).filter((p) => {
     const t = Date.parse(p.publishedAt);
     return (
       t >= sinceMs &&
@@ -121,7 +123,7 @@ const searchPosts = (req: ApiRequest): ApiResponse => {
   return json(200, {
     ...(next < hits.length ? { cursor: String(next) } : {}),
     hitsTotal: hits.length,
-    posts: page.map(renderPostView),
+    posts: page.filter((p) => !p.deleted).map(renderPostView),
   });
 };
 

@@ -87,6 +87,15 @@ const hashtagSearch = (req: ApiRequest): ApiResponse => {
   return json(200, { data: [{ id: hashtagIdOf(q) }] });
 };
 
+/**
+ * recent_media "will not always be in chronological order": the fake serves it in an order unrelated to time
+ * (a hash of the media id), paged by an `after` cursor on that order.
+ */
+const orderKey = (post: StoredPost): string =>
+  createHash('sha256').update(post.id).digest('hex').slice(0, 16);
+
+const versionOf = (req: ApiRequest): string => /^\/v\d+\.\d+/.exec(req.path)?.[0] ?? '';
+
 const recentMedia = (req: ApiRequest, hashtagId: string): ApiResponse => {
   const tag = [...new Set(req.store.list('instagram').flatMap((p) => p.hashtags))].find(
     (t) => hashtagIdOf(t) === hashtagId,
@@ -94,29 +103,57 @@ const recentMedia = (req: ApiRequest, hashtagId: string): ApiResponse => {
   if (!req.query.get('user_id')) return graphError(400, 100, 'The parameter user_id is required');
   const limit = Math.min(MAX_LIMIT, Math.max(1, intParam(req.query, 'limit') ?? DEFAULT_LIMIT));
   const fields = fieldsOf(req.query.get('fields'));
-  const afterToken = req.query.get('after');
-  const after = afterToken ? decodeAfter(afterToken) : undefined;
+  const after = req.query.get('after');
   const windowStart = req.nowMs - RECENT_WINDOW_MS;
   const hits = tag
     ? req.store
-        .list('instagram')
+        .searchable('instagram', req.nowMs)
         .filter((p) => p.hashtags.includes(tag) && Date.parse(p.publishedAt) >= windowStart)
-        .filter((p) => !after || isAfter(p, after))
+        .map((p) => ({ post: p, key: orderKey(p) }))
+        .filter((h) => !after || h.key > after)
+        .sort((a, b) => (a.key < b.key ? -1 : 1))
     : [];
   const page = hits.slice(0, limit);
   const last = page[page.length - 1];
   const paging: Record<string, unknown> = {};
   if (last) {
-    const cursor = encodeAfter(last);
-    paging.cursors = { after: cursor };
+    paging.cursors = { after: last.key };
     if (hits.length > page.length) {
       const next = new URLSearchParams(req.query);
-      next.set('after', cursor);
-      const version = /^\/v\d+\.\d+/.exec(req.path)?.[0] ?? '';
-      paging.next = `${req.base}${version}/${hashtagId}/recent_media?${next}`;
+      next.set('after', last.key);
+      paging.next = `${req.base}${versionOf(req)}/${hashtagId}/recent_media?${next}`;
     }
   }
-  return json(200, { data: page.map((p) => renderMedia(p, fields)), ...(last ? { paging } : {}) });
+  return json(200, { data: page.map((h) => renderMedia(h.post, fields)), ...(last ? { paging } : {}) });
+};
+
+/** The media edge of business_discovery: `media.limit(n).after(cursor){fields}`, newest first. */
+const discoveryMedia = (req: ApiRequest, userId: string, spec: string, owned: StoredPost[]) => {
+  const mediaSpec = /media((?:\.[a-z]+\([^)]*\))*)\{([^}]*)\}/.exec(spec);
+  const modifiers = mediaSpec?.[1] ?? '';
+  const limit = Math.min(MAX_LIMIT, Number(/\.limit\((\d+)\)/.exec(modifiers)?.[1] ?? DEFAULT_LIMIT));
+  const after = /\.after\(([^)]+)\)/.exec(modifiers)?.[1];
+  const position = after ? decodeAfter(after) : undefined;
+  const rest = position ? owned.filter((p) => isAfter(p, position)) : owned;
+  const page = rest.slice(0, limit);
+  const last = page[page.length - 1];
+  const fields = fieldsOf(mediaSpec?.[2] ?? 'id');
+  const nextUrl = (cursor: string) => {
+    const query = new URLSearchParams(req.query);
+    query.set('fields', spec.replace(`media${modifiers}{`, `media.limit(${limit}).after(${cursor}){`));
+    return `${req.base}${versionOf(req)}/${userId}?${query}`;
+  };
+  return {
+    data: page.map((p) => renderMedia(p, fields)),
+    ...(last
+      ? {
+          paging: {
+            cursors: { after: encodeAfter(last) },
+            ...(rest.length > page.length ? { next: nextUrl(encodeAfter(last)) } : {}),
+          },
+        }
+      : {}),
+  };
 };
 
 const businessDiscovery = (req: ApiRequest, userId: string): ApiResponse => {
@@ -128,16 +165,13 @@ const businessDiscovery = (req: ApiRequest, userId: string): ApiResponse => {
     .filter((p) => p.author.handle.toLowerCase() === username.toLowerCase());
   const author = owned[0]?.author;
   if (!author) return graphError(400, 110, `Invalid user id: ${username}`, 'OAuthException', 2207013);
-  const mediaSpec = /media(?:\.limit\((\d+)\))?\{([^}]*)\}/.exec(spec);
-  const limit = Math.min(MAX_LIMIT, Number(mediaSpec?.[1] ?? DEFAULT_LIMIT));
-  const fields = fieldsOf(mediaSpec?.[2] ?? 'id');
   return json(200, {
     business_discovery: {
       id: author.id,
       username: author.handle,
       name: author.name,
       media_count: owned.length,
-      media: { data: owned.slice(0, limit).map((p) => renderMedia(p, fields)) },
+      media: discoveryMedia(req, userId, spec, owned),
     },
     id: userId,
   });

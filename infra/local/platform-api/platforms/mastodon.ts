@@ -4,7 +4,7 @@ import { type StoredPost, visibleCounter } from '../store';
 
 /** Mastodon: hashtag timeline (any[]/all[]/none[], max_id/since_id/min_id, Link header) and statuses?id[]=. */
 
-/** TagFeed::LIMIT_PER_MODE */
+/** TagFeed::LIMIT_PER_MODE: `[path tag] | any[]` is cut to this many tags in all. */
 const TAGS_PER_MODE = 4;
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 40;
@@ -42,6 +42,7 @@ export const renderStatus = (post: StoredPost, localDomain: string) => {
     ['replies_count', visibleCounter(post, 'comments')],
     ['reblogs_count', visibleCounter(post, 'shares')],
     ['favourites_count', visibleCounter(post, 'likes')],
+    ['quotes_count', visibleCounter(post, 'quotes')],
   ];
   for (const [k, v] of pairs) if (v !== undefined) counters[k] = v;
   return {
@@ -88,14 +89,18 @@ const tagTimeline = (req: ApiRequest, tag: string): ApiResponse => {
     MAX_LIMIT,
     Math.max(1, Number.isNaN(limitParam ?? 0) ? DEFAULT_LIMIT : (limitParam ?? DEFAULT_LIMIT)),
   );
-  const any = [tag, ...q.getAll('any[]').slice(0, TAGS_PER_MODE)].map(normalizeHashtag);
+  const pathTag = normalizeHashtag(tag);
+  // Api::V1::Timelines::TagController answers [] when the path tag is not a known Tag record.
+  if (!req.store.list('mastodon', { includeDeleted: true }).some((p) => p.hashtags.includes(pathTag)))
+    return json(200, []);
+  const any = [...new Set([pathTag, ...q.getAll('any[]').map(normalizeHashtag)])].slice(0, TAGS_PER_MODE);
   const all = q.getAll('all[]').slice(0, TAGS_PER_MODE).map(normalizeHashtag);
   const none = q.getAll('none[]').slice(0, TAGS_PER_MODE).map(normalizeHashtag);
   const maxPivot = pivotOf(req, q.get('max_id'));
   const sincePivot = pivotOf(req, q.get('since_id'));
   const minPivot = pivotOf(req, q.get('min_id'));
   let posts = req.store
-    .list('mastodon')
+    .searchable('mastodon', req.nowMs)
     .filter(
       (p) =>
         any.some((t) => p.hashtags.includes(t)) &&

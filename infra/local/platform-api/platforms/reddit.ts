@@ -90,7 +90,7 @@ const search = (req: ApiRequest): ApiResponse => {
     .map((t) => t.trim())
     .filter(Boolean);
   const hits = req.store
-    .list('reddit')
+    .searchable('reddit', req.nowMs)
     .filter((p) => alternatives.length > 0 && alternatives.some((t) => termMatches(p, t)))
     .slice(0, MAX_REACHABLE);
   const afterName = q.get('after');

@@ -37,7 +37,10 @@ const hashtagEntities = (text: string): { start: number; end: number; tag: strin
   return out;
 };
 
-export const renderTweet = (post: StoredPost) => {
+/** Posts longer than this show a cut `text`; the whole text comes in `note_tweet` when asked for. */
+const TEXT_LIMIT = 280;
+
+const publicMetrics = (post: StoredPost) => {
   const metrics: Record<string, number> = {};
   const pairs: [string, number | undefined][] = [
     ['retweet_count', visibleCounter(post, 'shares')],
@@ -48,17 +51,36 @@ export const renderTweet = (post: StoredPost) => {
     ['impression_count', visibleCounter(post, 'views')],
   ];
   for (const [k, v] of pairs) if (v !== undefined) metrics[k] = v;
-  const hashtags = hashtagEntities(post.text);
+  return metrics;
+};
+
+/** A post as X renders it; `fields` is the request's `tweet.fields` (note_tweet only when listed there). */
+export const renderTweet = (post: StoredPost, fields: readonly string[] = []) => {
+  const chars = [...post.text];
+  const long = chars.length > TEXT_LIMIT;
+  const text = long ? chars.slice(0, TEXT_LIMIT).join('') : post.text;
+  const hashtags = hashtagEntities(text);
+  const fullHashtags = hashtagEntities(post.text);
   return {
     id: post.id,
-    text: post.text,
+    text,
     author_id: post.author.id,
     created_at: post.publishedAt,
     edit_history_tweet_ids: [post.id],
-    public_metrics: metrics,
+    public_metrics: publicMetrics(post),
     ...(hashtags.length > 0 ? { entities: { hashtags } } : {}),
+    ...(long && fields.includes('note_tweet')
+      ? {
+          note_tweet: {
+            text: post.text,
+            ...(fullHashtags.length > 0 ? { entities: { hashtags: fullHashtags } } : {}),
+          },
+        }
+      : {}),
   };
 };
+
+const tweetFields = (req: ApiRequest): string[] => (req.query.get('tweet.fields') ?? '').split(',');
 
 const users = (posts: StoredPost[]) => {
   const byId = new Map<string, { id: string; name: string; username: string }>();
@@ -114,7 +136,7 @@ const search = (req: ApiRequest): ApiResponse => {
     return invalid(`The \`next_token\` query parameter value [${token}] is invalid`, { next_token: [token] });
 
   const matches = matcher(query);
-  const candidates = req.store.list('x').filter((p) => {
+  const candidates = req.store.searchable('x', req.nowMs).filter((p) => {
     const t = Date.parse(p.publishedAt);
     if (t < startMs || t >= endMs || t < windowStart || !matches(p)) return false;
     if (sinceId) {
@@ -133,7 +155,11 @@ const search = (req: ApiRequest): ApiResponse => {
     result_count: page.length,
   };
   if (remaining.length > page.length) meta.next_token = encodeAfter(last);
-  return json(200, { data: page.map(renderTweet), includes: { users: users(page) }, meta });
+  return json(200, {
+    data: page.map((p) => renderTweet(p, tweetFields(req))),
+    includes: { users: users(page) },
+    meta,
+  });
 };
 
 const lookup = (req: ApiRequest): ApiResponse => {
@@ -164,7 +190,9 @@ const lookup = (req: ApiRequest): ApiResponse => {
       });
   }
   return json(200, {
-    ...(found.length > 0 ? { data: found.map(renderTweet), includes: { users: users(found) } } : {}),
+    ...(found.length > 0
+      ? { data: found.map((p) => renderTweet(p, tweetFields(req))), includes: { users: users(found) } }
+      : {}),
     ...(errors.length > 0 ? { errors } : {}),
   });
 };

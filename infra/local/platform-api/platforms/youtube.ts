@@ -59,7 +59,7 @@ const search = (req: ApiRequest): ApiResponse => {
     .map((alt) => alt.split(/\s+/).filter(Boolean))
     .filter((alt) => alt.length > 0);
   const hits = req.store
-    .list('youtube')
+    .searchable('youtube', req.nowMs)
     .filter((p) => {
       const t = Date.parse(p.publishedAt);
       return (
@@ -109,6 +109,9 @@ const videos = (req: ApiRequest): ApiResponse => {
   const q = req.query;
   if (!q.get('part')) return googleError(400, 'required', 'Required parameter: part');
   const ids = (q.get('id') ?? '').split(',').filter(Boolean);
+  // The reference: maxResults "is not supported for use in conjunction with the id parameter".
+  if (ids.length > 0 && q.has('maxResults'))
+    return googleError(400, 'invalidFilters', 'maxResults is not supported together with the id parameter.');
   if (ids.length > MAX_RESULTS)
     return googleError(400, 'invalidFilters', `The request specifies more than ${MAX_RESULTS} ids.`);
   const found = ids
