@@ -1,4 +1,13 @@
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ConfigError, enabledPlatforms, type KolPulseConfig, loadConfigFile } from '../../shared/config';
@@ -121,8 +130,19 @@ export const loadTwinConfig = (file: string): { config: KolPulseConfig; campaign
   return { config: loadConfigFile(campaignsFile), campaignsFile };
 };
 
+/**
+ * A warning when others may read the credentials file (any group or other permission bit), or undefined.
+ * Platform tokens act as the brand's accounts: the file should be readable by its owner alone.
+ */
+export const credentialsPermissionWarning = (path: string): string | undefined => {
+  if (process.platform === 'win32') return undefined;
+  const mode = statSync(path).mode & 0o777;
+  if ((mode & 0o077) === 0) return undefined;
+  return `credentials file ${path} is readable by others (mode ${mode.toString(8).padStart(3, '0')}): run chmod 600 ${path}`;
+};
+
 /** Validates the credentials file's outer shape early: `{ "<platform>": { ... } }`. */
-export const checkCredentialsFile = (file: string): string => {
+export const checkCredentialsFile = (file: string, warn: (message: string) => void = () => {}): string => {
   const path = resolve(file);
   let json: unknown;
   try {
@@ -142,6 +162,8 @@ export const checkCredentialsFile = (file: string): string => {
     throw new TwinStartError(
       `credentials file ${path}: unknown platform "${unknown[0]}" (known: ${PLATFORMS.join(', ')})`,
     );
+  const warning = credentialsPermissionWarning(path);
+  if (warning) warn(warning);
   return path;
 };
 
@@ -181,7 +203,11 @@ export const preflightTwin = async (options: TwinOptions): Promise<TwinPreflight
     throw new TwinStartError(
       `no platform is enabled in ${campaignsFile}: add e.g. "platforms": { "x": { "enabled": true } }`,
     );
-  const credentialsFile = options.credentialsFile ? checkCredentialsFile(options.credentialsFile) : undefined;
+  const credentialsFile = options.credentialsFile
+    ? checkCredentialsFile(options.credentialsFile, (message) =>
+        process.stderr.write(`warning: ${message}\n`),
+      )
+    : undefined;
   await ensurePortFree(options.port);
   const { dataDir, dynamoDir } = prepareDataDir(options.dataDir);
   const lock = lockDataDir(dataDir);

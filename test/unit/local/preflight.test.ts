@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -140,6 +140,18 @@ describe('Preflight checks of the local twin', () => {
       expect(() => checkCredentialsFile(join(dir, 'none.json'))).toThrow(
         /cannot read credentials file .*ENOENT/,
       );
+    });
+
+    it('warns when others may read the file, and stays quiet for an owner-only file', () => {
+      const file = join(dir, 'tokens.json');
+      writeFileSync(file, '{"x": {"bearerToken": "t"}}');
+      const warnings: string[] = [];
+      chmodSync(file, 0o644);
+      checkCredentialsFile(file, (m) => warnings.push(m));
+      expect(warnings).toEqual([expect.stringMatching(/readable by others \(mode 644\): run chmod 600 /)]);
+      chmodSync(file, 0o600);
+      checkCredentialsFile(file, (m) => warnings.push(m));
+      expect(warnings).toHaveLength(1);
     });
   });
 });
