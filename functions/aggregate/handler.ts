@@ -1,6 +1,11 @@
-import { createDocumentClient } from '../../shared/aws';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { createTracedDocumentClient, traceLambdaHandler } from '../../shared/aws';
 import { aggregateDepsFromEnv, createAggregateHandler } from './app';
 
-const doc = createDocumentClient();
+const tracer = new Tracer({ serviceName: 'kol-pulse-aggregate' });
+const doc = createTracedDocumentClient(tracer);
 
-export const handler = createAggregateHandler(aggregateDepsFromEnv(process.env, { doc }));
+export const handler = traceLambdaHandler(
+  tracer,
+  createAggregateHandler(aggregateDepsFromEnv(process.env, { doc })),
+);

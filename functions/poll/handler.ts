@@ -1,14 +1,16 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { createDocumentClient } from '../../shared/aws';
+import { createTracedDocumentClient, traceLambdaHandler } from '../../shared/aws';
 import { createPollHandler, pollDepsFromEnv } from './app';
 
+const tracer = new Tracer({ serviceName: 'kol-pulse-poll' });
 const clients = {
-  doc: createDocumentClient(),
-  sqs: new SQSClient({}),
-  secrets: new SecretsManagerClient({}),
+  doc: createTracedDocumentClient(tracer),
+  sqs: tracer.captureAWSv3Client(new SQSClient({})),
+  secrets: tracer.captureAWSv3Client(new SecretsManagerClient({})),
   metrics: new Metrics({ namespace: 'KolPulse', serviceName: 'poll' }),
 };
 
-export const handler = createPollHandler(pollDepsFromEnv(process.env, clients));
+export const handler = traceLambdaHandler(tracer, createPollHandler(pollDepsFromEnv(process.env, clients)));

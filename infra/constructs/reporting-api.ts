@@ -55,7 +55,13 @@ export class ReportingApi extends Construct {
       retention: props.logRetention,
       removalPolicy: props.removalPolicy,
     });
-    this.stage = new HttpStage(this, 'DefaultStage', {
+    this.stage = this.addDefaultStage(props);
+    this.invokePolicy = this.addInvokePolicy(props.namePrefix);
+  }
+
+  /** The `$default` stage: throttled, with JSON access logs. */
+  private addDefaultStage(props: ReportingApiProps): HttpStage {
+    return new HttpStage(this, 'DefaultStage', {
       httpApi: this.api,
       stageName: STAGE_NAME,
       autoDeploy: true,
@@ -83,9 +89,12 @@ export class ReportingApi extends Construct {
         ),
       },
     });
+  }
 
-    this.invokePolicy = new ManagedPolicy(this, 'InvokePolicy', {
-      managedPolicyName: `${props.namePrefix}-report-invoke`,
+  /** `execute-api:Invoke` on the GET routes of the default stage, for analysts' roles. */
+  private addInvokePolicy(namePrefix: string): ManagedPolicy {
+    const policy = new ManagedPolicy(this, 'InvokePolicy', {
+      managedPolicyName: `${namePrefix}-report-invoke`,
       description: 'Lets an analyst call the KOL Pulse reporting API (GET routes of its default stage only).',
       statements: [
         new PolicyStatement({
@@ -97,11 +106,12 @@ export class ReportingApi extends Construct {
         }),
       ],
     });
-    Validations.of(this.invokePolicy).acknowledge({
+    Validations.of(policy).acknowledge({
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${this.stackLogicalId(this.api)}>/${STAGE_NAME}/GET/*]`,
       reason:
         'Analysts may read every report route; the wildcard covers paths of GET on this one API and stage.',
     });
+    return policy;
   }
 
   /** URL of the default stage, e.g. https://abc123.execute-api.eu-west-1.amazonaws.com/ */

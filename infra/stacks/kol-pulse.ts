@@ -9,7 +9,7 @@ import { type StageConfig, stageConfigFromContext } from '../stage-config';
 import { StatefulStack } from './stateful-stack';
 import { StatelessStack } from './stateless-stack';
 
-/** The report engineer's dashboard build (exports `writeDashboardAssets(outDir)`). */
+/** The report function's dashboard build (exports `writeDashboardAssets(outDir)`). */
 export const DASHBOARD_BUILD_FILE = resolve(REPO_ROOT, 'functions/report/dashboard/build.ts');
 
 export interface KolPulseOptions {

@@ -10,7 +10,11 @@ import { enabledPlatforms, type KolPulseConfig } from '../../shared/config';
 import type { Platform } from '../../shared/platform';
 import { ENV, type FunctionId, type TableId, topology } from '../../shared/topology';
 import { LAMBDA_TASK_ROOT, PipelineFunction, REPO_ROOT } from '../constructs/pipeline-function';
-import { type MonitoredPoller, PipelineMonitoring } from '../constructs/pipeline-monitoring';
+import {
+  type MonitoredPoller,
+  type MonitoredQueue,
+  PipelineMonitoring,
+} from '../constructs/pipeline-monitoring';
 import type { PipelineQueue, QueueId } from '../constructs/pipeline-queue';
 import type { PipelineTable } from '../constructs/pipeline-table';
 import { PollSchedule } from '../constructs/poll-schedule';
@@ -34,6 +38,20 @@ export interface StatelessStackProps extends StackProps {
   readonly dashboardBuildFile: string;
 }
 
+interface PipelineFunctionExtras {
+  constructId: string;
+  description: string;
+  environment: Record<string, string>;
+  afterBundling: (outputDir: string) => string[];
+}
+
+/** Scheduled poll functions, one per enabled platform, and the queue their failed schedule events land in. */
+interface Pollers {
+  readonly functions: Partial<Record<Platform, PipelineFunction>>;
+  readonly monitored: MonitoredPoller[];
+  readonly scheduleDeadLetterQueue: Queue;
+}
+
 /**
  * Everything that can be redeployed without touching data: the functions wired from the topology,
  * their schedules and SQS trigger, the reporting API, alarms and the dashboard.
@@ -46,77 +64,111 @@ export class StatelessStack extends Stack {
   };
   readonly api: ReportingApi;
   readonly monitoring: PipelineMonitoring;
+  private readonly prefix: string;
+  /** Logs, the alarm key and the schedule DLQ hold no business data; they are kept only in production. */
+  private readonly removalPolicy: RemovalPolicy;
+  private readonly logRetention: RetentionDays;
 
-  constructor(scope: Construct, id: string, props: StatelessStackProps) {
+  constructor(
+    scope: Construct,
+    id: string,
+    private readonly props: StatelessStackProps,
+  ) {
     super(scope, id, props);
     const { stageConfig } = props;
-    const prefix = resourcePrefix(stageConfig.stage);
-    // Logs, the alarm key and the schedule DLQ hold no business data; keep them only in production.
-    const removalPolicy = stageConfig.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
-    const logRetention = stageConfig.logRetentionDays as RetentionDays;
+    this.prefix = resourcePrefix(stageConfig.stage);
+    this.removalPolicy = stageConfig.production ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    this.logRetention = stageConfig.logRetentionDays as RetentionDays;
 
-    const makeFunction = (fnId: FunctionId, name: string, extra: Partial<PipelineFunctionExtras> = {}) => {
-      const spec = topology.functions[fnId];
-      const fn = new PipelineFunction(this, extra.constructId ?? capitalize(fnId), {
-        spec,
-        functionName: `${prefix}-${name}`,
-        description: extra.description,
-        entry: props.entries?.[fnId],
-        stage: stageConfig.stage,
-        campaignsFile: props.campaignsFile,
-        logRetention,
-        removalPolicy,
-        environment: extra.environment,
-        afterBundling: extra.afterBundling,
-      });
-      for (const [tableId, access] of Object.entries(spec.tables) as [TableId, 'read' | 'readWrite'][])
-        fn.bindTable(props.tables[tableId], access);
-      if ('sendsTo' in spec) fn.bindQueue(props.queues[spec.sendsTo]);
-      return fn;
-    };
+    const pollers = this.addPollers();
+    const aggregate = this.addAggregate();
+    const report = this.addReport();
+    this.api = new ReportingApi(this, 'ReportApi', {
+      namePrefix: this.prefix,
+      handler: report,
+      rateLimit: stageConfig.apiRateLimit,
+      burstLimit: stageConfig.apiBurstLimit,
+      logRetention: this.logRetention,
+      removalPolicy: this.removalPolicy,
+    });
+    this.functions = { poll: pollers.functions, aggregate, report };
+    this.monitoring = this.addMonitoring(pollers);
+    this.addOutputs();
+  }
 
-    // ---- poll: one function per enabled platform, each on its own schedule --------------------------
-    const scheduleGroup = new ScheduleGroup(this, 'PollSchedules', {
-      scheduleGroupName: `${prefix}-poll`,
+  /** A function from the topology, bound to the tables and queue its spec names. */
+  private addFunction(fnId: FunctionId, name: string, extra: Partial<PipelineFunctionExtras> = {}) {
+    const spec = topology.functions[fnId];
+    const fn = new PipelineFunction(this, extra.constructId ?? capitalize(fnId), {
+      spec,
+      functionName: `${this.prefix}-${name}`,
+      description: extra.description,
+      entry: this.props.entries?.[fnId],
+      stage: this.props.stageConfig.stage,
+      campaignsFile: this.props.campaignsFile,
+      logRetention: this.logRetention,
+      removalPolicy: this.removalPolicy,
+      environment: extra.environment,
+      afterBundling: extra.afterBundling,
+    });
+    for (const [tableId, access] of Object.entries(spec.tables) as [TableId, 'read' | 'readWrite'][])
+      fn.bindTable(this.props.tables[tableId], access);
+    if ('sendsTo' in spec) fn.bindQueue(this.props.queues[spec.sendsTo]);
+    return fn;
+  }
+
+  /** One poll function per enabled platform, each on its own schedule. */
+  private addPollers(): Pollers {
+    const group = new ScheduleGroup(this, 'PollSchedules', {
+      scheduleGroupName: `${this.prefix}-poll`,
       removalPolicy: RemovalPolicy.DESTROY,
     });
-    const scheduleDeadLetterQueue = new Queue(this, 'PollScheduleDeadLetterQueue', {
-      queueName: `${prefix}-poll-schedule-dlq`,
-      retentionPeriod: Duration.days(14),
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      removalPolicy,
-    });
-    Validations.of(scheduleDeadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter target of the poll schedules; nothing consumes it to fail again.',
-    });
-    const poll: Partial<Record<Platform, PipelineFunction>> = {};
-    const pollers: MonitoredPoller[] = [];
-    for (const [platform, settings] of enabledPlatforms(props.campaigns)) {
-      const secret = props.platformSecrets[platform];
+    const scheduleDeadLetterQueue = this.addScheduleDeadLetterQueue();
+    const functions: Partial<Record<Platform, PipelineFunction>> = {};
+    const monitored: MonitoredPoller[] = [];
+    for (const [platform, settings] of enabledPlatforms(this.props.campaigns)) {
+      const secret = this.props.platformSecrets[platform];
       if (!secret) throw new Error(`platform ${platform} is enabled but has no credentials secret`);
-      const fn = makeFunction('poll', `poll-${platform}`, {
-        constructId: `Poll${capitalize(platform)}`,
+      const label = `Poll${capitalize(platform)}`;
+      const fn = this.addFunction('poll', `poll-${platform}`, {
+        constructId: label,
         description: `KOL Pulse: poll ${platform} for campaign posts and refresh tracked posts`,
         environment: { [ENV.platform]: platform },
       });
       fn.bindSecret(secret);
-      poll[platform] = fn;
-      const schedule = new PollSchedule(this, `Poll${capitalize(platform)}Schedule`, {
+      functions[platform] = fn;
+      const schedule = new PollSchedule(this, `${label}Schedule`, {
         platform,
         rate: settings.schedule,
-        scheduleName: `${prefix}-poll-${platform}`,
-        group: scheduleGroup,
+        scheduleName: `${this.prefix}-poll-${platform}`,
+        group,
         target: fn,
         deadLetterQueue: scheduleDeadLetterQueue,
       });
-      pollers.push({ label: `Poll${capitalize(platform)}`, fn, periodMs: schedule.periodMs });
+      monitored.push({ label, fn, periodMs: schedule.periodMs });
     }
+    return { functions, monitored, scheduleDeadLetterQueue };
+  }
 
-    // ---- aggregate: SQS-triggered, from topology.triggers ---------------------------------------------
-    const aggregate = makeFunction('aggregate', 'aggregate', {
+  private addScheduleDeadLetterQueue(): Queue {
+    const queue = new Queue(this, 'PollScheduleDeadLetterQueue', {
+      queueName: `${this.prefix}-poll-schedule-dlq`,
+      retentionPeriod: Duration.days(14),
+      encryption: QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      removalPolicy: this.removalPolicy,
+    });
+    Validations.of(queue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself the dead-letter target of the poll schedules; nothing consumes it to fail again.',
+    });
+    return queue;
+  }
+
+  /** The aggregate function, triggered by the queues topology.triggers names. */
+  private addAggregate(): PipelineFunction {
+    const aggregate = this.addFunction('aggregate', 'aggregate', {
       description: 'KOL Pulse: apply observations to exact daily rollups (exactly once)',
     });
     for (const [fnId, trigger] of Object.entries(topology.triggers) as [
@@ -124,7 +176,7 @@ export class StatelessStack extends Stack {
       (typeof topology.triggers)[keyof typeof topology.triggers],
     ][]) {
       const consumer = { aggregate }[fnId];
-      const queue = props.queues[trigger.queue];
+      const queue = this.props.queues[trigger.queue];
       assertVisibilityCoversConsumer(queue, topology.functions[fnId].timeoutSeconds);
       consumer.addEventSource(
         new SqsEventSource(queue.queue, {
@@ -135,49 +187,52 @@ export class StatelessStack extends Stack {
         }),
       );
     }
+    return aggregate;
+  }
 
-    // ---- report: behind the IAM-authenticated HTTP API ------------------------------------------------
-    const dashboardModule = pathToFileURL(props.dashboardBuildFile).href;
-    const report = makeFunction('report', 'report', {
+  /** The report function, shipped with the dashboard page built after bundling. */
+  private addReport(): PipelineFunction {
+    const dashboardModule = pathToFileURL(this.props.dashboardBuildFile).href;
+    return this.addFunction('report', 'report', {
       description: 'KOL Pulse: reporting API (JSON, CSV, OpenAPI, dashboard)',
       environment: { DASHBOARD_ASSETS_DIR: `${LAMBDA_TASK_ROOT}/${DASHBOARD_DIR}` },
       afterBundling: (outputDir) => [dashboardBuildCommand(dashboardModule, `${outputDir}/${DASHBOARD_DIR}`)],
     });
-    this.api = new ReportingApi(this, 'ReportApi', {
-      namePrefix: prefix,
-      handler: report,
-      rateLimit: stageConfig.apiRateLimit,
-      burstLimit: stageConfig.apiBurstLimit,
-      logRetention,
-      removalPolicy,
-    });
-    this.functions = { poll, aggregate, report };
+  }
 
-    // ---- alarms and dashboard -------------------------------------------------------------------------
-    this.monitoring = new PipelineMonitoring(this, 'Monitoring', {
-      namePrefix: prefix,
+  private addMonitoring(pollers: Pollers): PipelineMonitoring {
+    const { stageConfig, queues, tables } = this.props;
+    const dlqRunbook = `Inspect with \`npm run dlq -- inspect --stage ${stageConfig.stage}\`, fix, then \`npm run dlq -- redrive --stage ${stageConfig.stage}\`.`;
+    const scheduleDlq: MonitoredQueue = {
+      label: 'PollScheduleDlq',
+      queue: pollers.scheduleDeadLetterQueue,
+      runbook:
+        'A scheduled poll invocation failed every retry: read the poll function logs; the next tick polls again.',
+    };
+    return new PipelineMonitoring(this, 'Monitoring', {
+      namePrefix: this.prefix,
       alarmEmail: stageConfig.alarmEmail,
-      removalPolicy,
-      functions: [...pollers, { label: 'Aggregate', fn: aggregate }, { label: 'Report', fn: report }],
-      pollers,
-      workQueues: Object.values(props.queues).map((q) => ({ label: capitalize(q.id), queue: q.queue })),
+      removalPolicy: this.removalPolicy,
+      pollers: pollers.monitored,
+      functions: [
+        { label: 'Aggregate', fn: this.functions.aggregate },
+        { label: 'Report', fn: this.functions.report },
+      ],
+      workQueues: Object.values(queues).map((q) => ({ label: capitalize(q.id), queue: q.queue })),
       deadLetterQueues: [
-        ...Object.values(props.queues).map((q) => ({
+        ...Object.values(queues).map((q) => ({
           label: `${capitalize(q.id)}Dlq`,
           queue: q.deadLetterQueue,
-          runbook: `Inspect with \`npm run dlq -- inspect --stage ${stageConfig.stage}\`, fix, then \`npm run dlq -- redrive --stage ${stageConfig.stage}\`.`,
+          runbook: dlqRunbook,
         })),
-        {
-          label: 'PollScheduleDlq',
-          queue: scheduleDeadLetterQueue,
-          runbook:
-            'A scheduled poll invocation failed every retry: read the poll function logs; the next tick polls again.',
-        },
+        scheduleDlq,
       ],
-      tables: Object.values(props.tables).map((t) => ({ label: t.id, table: t.table })),
+      tables: Object.values(tables).map((t) => ({ label: t.id, table: t.table })),
       api: this.api.api,
     });
+  }
 
+  private addOutputs(): void {
     new CfnOutput(this, 'ReportApiUrl', {
       value: this.api.url,
       description: 'Reporting API (SigV4): npx tsx scripts/report-client.ts <url> /campaigns',
@@ -191,13 +246,6 @@ export class StatelessStack extends Stack {
   }
 }
 
-interface PipelineFunctionExtras {
-  constructId: string;
-  description: string;
-  environment: Record<string, string>;
-  afterBundling: (outputDir: string) => string[];
-}
-
 /** AWS: the visibility timeout should be at least six times the consumer's timeout. */
 const assertVisibilityCoversConsumer = (queue: PipelineQueue, consumerTimeoutSeconds: number) => {
   if (queue.spec.visibilityTimeoutSeconds < 6 * consumerTimeoutSeconds)
@@ -206,7 +254,7 @@ const assertVisibilityCoversConsumer = (queue: PipelineQueue, consumerTimeoutSec
     );
 };
 
-/** Runs the report engineer's dashboard build with the repository's tsx; a failed build fails synth. */
+/** Runs the dashboard build (functions/report/dashboard) with the repository's tsx; a failed build fails synth. */
 const dashboardBuildCommand = (moduleUrl: string, outDir: string): string => {
   const script = `import(${JSON.stringify(moduleUrl)}).then((m) => m.writeDashboardAssets(${JSON.stringify(outDir)})).catch((e) => { console.error(e); process.exit(1); })`;
   return `${shellQuote(`${REPO_ROOT}/node_modules/.bin/tsx`)} -e ${shellQuote(script)}`;

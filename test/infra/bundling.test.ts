@@ -52,18 +52,43 @@ describe('Function bundles', () => {
     expect(existsSync(join(assetDirOf('kol-pulse-dev-aggregate'), 'dashboard'))).toBe(false);
   });
 
-  it('the bundled handler runs and reads the shipped campaign file', async () => {
+  /** Imports a fresh instance of the report bundle with `env` set, calls its handler, restores the environment. */
+  const runReportBundle = async (env: Record<string, string>, instance: string) => {
     const dir = assetDirOf('kol-pulse-dev-report');
-    const previous = process.env.CAMPAIGNS_FILE;
-    process.env.CAMPAIGNS_FILE = join(dir, 'campaigns.json');
+    const all = { CAMPAIGNS_FILE: join(dir, 'campaigns.json'), ...env };
+    const previous = Object.fromEntries(Object.keys(all).map((key) => [key, process.env[key]]));
+    Object.assign(process.env, all);
     try {
-      const mod = (await import(pathToFileURL(join(dir, 'index.mjs')).href)) as {
-        handler: () => Promise<{ fn: string; campaigns: number }>;
-      };
-      await expect(mod.handler()).resolves.toEqual({ fn: 'report', campaigns: 1 });
+      const url = `${pathToFileURL(join(dir, 'index.mjs')).href}?${instance}`;
+      const mod = (await import(url)) as { handler: (event: unknown, context: unknown) => Promise<unknown> };
+      return await mod.handler({}, {});
     } finally {
-      if (previous === undefined) delete process.env.CAMPAIGNS_FILE;
-      else process.env.CAMPAIGNS_FILE = previous;
+      for (const [key, value] of Object.entries(previous))
+        if (value === undefined) delete process.env[key];
+        else process.env[key] = value;
     }
+  };
+
+  it('the bundled handler runs and reads the shipped campaign file; outside Lambda it does not trace', async () => {
+    await expect(runReportBundle({}, 'local')).resolves.toEqual({
+      fn: 'report',
+      campaigns: 1,
+      tracing: false,
+    });
+  });
+
+  it('the bundled handler runs traced in a Lambda environment (X-Ray SDK loads through the require shim)', async () => {
+    const lambda = {
+      AWS_EXECUTION_ENV: 'AWS_Lambda_nodejs24.x',
+      AWS_LAMBDA_FUNCTION_NAME: 'kol-pulse-dev-report',
+      _HANDLER: 'index.handler',
+      _X_AMZN_TRACE_ID: 'Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0',
+      AWS_XRAY_CONTEXT_MISSING: 'IGNORE_ERROR',
+    };
+    await expect(runReportBundle(lambda, 'lambda')).resolves.toEqual({
+      fn: 'report',
+      campaigns: 1,
+      tracing: true,
+    });
   });
 });
