@@ -2,8 +2,9 @@ import { type KolPulseConfig, parseConfig } from '../../shared/config';
 import type { CounterName, Counters } from '../../shared/metrics';
 import { OBSERVATION_MESSAGE_VERSION, type Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
+import { SeededRandom } from '../../shared/random';
 import { addDays, type Day, startOfDay } from '../../shared/time';
-import { Rng, WeightedPicker } from './rng';
+import { WeightedPicker } from './weighted-picker';
 
 /**
  * A seeded replay of one campaign day, shaped like Tencent's "Next Idea" day at scale 1.0: about 50,000
@@ -156,7 +157,7 @@ const profileOf = (platform: Platform): PlatformProfile => {
   return p;
 };
 
-const makeAuthor = (rng: Rng, platform: Platform, n: number, kolId?: string): Author => {
+const makeAuthor = (rng: SeededRandom, platform: Platform, n: number, kolId?: string): Author => {
   const base = `${kolId ? kolId.replace(/-/g, '') : rng.word(6, 'abcdefghijklmnopqrstuvwxyz')}${n.toString(36)}`;
   switch (platform) {
     case 'x':
@@ -174,7 +175,7 @@ const makeAuthor = (rng: Rng, platform: Platform, n: number, kolId?: string): Au
   }
 };
 
-const makePostId = (rng: Rng, author: Author, n: number): { postId: string; url: string } => {
+const makePostId = (rng: SeededRandom, author: Author, n: number): { postId: string; url: string } => {
   const unique = n.toString(36);
   switch (author.platform) {
     case 'x': {
@@ -218,7 +219,7 @@ export const generateReplay = (options: ReplayOptions): Replay => {
   if (!(scale > 0)) throw new RangeError(`--scale must be a positive number, got ${scale}`);
   const day = options.day ?? '2026-11-11';
   const timeZone = options.timeZone ?? 'Asia/Shanghai';
-  const rng = new Rng(seed);
+  const rng = new SeededRandom(seed);
   const dayStart = startOfDay(day, timeZone);
   const dayEnd = startOfDay(addDays(day, 1), timeZone);
 

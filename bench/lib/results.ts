@@ -91,7 +91,7 @@ export const collectVerdicts = (r: BenchResults): Verdict[] => {
       v.oracle.mismatches.length === 0 && r.efficiency.failedRecords === 0,
     );
     correct(
-      'Bench model = oracle (lower bound sanity)',
+      'Lower-bound items = oracle (lower bound sanity)',
       `${v.modelVsOracle.mismatches.length} of ${v.modelVsOracle.expectedRows} rows differ`,
       v.modelVsOracle.mismatches.length === 0,
     );

@@ -1,28 +1,21 @@
-import { type RollupRow, type RollupTable, rowKey, withoutEmptyRows } from '../../test/support/oracle';
-import type { RollupModel } from './model';
+import {
+  addFigures,
+  type RollupRow,
+  type RollupTable,
+  rowKey,
+  withoutEmptyRows,
+  zeroFigures,
+} from '../../test/support/oracle';
+import type { WriteBoundModel } from './model';
 
-/** The bench's own model in the oracle's row form (total shards summed), for a side-by-side check. */
-export const modelTable = (model: RollupModel): RollupTable => {
+/** The write-bound model's items in the oracle's row form (total shards summed), for a side-by-side check. */
+export const modelTable = (model: WriteBoundModel): RollupTable => {
   const out: RollupTable = {};
   for (const item of model.items.values()) {
     const key = rowKey(item);
-    const row: RollupRow = out[key] ?? {
-      campaignId: item.campaignId,
-      kind: item.kind,
-      subject: item.subject,
-      day: item.day,
-      platform: item.platform,
-      mentions: 0,
-      likes: 0,
-      shares: 0,
-      comments: 0,
-    };
-    out[key] = row;
-    row.mentions += item.figures.mentions;
-    row.likes += item.figures.likes;
-    row.shares += item.figures.shares;
-    row.comments += item.figures.comments;
-    if (item.viewsKnown > 0) row.views = (row.views ?? 0) + item.figures.views;
+    const { campaignId, kind, subject, day, platform } = item;
+    out[key] ??= { campaignId, kind, subject, day, platform, ...zeroFigures() };
+    addFigures(out[key], { ...item, views: item.viewsKnown > 0 ? item.views : undefined });
   }
   return withoutEmptyRows(out);
 };

@@ -20,14 +20,14 @@ import { computeOracle } from '../../test/support/oracle';
 import { chunk, elapsedSince, quietLogger, sqsRecordFor, tableSpecsByName } from '../lib/harness';
 import { itemSize } from '../lib/item-size';
 import { type DynamoMeter, meterDocumentClient } from '../lib/metered-client';
-import { type BatchBound, RollupModel, sumBounds } from '../lib/model';
+import { type BatchBound, sumBounds, WriteBoundModel } from '../lib/model';
 import { type Replay, type ReplayMessage, realTimeBatches } from '../lib/replay';
 import { type Comparison, compareTables, modelTable } from '../lib/verify';
 
-/** What the aggregate must equal: the project's oracle, and the bench's own model beside it. */
+/** What the aggregate must equal (the project's oracle), and a check of the lower bound's bookkeeping. */
 export interface Verification {
   oracle: Comparison;
-  /** The bench model against the oracle: if these differ, the lower bound is suspect. */
+  /** The lower bound's items summed, against the oracle: if these differ, the lower bound is suspect. */
   modelVsOracle: Comparison;
 }
 
@@ -51,11 +51,11 @@ const verify = async (
   replay: Replay,
   doc: Parameters<typeof readRollups>[0],
   rollupsTable: string,
-  model?: RollupModel,
+  model?: WriteBoundModel,
 ): Promise<Verification> => {
   const oracle = computeOracle(replay.config, allObservations(replay.messages));
   const actual = await readRollups(doc, rollupsTable);
-  const ownModel = model ?? new RollupModel(replay.config);
+  const ownModel = model ?? new WriteBoundModel(replay.config);
   if (!model) ownModel.applyBatch(allObservations(replay.messages));
   return {
     oracle: compareTables(oracle, actual),
@@ -118,7 +118,7 @@ export interface EfficiencyResult {
 /**
  * Drives the aggregate handler directly with the replay's messages in SQS batches of the topology's batch
  * size, one batch at a time, metering every write exactly (item images before and after), and computes the
- * lower bound of the very same batches with the bench's model.
+ * lower bound of the very same batches (bench/lib/model.ts).
  */
 export const measureWriteEfficiency = async (replay: Replay): Promise<EfficiencyResult> => {
   const dynamo = await startDynalite({ isolated: true });
@@ -132,7 +132,7 @@ export const measureWriteEfficiency = async (replay: Replay): Promise<Efficiency
       logger: quietLogger('kol-pulse-aggregate'),
       now: replayClock(replay),
     });
-    const model = new RollupModel(replay.config);
+    const model = new WriteBoundModel(replay.config);
     const bounds: BatchBound[] = [];
     let failedRecords = 0;
     const durationsMs: number[] = [];

@@ -9,9 +9,9 @@ import { postStateKey, trackIndexKey } from '../../shared/keys';
 import type { Platform } from '../../shared/platform';
 import { createAdapter } from '../../shared/platforms';
 import type { PlatformCredentials } from '../../shared/platforms/adapter';
+import { SeededRandom } from '../../shared/random';
 import { chunk, quietLogger, tableSpecsByName } from '../lib/harness';
 import { type DynamoMeter, meterDocumentClient } from '../lib/metered-client';
-import { Rng } from '../lib/rng';
 import { mapPool } from '../lib/stats';
 
 /**
@@ -54,7 +54,7 @@ export const measurePoller = async (options: {
   seed: number;
 }): Promise<PollerResult> => {
   const { platform } = options;
-  const rng = new Rng(options.seed);
+  const rng = new SeededRandom(options.seed);
   const clockState = { t: T0 };
   const clock: Clock = {
     now: () => clockState.t,

@@ -6,11 +6,11 @@ import { createLambdaContext } from '../../infra/local/lambda-runtime';
 import { parseConfig } from '../../shared/config';
 import { kolDayKey, kolWeekKey, MARKER_PREFIX, TOTAL_SHARDS, totalDayKey } from '../../shared/keys';
 import type { Platform } from '../../shared/platform';
+import { SeededRandom } from '../../shared/random';
 import { addDays, type Day, startOfDay, weekStartOf } from '../../shared/time';
 import { topology } from '../../shared/topology';
 import { chunk, quietLogger, tableSpecsByName } from '../lib/harness';
 import { meterDocumentClient } from '../lib/metered-client';
-import { Rng } from '../lib/rng';
 import { mapPool, percentile } from '../lib/stats';
 
 /**
@@ -58,7 +58,7 @@ interface Figures {
   comments: number;
 }
 
-const figuresFor = (rng: Rng): Figures => {
+const figuresFor = (rng: SeededRandom): Figures => {
   const mentions = rng.int(1, 4);
   return {
     mentions,
@@ -69,7 +69,7 @@ const figuresFor = (rng: Rng): Figures => {
 };
 
 /** A few per-post marker attributes, as the aggregate leaves them on real items (readers must skip them). */
-const markers = (rng: Rng, n: number): Record<string, number> =>
+const markers = (rng: SeededRandom, n: number): Record<string, number> =>
   Object.fromEntries(Array.from({ length: n }, () => [`${MARKER_PREFIX}${rng.word(12)}`, rng.int(1, 40)]));
 
 export const measureReporting = async (options: {
@@ -78,7 +78,7 @@ export const measureReporting = async (options: {
   requests: number;
   seed: number;
 }): Promise<ReportingResult> => {
-  const rng = new Rng(options.seed);
+  const rng = new SeededRandom(options.seed);
   const end = addDays(CAMPAIGN_START, CAMPAIGN_DAYS - 1);
   const leaderboardFrom = addDays(end, -29);
   const kolIds = Array.from({ length: options.kols }, (_, i) => `kol-${String(i + 1).padStart(5, '0')}`);

@@ -16,7 +16,7 @@ import {
   TransientPlatformError,
 } from '../../shared/platforms/adapter';
 import { tally } from './support/figures';
-import { scenarioSeed, sized } from './support/rng';
+import { scenarioSeed, sized } from './support/seeds';
 
 /**
  * Platform payload fuzzing through the real adapters over HTTP: the local platform API serves its normal

@@ -2,13 +2,14 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import { inspectDlq, runCli } from '../../scripts/dlq';
 import type { Observation } from '../../shared/observation';
+import { SeededRandom } from '../../shared/random';
 import { topology } from '../../shared/topology';
 import { generateScenario } from '../support/observations';
 import { computeOracle } from '../support/oracle';
 import type { DynamoFaultPlan } from './support/faulty-dynamo';
 import { tally } from './support/figures';
 import { type Pipeline, startPipeline, toBodies } from './support/pipeline';
-import { createRng, scenarioSeed, sized } from './support/rng';
+import { scenarioSeed, sized } from './support/seeds';
 
 /**
  * The aggregate under at-least-once delivery and failures, end to end on real fauxqs + dynalite through the
@@ -25,7 +26,7 @@ afterEach(async () => {
 
 interface Case {
   name: string;
-  plan: (rng: ReturnType<typeof createRng>) => (invocation: number) => DynamoFaultPlan;
+  plan: (rng: SeededRandom) => (invocation: number) => DynamoFaultPlan;
   maxExtraCopies: number;
   visibilityTimeoutSeconds: number;
 }
@@ -72,7 +73,7 @@ describe('Faults: aggregate under redelivery, crashes and DynamoDB errors', () =
       it(`${c.name} (seed ${seed})`, async () => {
         const figures = tally(`${c.name} (seed ${seed})`);
         figures.add('scenarios');
-        const rng = createRng(scenarioSeed(`${c.name}/${seed}`));
+        const rng = new SeededRandom(scenarioSeed(`${c.name}/${seed}`));
         const scenario = generateScenario(scenarioSeed(`scenario/${seed}`), {
           posts: POSTS,
           maxSnapshotsPerPost: 5,
@@ -97,7 +98,7 @@ describe('Faults: aggregate under redelivery, crashes and DynamoDB errors', () =
   it('malformed messages are rejected with their reason recorded; their neighbours count; none is retried forever', async () => {
     const figures = tally('malformed messages beside valid ones');
     figures.add('scenarios');
-    const rng = createRng(scenarioSeed('malformed'));
+    const rng = new SeededRandom(scenarioSeed('malformed'));
     const scenario = generateScenario(scenarioSeed('malformed scenario'), { posts: POSTS });
     figures.add('observationsServed', scenario.observations.length);
     pipeline = await startPipeline({ config: scenario.config, now: scenario.now, rng, figures });
@@ -145,7 +146,7 @@ describe('Faults: aggregate under redelivery, crashes and DynamoDB errors', () =
   it('a poison message lands in the DLQ without blocking its batch, is explained by inspect, and a redrive after the fix loses nothing and counts nothing twice', async () => {
     const figures = tally('poison message -> DLQ -> fix -> redrive (CLI)');
     figures.add('scenarios');
-    const rng = createRng(scenarioSeed('poison'));
+    const rng = new SeededRandom(scenarioSeed('poison'));
     const scenario = generateScenario(scenarioSeed('poison scenario'), { posts: POSTS });
     figures.add('observationsServed', scenario.observations.length);
     // A bug that makes every write about one post fail, until it is fixed.

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfigFile, parseConfig } from '../../shared/config';
 import { tally } from './support/figures';
-import { scenarioSeed, sized } from './support/rng';
+import { scenarioSeed, sized } from './support/seeds';
 
 /**
  * Campaign configuration fuzzing: any mutation of a valid file either still parses or fails with a

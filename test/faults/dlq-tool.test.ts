@@ -18,11 +18,12 @@ import {
   runCli,
 } from '../../scripts/dlq';
 import type { Observation } from '../../shared/observation';
+import { SeededRandom } from '../../shared/random';
 import { withSqs } from '../support/engines';
 import { generateScenario, makeMessage } from '../support/observations';
 import { tally } from './support/figures';
 import { type Pipeline, startPipeline, toBodies } from './support/pipeline';
-import { createRng, scenarioSeed } from './support/rng';
+import { scenarioSeed } from './support/seeds';
 
 /**
  * The operator's DLQ tool (scripts/dlq.ts) against fauxqs: inspect explains without consuming; redrive
@@ -87,7 +88,7 @@ describe('Operator tool: scripts/dlq.ts', () => {
   it('a redrive killed between sending and deleting loses nothing; the rerun finishes; the aggregate counts each observation once', async () => {
     const figures = tally('DLQ redrive killed between send and delete, then rerun');
     figures.add('scenarios');
-    const rng = createRng(scenarioSeed('dlq crash'));
+    const rng = new SeededRandom(scenarioSeed('dlq crash'));
     const scenario = generateScenario(scenarioSeed('dlq crash scenario'), { posts: 25 });
     figures.add('observationsServed', scenario.observations.length);
     pipeline = await startPipeline({ config: scenario.config, now: scenario.now, rng, figures });

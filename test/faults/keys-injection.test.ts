@@ -17,7 +17,7 @@ import {
 } from '../../shared/keys';
 import { PLATFORMS } from '../../shared/platform';
 import { tally } from './support/figures';
-import { scenarioSeed, sized } from './support/rng';
+import { scenarioSeed, sized } from './support/seeds';
 
 /**
  * Hostile identifiers -- '#', '/', '%', Unicode, very long strings -- cannot forge keys: free-form values

@@ -13,11 +13,12 @@ import { type KolPulseConfig, parseConfig } from '../../shared/config';
 import type { Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
 import { createAdapter } from '../../shared/platforms';
+import { SeededRandom } from '../../shared/random';
 import { computeOracle } from '../support/oracle';
 import { tally } from './support/figures';
 import { type Pipeline, startPipeline } from './support/pipeline';
 import { type PollCrash, runPollProcess, simulatedClock } from './support/poll-process';
-import { createRng, type Rng, scenarioSeed, sized } from './support/rng';
+import { scenarioSeed, sized } from './support/seeds';
 
 /**
  * The whole pipeline end to end -- poll (real adapters over HTTP) -> fauxqs -> aggregate -> dynalite --
@@ -105,7 +106,7 @@ const firstItemOf = (body: unknown): Record<string, unknown> | undefined => {
 };
 
 const dropFieldOfFirstItem =
-  (rng: Rng) =>
+  (rng: SeededRandom) =>
   (body: unknown): unknown => {
     const first = firstItemOf(body);
     const keys = Object.keys(first ?? {});
@@ -120,7 +121,7 @@ const emptyFirstItem = (body: unknown): unknown => {
   return body;
 };
 
-const randomFault = (rng: Rng, now: number): Fault => {
+const randomFault = (rng: SeededRandom, now: number): Fault => {
   const pick = rng.int(0, 10);
   switch (pick) {
     case 0:
@@ -164,7 +165,7 @@ describe('Faults: platforms misbehave, poll and aggregate crash, end to end', ()
   it('zero drift against the oracle, and nothing the platforms served is lost', async () => {
     const figures = tally('platform faults + poll/aggregate crashes, end to end');
     figures.add('scenarios');
-    const rng = createRng(scenarioSeed('platform faults'));
+    const rng = new SeededRandom(scenarioSeed('platform faults'));
     const clock = simulatedClock(T0, rng);
     const store = new PlatformStore();
     api = await startPlatformApi({ store, now: clock.now });

@@ -6,11 +6,12 @@ import { createReportHandler, type ReportHandler } from '../../functions/report/
 import { proxyEventFor, type ReportServer, startReportServer } from '../../infra/local/api-gateway';
 import { createLambdaContext } from '../../infra/local/lambda-runtime';
 import type { KolPulseConfig } from '../../shared/config';
+import { SeededRandom } from '../../shared/random';
 import { withDynamo } from '../support/engines';
-import { generateScenario, makeSqsEvent, seededRandom, toMessages } from '../support/observations';
+import { generateScenario, makeSqsEvent, toMessages } from '../support/observations';
 import { tally } from './support/figures';
 import { silentLogger } from './support/pipeline';
-import { scenarioSeed, sized } from './support/rng';
+import { scenarioSeed, sized } from './support/seeds';
 
 /**
  * Bad input at the reporting endpoint: fuzzed paths, query parameters, methods and headers. Every answer is
@@ -40,7 +41,7 @@ beforeAll(async () => {
     logger: silentLogger(),
     now: () => scenario.now,
   });
-  const records = toMessages(scenario.observations, seededRandom(7));
+  const records = toMessages(scenario.observations, new SeededRandom(7));
   for (let i = 0; i < records.length; i += 10) await aggregate(makeSqsEvent(records.slice(i, i + 10)));
   handler = createReportHandler({
     config,

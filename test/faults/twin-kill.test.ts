@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Platform } from '../../shared/platform';
+import { SeededRandom } from '../../shared/random';
 import { writeE2eConfig } from '../e2e/support/config';
 import {
   collapseDays,
@@ -21,7 +22,7 @@ import {
 import { eventually, runTwin, type TwinProcess } from '../e2e/support/twin-process';
 import { computeOracle, type RollupTable } from '../support/oracle';
 import { tally } from './support/figures';
-import { createRng, scenarioSeed, sized } from './support/rng';
+import { scenarioSeed, sized } from './support/seeds';
 
 /**
  * The whole local twin (`infra/local/main.ts` as its own process, demo platform at high speed) is killed
@@ -70,7 +71,7 @@ describe('Faults: the whole local twin killed with SIGKILL under load', () => {
   it(`heals to the oracle after ${KILLS} kill -9 and restarts on the same data`, async () => {
     const figures = tally(`local twin: ${KILLS} x SIGKILL under load, restarted on the same data`);
     figures.add('scenarios');
-    const rng = createRng(scenarioSeed('twin kill'));
+    const rng = new SeededRandom(scenarioSeed('twin kill'));
     dir = mkdtempSync(join(tmpdir(), 'kol-pulse-faults-twin-'));
     const { file, config } = writeE2eConfig(dir, PLATFORMS);
     const recordFile = join(dir, 'sent.jsonl');

@@ -3,6 +3,7 @@ import { type KolPulseConfig, parseConfig } from '../../shared/config';
 import type { Counters } from '../../shared/metrics';
 import { OBSERVATION_MESSAGE_VERSION, type Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
+import { SeededRandom } from '../../shared/random';
 import { addDays, type Day, startOfDay } from '../../shared/time';
 
 // ---- Factories -------------------------------------------------------------------------------------
@@ -57,31 +58,6 @@ export const makeSqsEvent = (records: readonly SQSRecord[]): SQSEvent => ({ Reco
 
 // ---- Seeded scenarios ------------------------------------------------------------------------------
 
-/** Small deterministic PRNG (mulberry32). */
-export const seededRandom = (seed: number) => {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-  const int = (min: number, max: number) => min + Math.floor(next() * (max - min + 1));
-  const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)] as T;
-  const chance = (p: number) => next() < p;
-  const shuffle = <T>(items: readonly T[]): T[] => {
-    const out = [...items];
-    for (let i = out.length - 1; i > 0; i--) {
-      const j = Math.floor(next() * (i + 1));
-      [out[i], out[j]] = [out[j] as T, out[i] as T];
-    }
-    return out;
-  };
-  return { next, int, pick, chance, shuffle };
-};
-export type Random = ReturnType<typeof seededRandom>;
-
 export interface Scenario {
   config: KolPulseConfig;
   observations: Observation[];
@@ -105,7 +81,7 @@ const PLATFORMS_WITH_VIEWS: ReadonlySet<Platform> = new Set(['x', 'youtube']);
  * growing counters, some decreases, hidden views and snapshots near midnight in each zone.
  */
 export const generateScenario = (seed: number, options: ScenarioOptions = {}): Scenario => {
-  const rnd = seededRandom(seed);
+  const rnd = new SeededRandom(seed);
   const dst = DST_DAY[options.season ?? (rnd.chance(0.5) ? 'spring' : 'autumn')];
   const config = parseConfig({
     campaigns: [
@@ -243,7 +219,7 @@ export const generateScenario = (seed: number, options: ScenarioOptions = {}): S
 /** Splits observations into SQS messages of one platform each, `pageSize` observations per message at most. */
 export const toMessages = (
   observations: readonly Observation[],
-  rnd: Random,
+  rnd: SeededRandom,
   maxPageSize = 6,
 ): SQSRecord[] => {
   const byPlatform = new Map<Platform, Observation[]>();
@@ -260,7 +236,11 @@ export const toMessages = (
 };
 
 /** Every record 1-3 times, in shuffled order, cut into SQS batches of at most `batchSize` records. */
-export const deliveryPlan = (records: readonly SQSRecord[], rnd: Random, batchSize = 10): SQSRecord[][] => {
+export const deliveryPlan = (
+  records: readonly SQSRecord[],
+  rnd: SeededRandom,
+  batchSize = 10,
+): SQSRecord[][] => {
   const deliveries = rnd.shuffle(records.flatMap((r) => Array.from({ length: rnd.int(1, 3) }, () => r)));
   const batches: SQSRecord[][] = [];
   for (let i = 0; i < deliveries.length; ) {

@@ -4,7 +4,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
 import type { HttpHandlerOptions, HttpRequest, HttpResponse } from '@smithy/types';
 import { documentClientFor } from '../../../shared/aws';
-import type { Rng } from './rng';
+import type { SeededRandom } from '../../../shared/random';
 
 /**
  * Faults injected below the AWS SDK, at the HTTP transport of a real DynamoDBClient talking to dynalite.
@@ -80,7 +80,7 @@ export class FaultyDynamoTransport {
   constructor(
     private readonly inner: NodeHttpHandler,
     private readonly plan: DynamoFaultPlan,
-    private readonly rng: Rng,
+    private readonly rng: SeededRandom,
   ) {}
 
   /** Injected errors of every kind (what the figures call DynamoDB faults). */
@@ -173,7 +173,7 @@ export interface FaultyDynamo {
 export const faultyDynamo = (
   endpoint: string,
   plan: DynamoFaultPlan,
-  rng: Rng,
+  rng: SeededRandom,
   maxAttempts = 3,
 ): FaultyDynamo => {
   const transport = new FaultyDynamoTransport(new NodeHttpHandler(), plan, rng);

@@ -11,13 +11,13 @@ import { redriveManually } from '../../../scripts/dlq';
 import type { KolPulseConfig } from '../../../shared/config';
 import { STORED_METRICS } from '../../../shared/metrics';
 import type { Observation } from '../../../shared/observation';
+import type { SeededRandom } from '../../../shared/random';
 import { topology } from '../../../shared/topology';
 import { withDynamo, withSqs } from '../../support/engines';
 import { makeMessage, readRollups } from '../../support/observations';
 import { computeOracle, type RollupTable } from '../../support/oracle';
 import { type DynamoFaultPlan, faultyDynamo, ProcessCrashedError } from './faulty-dynamo';
 import type { ScenarioTally } from './figures';
-import type { Rng } from './rng';
 
 /**
  * The aggregate half of the pipeline on real engines, with faults: fauxqs (events queue + DLQ with the
@@ -32,7 +32,7 @@ export interface PipelineOptions {
   config: KolPulseConfig;
   /** The aggregator's clock (keeps the scenario's posts within retention). */
   now: number;
-  rng: Rng;
+  rng: SeededRandom;
   figures: ScenarioTally;
   /** Forced short so slow or failed batches come back while others still run (default 2 s). */
   visibilityTimeoutSeconds?: number;
@@ -227,7 +227,11 @@ export const startPipeline = async (options: PipelineOptions) => {
 export type Pipeline = Awaited<ReturnType<typeof startPipeline>>;
 
 /** Observations packed into message bodies of 1..maxPerMessage observations, one platform each. */
-export const toBodies = (observations: readonly Observation[], rng: Rng, maxPerMessage = 8): string[] => {
+export const toBodies = (
+  observations: readonly Observation[],
+  rng: SeededRandom,
+  maxPerMessage = 8,
+): string[] => {
   const byPlatform = new Map<string, Observation[]>();
   for (const o of observations) byPlatform.set(o.platform, [...(byPlatform.get(o.platform) ?? []), o]);
   const bodies: string[] = [];

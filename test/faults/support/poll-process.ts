@@ -11,9 +11,9 @@ import type { KolPulseConfig } from '../../../shared/config';
 import type { Observation } from '../../../shared/observation';
 import type { Platform } from '../../../shared/platform';
 import { createAdapter } from '../../../shared/platforms';
+import type { SeededRandom } from '../../../shared/random';
 import { faultyDynamo, ProcessCrashedError } from './faulty-dynamo';
 import { silentLogger } from './pipeline';
-import type { Rng } from './rng';
 
 /**
  * One poll "Lambda process" for one invocation, with a crash switch shared by its DynamoDB client, its SQS
@@ -33,7 +33,7 @@ export interface PollWorld {
   sqs: SQSClient;
   eventsQueueUrl: string;
   clock: Clock;
-  rng: Rng;
+  rng: SeededRandom;
   /** Every observation that reached the events queue (the oracle's input). */
   enqueued: Observation[];
   /** Adapter request timeout, short so a delayed answer times out quickly. */
@@ -125,7 +125,7 @@ export const runPollProcess = async (
 };
 
 /** A simulated clock: sleeping advances it (after yielding), so backoffs and rate-limit waits cost no real time. */
-export const simulatedClock = (start: number, rng: Rng): Clock & { advance(ms: number): void } => {
+export const simulatedClock = (start: number, rng: SeededRandom): Clock & { advance(ms: number): void } => {
   let t = start;
   return {
     now: () => t,

@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SeededRandom } from '../../../shared/random';
 import { withDynamo } from '../../support/engines';
-import {
-  deliveryPlan,
-  generateScenario,
-  readRollups,
-  seededRandom,
-  toMessages,
-} from '../../support/observations';
+import { deliveryPlan, generateScenario, readRollups, toMessages } from '../../support/observations';
 import { computeOracle } from '../../support/oracle';
 import { aggregateHandler, type Dynamo, deliverAll, freshTables, instrument } from './harness';
 
@@ -24,7 +19,7 @@ describe('Aggregate: two instances on overlapping batches at the same time', () 
     for (const seed of [11, 12, 13, 14, 15, 16]) {
       // Few posts, many snapshots: both instances keep hitting the same post states and rollup items.
       const scenario = generateScenario(seed, { posts: 8, maxSnapshotsPerPost: 6 });
-      const rnd = seededRandom(seed * 7);
+      const rnd = new SeededRandom(seed * 7);
       const records = toMessages(rnd.shuffle(scenario.observations), rnd, 3);
       // Each record goes to one instance or to both (an SQS redelivery racing the first delivery).
       const a = records.filter(() => rnd.chance(0.7));

@@ -1,14 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { KolPulseConfig } from '../../../shared/config';
+import { SeededRandom } from '../../../shared/random';
 import { withDynamo } from '../../support/engines';
-import {
-  generateScenario,
-  makeSqsEvent,
-  readRollups,
-  seededRandom,
-  toMessages,
-} from '../../support/observations';
+import { generateScenario, makeSqsEvent, readRollups, toMessages } from '../../support/observations';
 import { computeOracle } from '../../support/oracle';
 import { aggregateHandler, type Dynamo, deliverAll, freshTables, instrument } from './harness';
 
@@ -28,7 +23,7 @@ describe('Aggregate: a crash after the k-th write, for every k, is healed by red
   });
 
   const scenario = generateScenario(4242, { posts: 10, maxSnapshotsPerPost: 4, season: 'autumn' });
-  const rnd = seededRandom(99);
+  const rnd = new SeededRandom(99);
   const records = toMessages(rnd.shuffle(scenario.observations), rnd, 3);
   // Before: some posts already exist (with state to update); crashed: one batch; after: the rest.
   const before = records.slice(0, Math.floor(records.length / 3));

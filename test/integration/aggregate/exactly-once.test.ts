@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SeededRandom } from '../../../shared/random';
 import { withDynamo } from '../../support/engines';
 import {
   deliveryPlan,
@@ -7,7 +8,6 @@ import {
   makeMessage,
   makeSqsRecord,
   readRollups,
-  seededRandom,
   toMessages,
 } from '../../support/observations';
 import { computeOracle } from '../../support/oracle';
@@ -44,7 +44,7 @@ describe('Aggregate: rollups equal the oracle', () => {
     await fc.assert(
       fc.asyncProperty(fc.integer({ min: 1, max: 1_000_000 }), async (seed) => {
         const scenario = generateScenario(seed, { posts: 25 });
-        const rnd = seededRandom(seed + 1);
+        const rnd = new SeededRandom(seed + 1);
         const tables = await freshTables(dynamo);
         const handler = aggregateHandler(dynamo.doc, tables, scenario.config, scenario.now);
         await deliverAll(handler, deliveryPlan(toMessages(rnd.shuffle(scenario.observations), rnd), rnd));

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { CSV_WRITERS } from '../../../functions/report/app';
+import { CSV_WRITERS } from '../../../functions/report/csv-writers';
 import { buildOpenApiDocument, CSV_COLUMNS, openApiText } from '../../../functions/report/openapi';
 
 const committedPath = new URL('../../../docs/openapi.json', import.meta.url);

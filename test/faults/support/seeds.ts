@@ -1,9 +1,4 @@
-import { SeededRandom } from '../../../shared/random';
-/** Seeded randomness, so a failing fault scenario can be replayed with the same seed (FAULTS_SEED). */
-
-export type Rng = SeededRandom;
-
-export const createRng = (seed: number): Rng => new SeededRandom(seed);
+/** Seeds and sizes of the fault suite, so a failing scenario can be replayed with the same seed (FAULTS_SEED). */
 
 /** The suite's seed: FAULTS_SEED when set (to replay a run), else a fixed default. */
 export const suiteSeed = (): number => {

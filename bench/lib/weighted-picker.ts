@@ -1,8 +1,4 @@
-import { SeededRandom } from '../../shared/random';
-
-export { SeededRandom as Rng };
-
-type Rng = SeededRandom;
+import type { SeededRandom } from '../../shared/random';
 
 /** Draws indexes in proportion to fixed weights (cumulative table + binary search). */
 export class WeightedPicker {
@@ -19,7 +15,7 @@ export class WeightedPicker {
     this.total = sum;
   }
 
-  pick(rng: Rng): number {
+  pick(rng: SeededRandom): number {
     const target = rng.next() * this.total;
     let lo = 0;
     let hi = this.cumulative.length - 1;
