@@ -35,7 +35,9 @@ const listTs = (folder: string): string[] =>
   });
 
 export const productFiles = (root = REPO_ROOT): string[] =>
-  PRODUCT_FOLDERS.flatMap((folder) => listTs(join(root, folder))).map((f) => relative(root, f).split(sep).join('/'));
+  PRODUCT_FOLDERS.flatMap((folder) => listTs(join(root, folder))).map((f) =>
+    relative(root, f).split(sep).join('/'),
+  );
 
 const relativeImports = (source: ts.SourceFile): string[] => {
   const found: string[] = [];
@@ -63,7 +65,8 @@ const relativeImports = (source: ts.SourceFile): string[] => {
 /** Which repository paths a product file may import, or undefined when it may import anything. */
 const allowedFor = (file: string): { rule: string; allows: (target: string) => boolean } => {
   const [top, second] = file.split('/');
-  if (top === 'shared') return { rule: 'shared/ imports only shared/', allows: (t) => t.startsWith('shared/') };
+  if (top === 'shared')
+    return { rule: 'shared/ imports only shared/', allows: (t) => t.startsWith('shared/') };
   if (top === 'functions') {
     const own = `functions/${second}/`;
     return {
@@ -90,7 +93,11 @@ export const importBreaches = (root = REPO_ROOT): ImportBreach[] =>
   productFiles(root).flatMap((file) => {
     const { rule, allows } = allowedFor(file);
     return relativeImports(parse(root, file))
-      .map((spec) => relative(root, resolve(root, dirname(file), spec)).split(sep).join('/'))
+      .map((spec) =>
+        relative(root, resolve(root, dirname(file), spec))
+          .split(sep)
+          .join('/'),
+      )
       .filter((target) => !allows(target))
       .map((target) => ({ file, imports: target, rule }));
   });
