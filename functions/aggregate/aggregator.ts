@@ -1,14 +1,9 @@
+import { forEachLimited } from '../../shared/batches';
 import type { Observation } from '../../shared/observation';
 import type { CampaignIndex } from './matching';
 import { type PlannerOptions, planPostUpdate } from './planner';
 import { type PostState, PostStateSchema } from './post-state';
-import {
-  type AggregateStore,
-  forEachLimited,
-  type OutboxApplication,
-  type PostRef,
-  postKeyString,
-} from './store';
+import { type AggregateStore, type OutboxApplication, type PostRef, postKeyString } from './store';
 
 /** An observation together with the SQS record that carried it. */
 export interface SourcedObservation {

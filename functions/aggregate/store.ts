@@ -1,11 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
-import {
-  BatchGetCommand,
-  BatchWriteCommand,
-  type DynamoDBDocumentClient,
-  GetCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { chunk, forEachLimited } from '../../shared/batches';
+import { type BatchRetry, batchGetItems, batchPutItems } from '../../shared/dynamo-batch';
 import { markerAttribute, postStateKey, trackIndexKey } from '../../shared/keys';
 import { STORED_METRICS } from '../../shared/metrics';
 import type { Platform } from '../../shared/platform';
@@ -14,14 +10,12 @@ import { type Outbox, POST_STATE_ATTRIBUTES, type PostState, type RollupChange }
 
 /** DynamoDB access of the aggregator: single-item conditional writes only (dynalite has no transactions). */
 
-const BATCH_GET_LIMIT = 100;
-const BATCH_WRITE_LIMIT = 25;
 const STATE_RETENTION_SECONDS = 90 * 24 * 3600;
 
 export interface StoreTuning {
   /** Attempts for BatchGet/BatchWrite unprocessed items before giving up on them. */
   unprocessedAttempts: number;
-  /** Base backoff for unprocessed items, doubled per attempt. */
+  /** Ceiling of the first backoff for unprocessed items (full jitter), doubled per attempt. */
   backoffMs: number;
   /** Conditional-update rounds per rollup item before its posts are reported as failed. */
   itemAttempts: number;
@@ -42,30 +36,6 @@ export const DEFAULT_STORE_TUNING: StoreTuning = {
 export const isConditionalCheckFailed = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException ||
   (error instanceof Error && error.name === 'ConditionalCheckFailedException');
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs `task` over `items` with at most `limit` in flight; never rejects (tasks handle their errors). */
-export const forEachLimited = async <T>(
-  items: readonly T[],
-  limit: number,
-  task: (item: T) => Promise<void>,
-): Promise<void> => {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await task(item);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-};
-
-const chunk = <T>(items: readonly T[], size: number): T[][] => {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-};
 
 export const postKeyString = (platform: Platform, postId: string): string =>
   postStateKey(platform, postId).pk;
@@ -95,30 +65,17 @@ export class AggregateStore {
   async readStates(
     posts: readonly PostRef[],
   ): Promise<{ items: Map<string, Record<string, unknown>>; failed: Map<string, Error> }> {
-    const items = new Map<string, Record<string, unknown>>();
-    const failed = new Map<string, Error>();
     const keys = [...new Map(posts.map((p) => [postKeyString(p.platform, p.postId), p])).values()].map((p) =>
       postStateKey(p.platform, p.postId),
     );
-    await forEachLimited(chunk(keys, BATCH_GET_LIMIT), this.tuning.concurrency, async (batch) => {
-      let pending: Record<string, unknown>[] = batch;
-      try {
-        for (let attempt = 0; pending.length > 0; attempt++) {
-          if (attempt >= this.tuning.unprocessedAttempts)
-            throw new Error('BatchGetItem left keys unprocessed');
-          if (attempt > 0) await sleep(this.tuning.backoffMs * 2 ** (attempt - 1));
-          const out = await this.doc.send(
-            new BatchGetCommand({
-              RequestItems: { [this.tables.state]: { Keys: pending, ConsistentRead: true } },
-            }),
-          );
-          for (const item of out.Responses?.[this.tables.state] ?? []) items.set(String(item.pk), item);
-          pending = out.UnprocessedKeys?.[this.tables.state]?.Keys ?? [];
-        }
-      } catch (e) {
-        for (const key of pending) failed.set(String(key.pk), e as Error);
-      }
+    const read = await batchGetItems(this.doc, this.tables.state, keys, {
+      consistentRead: true,
+      ...this.batchOptions(),
     });
+    const items = new Map(read.items.map((item) => [String(item.pk), item]));
+    const failed = new Map<string, Error>();
+    for (const { entries, error } of read.failures)
+      for (const key of entries) failed.set(String(key.pk), error);
     return { items, failed };
   }
 
@@ -225,31 +182,12 @@ export class AggregateStore {
    */
   private async dropApplied(byItem: Map<string, ItemUpdate>): Promise<void> {
     const keys = [...byItem.values()].map((i) => ({ pk: i.pk, sk: i.sk }));
-    await forEachLimited(chunk(keys, BATCH_GET_LIMIT), this.tuning.concurrency, async (batch) => {
-      let pending: Record<string, unknown>[] = batch;
-      try {
-        for (let attempt = 0; pending.length > 0; attempt++) {
-          if (attempt >= this.tuning.unprocessedAttempts)
-            throw new Error('BatchGetItem left rollup keys unprocessed');
-          if (attempt > 0) await sleep(this.tuning.backoffMs * 2 ** (attempt - 1));
-          const out = await this.doc.send(
-            new BatchGetCommand({ RequestItems: { [this.tables.rollups]: { Keys: pending } } }),
-          );
-          for (const current of out.Responses?.[this.tables.rollups] ?? []) {
-            const item = byItem.get(`${String(current.pk)}\u0000${String(current.sk)}`);
-            if (!item) continue;
-            for (const [marker, contribution] of [...item.contributions]) {
-              const applied = current[marker];
-              if (typeof applied === 'number' && applied >= contribution.rev)
-                item.contributions.delete(marker);
-            }
-          }
-          pending = out.UnprocessedKeys?.[this.tables.rollups]?.Keys ?? [];
-        }
-      } catch {
-        // Not fatal: without the read, the conditional updates still apply each change at most once.
-      }
-    });
+    // Keys left unread are not fatal: the conditional updates still apply each change at most once.
+    const read = await batchGetItems(this.doc, this.tables.rollups, keys, this.batchOptions());
+    for (const current of read.items) {
+      const item = byItem.get(`${String(current.pk)}\u0000${String(current.sk)}`);
+      if (item) dropContributionsApplied(item.contributions, current);
+    }
   }
 
   private async applyToItem(unit: ItemUpdate): Promise<void> {
@@ -273,30 +211,24 @@ export class AggregateStore {
           ExpressionAttributeNames: Object.fromEntries(markers.map((m, i) => [`#m${i}`, m])),
         }),
       );
-      for (const [marker, contribution] of [...pending]) {
-        const applied = current.Item?.[marker];
-        if (typeof applied === 'number' && applied >= contribution.rev) pending.delete(marker);
-      }
+      dropContributionsApplied(pending, current.Item);
     }
   }
 
   /** Idempotent reject records (deterministic keys), BatchWriteItem in chunks of 25. Throws when some fail. */
   async writeRejects(items: readonly Record<string, unknown>[]): Promise<void> {
     const unique = [...new Map(items.map((i) => [`${String(i.pk)}\u0000${String(i.sk)}`, i])).values()];
-    for (const batch of chunk(unique, BATCH_WRITE_LIMIT)) {
-      let pending = batch.map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; pending.length > 0; attempt++) {
-        if (attempt >= this.tuning.unprocessedAttempts)
-          throw new Error('BatchWriteItem left rejects unprocessed');
-        if (attempt > 0) await sleep(this.tuning.backoffMs * 2 ** (attempt - 1));
-        const out = await this.doc.send(
-          new BatchWriteCommand({ RequestItems: { [this.tables.state]: pending } }),
-        );
-        pending = (out.UnprocessedItems?.[this.tables.state] ?? []).flatMap((r) =>
-          r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : [],
-        );
-      }
-    }
+    const { failures } = await batchPutItems(this.doc, this.tables.state, unique, {
+      retry: this.batchOptions().retry,
+    });
+    if (failures[0]) throw failures[0].error;
+  }
+
+  private batchOptions(): { retry: Partial<BatchRetry>; concurrency: number } {
+    return {
+      retry: { attempts: this.tuning.unprocessedAttempts, baseDelayMs: this.tuning.backoffMs },
+      concurrency: this.tuning.concurrency,
+    };
   }
 }
 
@@ -313,6 +245,17 @@ interface ItemUpdate {
   /** By marker attribute name. */
   contributions: Map<string, Contribution>;
 }
+
+/** Removes the contributions whose marker on the rollup item shows them applied already. */
+const dropContributionsApplied = (
+  contributions: Map<string, Contribution>,
+  rollupItem: Record<string, unknown> | undefined,
+): void => {
+  for (const [marker, contribution] of [...contributions]) {
+    const applied = rollupItem?.[marker];
+    if (typeof applied === 'number' && applied >= contribution.rev) contributions.delete(marker);
+  }
+};
 
 const sumDeltas = (deltas: readonly Delta[]): Delta => {
   const out: Delta = {};

@@ -1,14 +1,14 @@
 import { createHash } from 'node:crypto';
-import { BatchWriteCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { batchPutItems } from '../../shared/dynamo-batch';
 import { rejectKey } from '../../shared/keys';
 import type { RejectedItem } from '../../shared/platforms/adapter';
 import { dayOf } from '../../shared/time';
-import { type Clock, fullJitterDelay } from './clock';
+import type { Clock } from './clock';
 
 export const REJECT_TTL_SECONDS = 30 * 24 * 3600;
 /** Raw items are kept for diagnosis only; a few KiB say what was wrong without bloating the table. */
 export const MAX_REJECT_RAW_BYTES = 8 * 1024;
-const BATCH_WRITE_LIMIT = 25;
 
 /** JSON of the item, cut to at most MAX_REJECT_RAW_BYTES UTF-8 bytes without splitting a character. */
 export const truncatedJson = (item: unknown): string => {
@@ -75,27 +75,12 @@ export class RejectStore {
   async flush(): Promise<string[]> {
     const items = [...this.pending.values()];
     this.pending.clear();
-    const lost: string[] = [];
-    for (let i = 0; i < items.length; i += BATCH_WRITE_LIMIT) {
-      let requests = items.slice(i, i + BATCH_WRITE_LIMIT).map((Item) => ({ PutRequest: { Item } }));
-      for (let attempt = 0; requests.length > 0 && attempt < 4; attempt++) {
-        if (attempt > 0) await this.clock.sleep(fullJitterDelay(attempt, 100, 2_000, this.clock));
-        try {
-          const result = await this.doc.send(
-            new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
-          );
-          const unprocessed = result.UnprocessedItems?.[this.tableName] ?? [];
-          this.written += requests.length - unprocessed.length;
-          requests = unprocessed.flatMap((r) =>
-            r.PutRequest?.Item ? [{ PutRequest: { Item: r.PutRequest.Item } }] : [],
-          );
-        } catch {
-          // retried below; what is still unwritten after the last attempt is reported
-        }
-      }
-      this.failed += requests.length;
-      lost.push(...requests.map((r) => String(r.PutRequest.Item.reason)));
-    }
+    const { written, failures } = await batchPutItems(this.doc, this.tableName, items, {
+      retry: { sleep: (ms) => this.clock.sleep(ms), random: () => this.clock.random() },
+    });
+    const lost = failures.flatMap((f) => f.entries.map((item) => String(item.reason)));
+    this.written += written;
+    this.failed += lost.length;
     return lost;
   }
 }

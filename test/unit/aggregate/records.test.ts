@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseRecords, truncateUtf8 } from '../../../functions/aggregate/records';
+import { checkBody, parseRecords, truncateUtf8 } from '../../../functions/aggregate/records';
 import { makeMessage, makeObservation, makeSqsRecord } from '../../support/observations';
 
 const sent = Date.parse('2026-03-06T23:59:00Z');
@@ -52,6 +52,33 @@ describe('Function: parseRecords', () => {
     expect(first?.[0]).toMatchObject({
       receivedAt: new Date(sent).toISOString(),
       expiresAt: Math.floor(sent / 1000) + 30 * 86_400,
+    });
+  });
+});
+
+describe('Function: checkBody', () => {
+  it('tells a body that is not JSON from an invalid envelope and checks each observation on its own', () => {
+    const good = makeObservation();
+    expect(checkBody('nope')).toMatchObject({ status: 'not-json' });
+    expect(checkBody(JSON.stringify({ version: 2, platform: 'x', observations: [good] }))).toMatchObject({
+      status: 'invalid-message',
+      issues: expect.stringMatching(/^version: /),
+    });
+    const checked = checkBody(
+      JSON.stringify(makeMessage([good, { ...good, postId: '' }, { ...good, platform: 'reddit' }], 'x')),
+    );
+    expect(checked.status === 'message' && checked.observations.map((o) => o.status)).toEqual([
+      'valid',
+      'invalid',
+      'other-platform',
+    ]);
+    expect(checked).toMatchObject({
+      platform: 'x',
+      observations: [
+        { index: 0, observation: good },
+        { index: 1, issues: expect.stringMatching(/^postId: /) },
+        { index: 2, platform: 'reddit' },
+      ],
     });
   });
 });
