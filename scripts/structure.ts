@@ -6,7 +6,7 @@
  * own folder; `infra/` (stacks and constructs) imports `shared/` and `infra/`; the twin (`infra/local/`)
  * may also import the functions. Tests, bench and scripts sit above all of them.
  */
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
@@ -35,9 +35,9 @@ const listTs = (folder: string): string[] =>
   });
 
 export const productFiles = (root = REPO_ROOT): string[] =>
-  PRODUCT_FOLDERS.flatMap((folder) => listTs(join(root, folder))).map((f) =>
-    relative(root, f).split(sep).join('/'),
-  );
+  PRODUCT_FOLDERS.filter((folder) => existsSync(join(root, folder)))
+    .flatMap((folder) => listTs(join(root, folder)))
+    .map((f) => relative(root, f).split(sep).join('/'));
 
 const relativeImports = (source: ts.SourceFile): string[] => {
   const found: string[] = [];
