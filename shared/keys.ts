@@ -26,6 +26,7 @@ const HASH_CHARS = 43; // SHA-256 in base64url
  * starts `%25` or `%23`), so a hashed part cannot equal an unhashed one. The original is kept as an
  * attribute of the item (postId, handle, query), never parsed back from a hashed key.
  */
+export const isHashedKeyPart = (part: string): boolean => part.includes(HASHED_MARK);
 export const keyPart = (value: string): string => {
   const escaped = escapeKeyPart(value);
   if (Buffer.byteLength(escaped, 'utf8') <= MAX_KEY_PART_BYTES) return escaped;
@@ -87,12 +88,15 @@ export const kolWeekKey = (campaignId: string, kolId: string, week: Day, platfor
   gsi1sk: `${kolId}#${platform}`,
 });
 
-/** A discovered voice's (author outside the roster) figures for one day. */
-export const voiceDayKey = (campaignId: string, platform: Platform, handle: string, day: Day) => ({
-  pk: `C#${campaignId}#V#${platform}#${keyPart(handle)}`,
+/**
+ * A discovered voice's (author outside the roster) figures for one day, keyed by the platform's user id:
+ * handles and display names are not unique (two YouTube channels can share a title) and can change.
+ */
+export const voiceDayKey = (campaignId: string, platform: Platform, userId: string, day: Day) => ({
+  pk: `C#${campaignId}#V#${platform}#${keyPart(userId)}`,
   sk: day,
   gsi1pk: `C#${campaignId}#VD#${day}`,
-  gsi1sk: `${platform}#${keyPart(handle)}`,
+  gsi1sk: `${platform}#${keyPart(userId)}`,
 });
 
 /**

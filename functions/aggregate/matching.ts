@@ -4,10 +4,13 @@ import type { Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
 import { addDays, startOfDay } from '../../shared/time';
 
-/** Who a post counts for in one campaign: a roster KOL, or a discovered voice keyed by its normalised handle. */
+/**
+ * Who a post counts for in one campaign: a roster KOL, or a discovered voice keyed by the platform's user id
+ * (its normalised handle is kept for display).
+ */
 export type Association =
   | { campaignId: string; timeZone: string; target: 'kol'; kolId: string }
-  | { campaignId: string; timeZone: string; target: 'voice'; handle: string };
+  | { campaignId: string; timeZone: string; target: 'voice'; userId: string; handle: string };
 
 interface IndexedCampaign {
   id: string;
@@ -79,6 +82,12 @@ export const associate = (index: CampaignIndex, post: PostIdentity): Association
         campaign.kolByHandle.get(accountKey(post.platform, handle));
       return kolId
         ? { campaignId: campaign.id, timeZone: campaign.timeZone, target: 'kol', kolId }
-        : { campaignId: campaign.id, timeZone: campaign.timeZone, target: 'voice', handle };
+        : {
+            campaignId: campaign.id,
+            timeZone: campaign.timeZone,
+            target: 'voice',
+            userId: post.author.id,
+            handle,
+          };
     });
 };

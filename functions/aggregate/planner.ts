@@ -82,8 +82,11 @@ export const rollupChangesFor = (
   const shard = totalShardOf(platform, postId);
   const total = change(totalDayKey(campaignId, day, platform, shard), { day, kind: 'total', shard });
   if (association.target === 'voice') {
-    const { handle } = association;
-    return [change(voiceDayKey(campaignId, platform, handle, day), { day, kind: 'voice', handle }), total];
+    const { userId, handle } = association;
+    return [
+      change(voiceDayKey(campaignId, platform, userId, day), { day, kind: 'voice', userId, handle }),
+      total,
+    ];
   }
   const { kolId } = association;
   const week = weekStartOf(day);

@@ -17,7 +17,13 @@ const ZoneHistorySchema = z.object({ days: z.array(DaySnapshotSchema), floor: Da
 
 const AssociationSchema = z.discriminatedUnion('target', [
   z.object({ campaignId: z.string(), timeZone: z.string(), target: z.literal('kol'), kolId: z.string() }),
-  z.object({ campaignId: z.string(), timeZone: z.string(), target: z.literal('voice'), handle: z.string() }),
+  z.object({
+    campaignId: z.string(),
+    timeZone: z.string(),
+    target: z.literal('voice'),
+    userId: z.string(),
+    handle: z.string(),
+  }),
 ]);
 
 const DeltaSchema = z.partialRecord(z.enum(['mentions', 'likes', 'shares', 'comments', 'views']), z.number());

@@ -57,6 +57,7 @@ export const CSV_WRITERS = {
     { header: 'rank', value: (e) => e.rank },
     { header: 'platform', value: (e) => e.platform },
     { header: 'handle', value: (e) => e.handle },
+    { header: 'userId', value: (e) => e.userId ?? '' },
     ...figureColumns<VoiceEntry>(),
   ] satisfies CsvColumn<VoiceEntry>[],
 };

@@ -118,7 +118,7 @@ export const CSV_COLUMNS = {
   totals: `day, platform, ${FIGURE_COLUMNS}`,
   series: `kolId, day, platform, ${FIGURE_COLUMNS}`,
   leaderboard: `rank, kolId, name, platforms, ${FIGURE_COLUMNS}`,
-  voices: `rank, platform, handle, ${FIGURE_COLUMNS}`,
+  voices: `rank, platform, handle, userId, ${FIGURE_COLUMNS}`,
 } as const;
 
 const OPERATIONS: OperationSpec[] = [

@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
+  isHashedKeyPart,
   kolDayPartition,
   kolSeriesPartition,
   kolWeekPartition,
@@ -29,7 +30,9 @@ export interface KolRangeRow {
 }
 export interface VoiceDayRow extends DayRow {
   handle: string;
-  /** The voice's identity: `{platform}#{escaped handle}`, as the aggregator keyed it. */
+  /** The platform's user id, or undefined when the key holds only its hash (ids over 256 bytes). */
+  userId: string | undefined;
+  /** The voice's identity: `{platform}#{key part of the user id}`, as the aggregator keyed it. */
   voiceKey: string;
 }
 
@@ -153,12 +156,13 @@ export class RollupReader {
       );
       const rows: VoiceDayRow[] = [];
       for (const item of items) {
-        const [itemPlatform, escapedHandle] = splitFirst(String(item.gsi1sk));
-        if (!isPlatform(itemPlatform) || !escapedHandle) continue;
-        const handle = typeof item.handle === 'string' ? item.handle : unescapeKeyPart(escapedHandle);
+        const [itemPlatform, userIdPart] = splitFirst(String(item.gsi1sk));
+        if (!isPlatform(itemPlatform) || !userIdPart) continue;
+        const userId = isHashedKeyPart(userIdPart) ? undefined : unescapeKeyPart(userIdPart);
         rows.push({
           platform: itemPlatform,
-          handle,
+          handle: typeof item.handle === 'string' ? item.handle : (userId ?? ''),
+          userId,
           voiceKey: String(item.gsi1sk),
           day,
           tally: tallyOfItem(item),

@@ -147,7 +147,8 @@ export const rankKols = async (
   return entries.map((e, i) => ({ rank: i + 1, ...e }));
 };
 
-const voiceId = (v: { platform: string; handle: string }) => `${v.platform}\u0000${v.handle}`;
+const voiceId = (v: { platform: string; handle: string; userId: string | null }) =>
+  `${v.platform}\u0000${v.userId ?? ''}\u0000${v.handle}`;
 
 /** Discovered voices (authors outside the roster) ranked over the range. */
 export const rankVoices = async (
@@ -158,15 +159,23 @@ export const rankVoices = async (
   metric: Metric,
 ): Promise<VoiceEntry[]> => {
   const rows = await reader.voiceDays(c.id, daysBetween(range.from, range.to), platform);
-  const voices = new Map<string, { platform: Platform; handle: string; tally: Tally }>();
+  const voices = new Map<
+    string,
+    { platform: Platform; handle: string; userId: string | null; tally: Tally }
+  >();
   for (const row of rows) {
     const id = row.voiceKey;
-    const voice = voices.get(id) ?? { platform: row.platform, handle: row.handle, tally: emptyTally() };
+    const voice = voices.get(id) ?? {
+      platform: row.platform,
+      handle: row.handle,
+      userId: row.userId ?? null,
+      tally: emptyTally(),
+    };
     addTally(voice.tally, row.tally);
     voices.set(id, voice);
   }
   const entries = [...voices.values()]
-    .map((v) => ({ platform: v.platform, handle: v.handle, ...figuresOf(v.tally) }))
+    .map((v) => ({ platform: v.platform, handle: v.handle, userId: v.userId, ...figuresOf(v.tally) }))
     .sort(compareByMetric<Omit<VoiceEntry, 'rank'>>(metric, voiceId));
   return entries.map((e, i) => ({ rank: i + 1, ...e }));
 };

@@ -76,6 +76,12 @@ export const VoiceEntrySchema = FiguresSchema.extend({
   rank: z.int().positive(),
   platform: PlatformSchema,
   handle: z.string(),
+  userId: z
+    .string()
+    .nullable()
+    .describe(
+      "The platform's user id (what a roster account's userId takes); null only for ids over 256 bytes",
+    ),
 });
 export type VoiceEntry = z.infer<typeof VoiceEntrySchema>;
 

@@ -24,7 +24,7 @@ export type RollupKind = 'kol' | 'voice' | 'total' | 'kolWeek';
 export interface RollupRow {
   campaignId: string;
   kind: RollupKind;
-  /** kolId for 'kol' and 'kolWeek', `${platform}:${normalised handle}` for 'voice', '' for 'total'. */
+  /** kolId for 'kol' and 'kolWeek', `${platform}:${user id}` for 'voice', '' for 'total'. */
   subject: string;
   /** The week's Monday for 'kolWeek'. */
   day: Day;
@@ -43,8 +43,8 @@ export type RollupTable = Record<string, RollupRow>;
 export const rowKey = (r: Pick<RollupRow, 'campaignId' | 'kind' | 'subject' | 'day' | 'platform'>): string =>
   `${r.campaignId}|${r.kind}|${r.subject}|${r.day}|${r.platform}`;
 
-export const voiceSubject = (platform: Platform, handle: string): string =>
-  `${platform}:${normalizeHandle(handle)}`;
+/** A discovered voice is one platform account, whatever its handle: keyed by the platform's user id. */
+export const voiceSubject = (platform: Platform, userId: string): string => `${platform}:${userId}`;
 
 const isEmptyRow = (r: RollupRow): boolean =>
   r.mentions === 0 && r.likes === 0 && r.shares === 0 && r.comments === 0 && r.views === undefined;
@@ -117,7 +117,7 @@ const addPostToCampaign = (
   const kolId = rosterKol(campaign, first);
   const base = kolId
     ? { kind: 'kol' as const, subject: kolId }
-    : { kind: 'voice' as const, subject: voiceSubject(first.platform, first.author.handle) };
+    : { kind: 'voice' as const, subject: voiceSubject(first.platform, first.author.id) };
   const rowsOf = (day: Day, platform: Platform): RollupRow[] =>
     [base, { kind: 'total' as const, subject: '' }].map((target) => {
       const identity = { campaignId: campaign.id, ...target, day, platform };
@@ -231,7 +231,7 @@ export const readRollups = async (doc: DynamoDBDocumentClient, table: string): P
         kind === 'kol' || kind === 'kolWeek'
           ? String(item.kolId)
           : kind === 'voice'
-            ? voiceSubject(platform, String(item.handle))
+            ? voiceSubject(platform, String(item.userId))
             : '';
       const day = String(kind === 'kolWeek' ? item.week : item.day);
       const key = rowKey({ campaignId: String(item.campaignId), kind, subject, day, platform });

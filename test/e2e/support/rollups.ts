@@ -30,6 +30,7 @@ interface ApiDay {
 interface ApiVoice extends ApiFigures {
   platform: Platform;
   handle: string;
+  userId: string | null;
 }
 interface ApiLeader extends ApiFigures {
   kolId: string;
@@ -148,7 +149,7 @@ export const voiceTotalsFromApi = (baseUrl: string, config: KolPulseConfig, rang
     config,
     ranges,
     (c, from, to) => `${baseUrl}/campaigns/${c}/voices?from=${from}&to=${to}`,
-    (c, v) => `${c}|${voiceSubject(v.platform, v.handle)}`,
+    (c, v) => `${c}|${voiceSubject(v.platform, v.userId ?? '')}`,
   );
 
 /** Every roster KOL's figures summed over its day rows (zeros for a KOL without any). */

@@ -317,7 +317,7 @@ describe('GET /campaigns/{campaignId}/voices', () => {
       if (a === b) expect(`${prev?.platform}#${prev?.handle}` < `${cur?.platform}#${cur?.handle}`).toBe(true);
     }
     for (const e of body.items) {
-      const { rank: _r, platform: _p, handle, ...figures } = e;
+      const { rank: _r, platform: _p, handle, userId: _u, ...figures } = e;
       expect(figures).toEqual(expected().find((x) => x.id === handle)?.figures);
     }
   });

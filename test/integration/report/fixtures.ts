@@ -172,7 +172,12 @@ export const seedRollups = async (
     items.push(
       row.kind === 'kol'
         ? { ...kolDayKey(campaignId, row.id, row.day, row.platform), ...descriptive(row), kolId: row.id }
-        : { ...voiceDayKey(campaignId, row.platform, row.id, row.day), ...descriptive(row), handle: row.id },
+        : {
+            ...voiceDayKey(campaignId, row.platform, row.id, row.day),
+            ...descriptive(row),
+            handle: row.id,
+            userId: row.id,
+          },
     );
     const shard = i % TOTAL_SHARDS;
     addTo(

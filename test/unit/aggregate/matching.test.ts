@@ -63,16 +63,31 @@ describe('Function: associate', () => {
       campaignId: 'launch',
       timeZone: 'Asia/Shanghai',
       target: 'voice',
+      userId: '7',
       handle: 'adatech',
     });
   });
 
-  it('keeps authors outside the roster as discovered voices keyed by normalised handle', () => {
+  it('keeps authors outside the roster as discovered voices keyed by user id, with the normalised handle', () => {
     expect(associate(index, post({ author: { id: 'x-5', handle: '@Fan_Page' } }))[0]).toEqual({
       campaignId: 'always',
       timeZone: 'UTC',
       target: 'voice',
+      userId: 'x-5',
       handle: 'fan_page',
     });
+  });
+
+  it('keeps two channels with the same title apart: a voice is one account, never a handle', () => {
+    const [first] = associate(
+      index,
+      post({ platform: 'youtube', author: { id: 'UCaaa', handle: 'Tech Daily' } }),
+    );
+    const [second] = associate(
+      index,
+      post({ platform: 'youtube', author: { id: 'UCbbb', handle: 'Tech Daily' } }),
+    );
+    expect(first).toMatchObject({ target: 'voice', userId: 'UCaaa' });
+    expect(second).toMatchObject({ target: 'voice', userId: 'UCbbb' });
   });
 });

@@ -46,9 +46,9 @@ describe('Function: planPostUpdate', () => {
     const shard = totalShardOf('x', 'p');
     expect(changes).toEqual([
       // Shanghai: published 23:30 on 03-05, observed 00:30 on 03-06.
-      ['C#sh#V#x#ada', '2026-03-05', { mentions: 1 }],
+      ['C#sh#V#x#x-1', '2026-03-05', { mentions: 1 }],
       [totalDayKey('sh', '2026-03-05', 'x', shard).pk, `2026-03-05#x#${shard}`, { mentions: 1 }],
-      ['C#sh#V#x#ada', '2026-03-06', { likes: 3 }],
+      ['C#sh#V#x#x-1', '2026-03-06', { likes: 3 }],
       [totalDayKey('sh', '2026-03-06', 'x', shard).pk, `2026-03-06#x#${shard}`, { likes: 3 }],
       ['C#utc#K#ada', '2026-03-05#x', { mentions: 1, likes: 3 }],
       [totalDayKey('utc', '2026-03-05', 'x', shard).pk, `2026-03-05#x#${shard}`, { mentions: 1, likes: 3 }],
