@@ -14,13 +14,37 @@ export const IdSchema = z
 
 const DaySchema = z.string().refine(isValidDay, 'must be a calendar date YYYY-MM-DD');
 
-export const AccountSchema = z.object({
-  platform: PlatformSchema,
-  /** Handle as the platform shows it (leading '@' optional). Mastodon: user@instance. */
-  handle: z.string().min(1).max(256),
-  /** Platform's stable user id, when known; matched before the handle. */
-  userId: z.string().min(1).max(256).optional(),
-});
+/** A YouTube channel id: "UC" and 22 base64url characters, as in youtube.com/channel/UC... */
+const YOUTUBE_CHANNEL_ID = /^UC[A-Za-z0-9_-]{22}$/;
+const YOUTUBE_CHANNEL_ID_HINT =
+  'put the channel id here ("UC" and 22 more characters, as in youtube.com/channel/UC...): a YouTube handle is the channel title, which other channels may share';
+
+export const AccountSchema = z
+  .object({
+    platform: PlatformSchema,
+    /** Handle as the platform shows it (leading '@' optional). Mastodon: user@instance. YouTube: channel title. */
+    handle: z.string().min(1).max(256),
+    /**
+     * Platform's stable user id; matched before the handle. Required on YouTube (the channel id), where the
+     * handle is a channel title and not unique (docs/platforms.md, "Roster identity").
+     */
+    userId: z.string().min(1).max(256).optional(),
+  })
+  .superRefine((a, ctx) => {
+    if (a.platform !== 'youtube') return;
+    if (a.userId === undefined)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['userId'],
+        message: `required on YouTube: ${YOUTUBE_CHANNEL_ID_HINT}`,
+      });
+    else if (!YOUTUBE_CHANNEL_ID.test(a.userId))
+      ctx.addIssue({
+        code: 'custom',
+        path: ['userId'],
+        message: `not a channel id: ${YOUTUBE_CHANNEL_ID_HINT}`,
+      });
+  });
 export type Account = z.infer<typeof AccountSchema>;
 
 export const KolSchema = z.object({

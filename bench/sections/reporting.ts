@@ -102,7 +102,12 @@ export const measureReporting = async (options: {
         kols: kolIds.map((id) => ({
           id,
           name: `KOL ${id}`,
-          accounts: (accounts.get(id) ?? []).map((platform) => ({ platform, handle: `${id}-${platform}` })),
+          accounts: (accounts.get(id) ?? []).map((platform) => ({
+            platform,
+            handle: `${id}-${platform}`,
+            // YouTube roster accounts need a channel id ("UC" and 22 characters).
+            ...(platform === 'youtube' ? { userId: `UC${id.padEnd(22, '0')}` } : {}),
+          })),
         })),
       },
     ],

@@ -149,6 +149,10 @@ export interface AdapterOptions {
   credentials: PlatformCredentials;
   /** Per-request timeout. */
   timeoutMs?: number;
+  /** Largest response body read, in bytes (default 10 MiB); a larger 2xx body is a PermanentPlatformError. */
+  maxBodyBytes?: number;
+  /** Deepest JSON nesting parsed (default 64); a deeper 2xx body is a PermanentPlatformError. */
+  maxJsonDepth?: number;
   /** Injected clock for tests. */
   now?: () => number;
   fetch?: typeof fetch;

@@ -30,6 +30,8 @@ export abstract class HttpPlatformAdapter implements PlatformAdapter {
     this.http = new PlatformHttp({
       platform,
       timeoutMs: options.timeoutMs,
+      maxBodyBytes: options.maxBodyBytes,
+      maxJsonDepth: options.maxJsonDepth,
       fetch: options.fetch,
       now: this.now,
       ...(readRateLimit ? { readRateLimit } : {}),

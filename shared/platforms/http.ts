@@ -5,6 +5,13 @@ import {
   type RateLimitState,
   TransientPlatformError,
 } from './adapter';
+import {
+  DEFAULT_MAX_BODY_BYTES,
+  DEFAULT_MAX_JSON_DEPTH,
+  jsonNestsDeeperThan,
+  readBoundedText,
+  summariseBody,
+} from './body';
 
 /**
  * The one HTTP wrapper every adapter uses. It makes exactly one request per call (no retries: backoff and
@@ -49,6 +56,10 @@ export interface PlatformHttpOptions {
   now?: () => number;
   /** Reads rate-limit state from response headers; defaults to `readRateLimitHeaders`. */
   readRateLimit?: RateLimitReader;
+  /** Largest response body read, in bytes (default 10 MiB). */
+  maxBodyBytes?: number;
+  /** Deepest JSON nesting parsed (default 64). */
+  maxJsonDepth?: number;
 }
 
 /** ISO 8601 or an HTTP date only: V8's Date.parse also accepts junk such as "-5". */
@@ -120,11 +131,6 @@ export const describeUrl = (url: string): string => {
   }
 };
 
-const summarise = (body: unknown, text: string): string => {
-  const raw = body === undefined ? text : JSON.stringify(body);
-  return raw.length > 300 ? `${raw.slice(0, 300)}...` : raw;
-};
-
 const isAbortError = (e: unknown): boolean =>
   e instanceof Error && (e.name === 'AbortError' || e.name === 'TimeoutError');
 
@@ -134,6 +140,8 @@ export class PlatformHttp {
   private readonly fetchImpl: typeof fetch;
   private readonly now: () => number;
   private readonly readRateLimit: RateLimitReader;
+  private readonly maxBodyBytes: number;
+  private readonly maxJsonDepth: number;
   private readonly states = new Map<string, RateLimitState>();
   private requests = 0;
 
@@ -143,6 +151,8 @@ export class PlatformHttp {
     this.fetchImpl = options.fetch ?? fetch;
     this.now = options.now ?? Date.now;
     this.readRateLimit = options.readRateLimit ?? readRateLimitHeaders;
+    this.maxBodyBytes = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+    this.maxJsonDepth = options.maxJsonDepth ?? DEFAULT_MAX_JSON_DEPTH;
   }
 
   /** The most constraining reading: fewest requests left, then the latest reset; stale windows skipped. */
@@ -170,24 +180,57 @@ export class PlatformHttp {
 
   /** One request; resolves with the parsed JSON body of a 2xx response, throws an adapter error otherwise. */
   async request(req: HttpRequest): Promise<HttpResponse> {
-    const method = req.method ?? 'GET';
-    const where = `${method} ${describeUrl(req.url)}`;
+    const where = `${req.method ?? 'GET'} ${describeUrl(req.url)}`;
+    const { response, body } = await this.send(req, where);
+    const nowMs = this.now();
+    const reading = this.readRateLimit(response.headers, nowMs);
+    if (reading.remaining !== undefined || reading.resetAt !== undefined)
+      this.states.set(req.endpoint ?? '', reading);
+
+    const { status, headers } = response;
+    if (status >= 200 && status < 300) {
+      if (body.kind === 'json') return { status, headers, body: body.value };
+      throw this.unreadableBody(where, status, body);
+    }
+
+    const parsed = body.kind === 'json' ? body.value : undefined;
+    const classified = req.classifyError?.({ status, headers, body: parsed });
+    if (classified) throw classified;
+
+    const detail =
+      body.kind === 'too-large' ? describeBody(body, this.limits()) : summariseBody(parsed, body.text);
+    if (status === 429) {
+      const retryAt = parseRetryAfter(headers.get('retry-after'), nowMs) ?? reading.resetAt;
+      throw new RateLimitedError(
+        this.platform,
+        retryAt,
+        `${where} answered 429 Too Many Requests: ${detail}`,
+      );
+    }
+    if (status >= 500 || status === 408)
+      throw new TransientPlatformError(this.platform, `${where} answered ${status}: ${detail}`, status);
+    throw new PermanentPlatformError(this.platform, `${where} answered ${status}: ${detail}`, status);
+  }
+
+  /** Sends the request and reads its body within the timeout; network failures and timeouts are transient. */
+  private async send(req: HttpRequest, where: string): Promise<{ response: Response; body: ReadBody }> {
     const timeout = AbortSignal.timeout(this.timeoutMs);
     const signal = req.signal ? AbortSignal.any([req.signal, timeout]) : timeout;
-
-    let response: Response;
-    let text: string;
     this.requests += 1;
     try {
-      response = await this.fetchImpl(req.url, {
-        method,
+      const response = await this.fetchImpl(req.url, {
+        method: req.method ?? 'GET',
         headers: { accept: 'application/json', ...req.headers },
         body: req.body,
         signal,
         redirect: 'follow',
       });
       // The timeout also bounds reading the body; a connection cut mid-body rejects here.
-      text = await response.text();
+      const read = await readBoundedText(response, this.maxBodyBytes);
+      return {
+        response,
+        body: read.tooLarge ? { kind: 'too-large' } : parseJson(read.text, this.maxJsonDepth),
+      };
     } catch (e) {
       if (req.signal?.aborted) throw req.signal.reason ?? e;
       if (timeout.aborted || isAbortError(e))
@@ -195,56 +238,54 @@ export class PlatformHttp {
       const cause = e instanceof Error ? ((e.cause as Error | undefined)?.message ?? e.message) : String(e);
       throw new TransientPlatformError(this.platform, `${where} failed: ${cause}`);
     }
+  }
 
-    const nowMs = this.now();
-    const reading = this.readRateLimit(response.headers, nowMs);
-    if (reading.remaining !== undefined || reading.resetAt !== undefined)
-      this.states.set(req.endpoint ?? '', reading);
+  /**
+   * A 2xx body that is not usable JSON. A truncated or malformed body may read fine next time (transient); a
+   * body over the size or depth limit will not, and retrying it would spend the cycle's budget and time on
+   * the same page, so it is permanent: the poller gives up that one search or refresh batch for this cycle
+   * and goes on with the rest.
+   */
+  private unreadableBody(where: string, status: number, body: Exclude<ReadBody, { kind: 'json' }>): Error {
+    const message = `${where} answered ${status} with ${describeBody(body, this.limits())}`;
+    return body.kind === 'invalid'
+      ? new TransientPlatformError(this.platform, message, status)
+      : new PermanentPlatformError(this.platform, message, status);
+  }
 
-    let body: unknown;
-    let parsed = false;
-    if (text.trim() !== '') {
-      try {
-        body = JSON.parse(text);
-        parsed = true;
-      } catch {
-        body = undefined;
-      }
-    }
-
-    if (response.status >= 200 && response.status < 300) {
-      if (!parsed)
-        throw new TransientPlatformError(
-          this.platform,
-          `${where} answered ${response.status} with a body that is not valid JSON (${text.length} bytes)`,
-          response.status,
-        );
-      return { status: response.status, headers: response.headers, body };
-    }
-
-    const errorResponse: ErrorResponse = { status: response.status, headers: response.headers, body };
-    const classified = req.classifyError?.(errorResponse);
-    if (classified) throw classified;
-
-    const detail = summarise(body, text);
-    if (response.status === 429) {
-      const retryAt = parseRetryAfter(response.headers.get('retry-after'), nowMs) ?? reading.resetAt;
-      throw new RateLimitedError(
-        this.platform,
-        retryAt,
-        `${where} answered 429 Too Many Requests: ${detail}`,
-      );
-    }
-    if (response.status >= 500 || response.status === 408)
-      throw new TransientPlatformError(
-        this.platform,
-        `${where} answered ${response.status}: ${detail}`,
-        response.status,
-      );
-    throw new PermanentPlatformError(
-      this.platform,
-      `${where} answered ${response.status}: ${detail}`,
-      response.status,
-    );
+  private limits(): BodyLimits {
+    return { maxBodyBytes: this.maxBodyBytes, maxJsonDepth: this.maxJsonDepth };
   }
 }
+
+type ReadBody =
+  | { kind: 'json'; value: unknown; text: string }
+  | { kind: 'invalid'; text: string }
+  | { kind: 'too-deep'; text: string }
+  | { kind: 'too-large' };
+
+interface BodyLimits {
+  maxBodyBytes: number;
+  maxJsonDepth: number;
+}
+
+const parseJson = (text: string, maxDepth: number): ReadBody => {
+  if (text.trim() === '') return { kind: 'invalid', text };
+  if (jsonNestsDeeperThan(text, maxDepth)) return { kind: 'too-deep', text };
+  try {
+    return { kind: 'json', value: JSON.parse(text), text };
+  } catch {
+    return { kind: 'invalid', text };
+  }
+};
+
+const describeBody = (body: Exclude<ReadBody, { kind: 'json' }>, limits: BodyLimits): string => {
+  switch (body.kind) {
+    case 'too-large':
+      return `a body over the ${limits.maxBodyBytes}-byte limit (not read)`;
+    case 'too-deep':
+      return `JSON nested deeper than ${limits.maxJsonDepth} levels (not parsed)`;
+    case 'invalid':
+      return `a body that is not valid JSON (${body.text.length} bytes)`;
+  }
+};

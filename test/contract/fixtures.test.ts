@@ -62,15 +62,32 @@ describe.each(FIXTURES.filter((f) => f.run))('$file through its adapter', (f) =>
     const result =
       f.run === 'search'
         ? await adapter.searchPage({ query: adapter.buildQueries(['devsearch'])[0] as string, overlapMs: 0 })
-        : await adapter.refresh(['1260294888811347969']);
+        : await adapter.refresh(['1228393702244134912', 'TvWDY4Mm5GM']);
     expect(result.rejects).toEqual([]);
     expect(result.observations.length).toBeGreaterThan(0);
   });
 });
 
 it('reads hashtags of the full text of a long X post from note_tweet', async () => {
-  const body = readFileSync(join(__dirname, 'x/search-recent.json'), 'utf8');
-  const adapter = createAdapter('x', { credentials: CREDENTIALS, fetch: async () => new Response(body) });
+  // The documented example has no long post: note_tweet is added as the OpenAPI Tweet schema defines it
+  // (note_tweet.text, note_tweet.entities.hashtags[].tag; xdevplatform/xdk latest-openapi.json).
+  const body = read('x/search-recent.json') as { data: Record<string, unknown>[] };
+  const [post] = body.data;
+  if (!post) throw new Error('fixture has no post');
+  post.text = 'Just started learning Python and loving it! #devsearch';
+  post.note_tweet = {
+    text: 'Just started learning Python and loving it! #devsearch, the whole text past 280 characters #longform',
+    entities: {
+      hashtags: [
+        { start: 44, end: 54, tag: 'devsearch' },
+        { start: 90, end: 99, tag: 'longform' },
+      ],
+    },
+  };
+  const adapter = createAdapter('x', {
+    credentials: CREDENTIALS,
+    fetch: async () => new Response(JSON.stringify(body)),
+  });
   const page = await adapter.searchPage({ query: '#devsearch', overlapMs: 0 });
   expect(page.observations[0]?.hashtags).toEqual(['devsearch', 'longform']);
 });
@@ -79,5 +96,6 @@ it('counts Mastodon quotes_count into shares', async () => {
   const body = readFileSync(join(__dirname, 'mastodon/tag-timeline.json'), 'utf8');
   const adapter = createAdapter('mastodon', { credentials: {}, fetch: async () => new Response(body) });
   const page = await adapter.searchPage({ query: '#cats', overlapMs: 0 });
-  expect(page.observations[0]?.counters).toEqual({ likes: 3, shares: 2, comments: 0 });
+  // The Status entity example: favourites 11, reblogs 6, quotes 2, replies 5.
+  expect(page.observations[0]?.counters).toEqual({ likes: 11, shares: 8, comments: 5 });
 });

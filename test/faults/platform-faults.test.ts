@@ -2,6 +2,7 @@ import { ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   type Fault,
+  generateAuthorId,
   LOCAL_PLATFORM_CREDENTIALS,
   type PlatformApi,
   PlatformStore,
@@ -61,7 +62,7 @@ const config: KolPulseConfig = parseConfig({
             { platform: 'mastodon', handle: 'ada@mastodon.social' },
             { platform: 'bluesky', handle: 'ada.bsky.social' },
             { platform: 'reddit', handle: 'ada_r' },
-            { platform: 'youtube', handle: 'AdaTube' },
+            { platform: 'youtube', handle: 'AdaTube', userId: generateAuthorId('youtube', 'AdaTube') },
           ],
         },
         {

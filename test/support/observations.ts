@@ -117,7 +117,7 @@ export const generateScenario = (seed: number, options: ScenarioOptions = {}): S
             name: 'Cy',
             accounts: [
               { platform: 'x', handle: 'CyNYC', userId: 'x-200' },
-              { platform: 'youtube', handle: 'CyTube', userId: 'yt-200' },
+              { platform: 'youtube', handle: 'CyTube', userId: 'UCcytube0000000000000200' },
             ],
           },
           { id: 'ada', name: 'Ada', accounts: [{ platform: 'x', handle: 'adatech' }] },
@@ -143,7 +143,7 @@ export const generateScenario = (seed: number, options: ScenarioOptions = {}): S
     { platform: 'mastodon', id: 'm-1', handle: 'Ada@social.example' },
     { platform: 'mastodon', id: 'm-2', handle: 'dee@mastodon.example' },
     { platform: 'bluesky', id: 'did:plc:bo', handle: 'Bo.bsky.social' },
-    { platform: 'youtube', id: 'yt-200', handle: 'CyTube' },
+    { platform: 'youtube', id: 'UCcytube0000000000000200', handle: 'CyTube' },
     { platform: 'x', id: 'x-900', handle: 'Outsider_One' },
     { platform: 'mastodon', id: 'm-900', handle: 'fan@other.example' },
     { platform: 'bluesky', id: 'did:plc:zz', handle: 'voice.bsky.social' },

@@ -44,7 +44,11 @@ export const config = parseConfig({
         },
         { id: 'bob', name: 'Bob, "the" Builder', accounts: [{ platform: 'x', handle: 'bobbuilds' }] },
         { id: 'carol', name: 'Carol', accounts: [{ platform: 'bluesky', handle: 'carol.bsky.social' }] },
-        { id: 'dave', name: 'Dave', accounts: [{ platform: 'youtube', handle: 'davetech' }] },
+        {
+          id: 'dave',
+          name: 'Dave',
+          accounts: [{ platform: 'youtube', handle: 'davetech', userId: 'UCdavetech0000000000000d' }],
+        },
         { id: 'erin', name: 'Erin', accounts: [{ platform: 'x', handle: 'erin' }] },
       ],
     },

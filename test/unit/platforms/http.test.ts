@@ -4,6 +4,7 @@ import {
   RateLimitedError,
   TransientPlatformError,
 } from '../../../shared/platforms/adapter';
+import { jsonNestsDeeperThan, summariseBody } from '../../../shared/platforms/body';
 import {
   describeUrl,
   PlatformHttp,
@@ -142,5 +143,40 @@ describe('Class: PlatformHttp', () => {
     const reason = new Error('poll cycle ends');
     controller.abort(reason);
     await expect(pending).rejects.toBe(reason);
+  });
+});
+
+describe('Function: summariseBody', () => {
+  const deep = (levels: number): unknown => {
+    let value: unknown = 1;
+    for (let i = 0; i < levels; i++) value = { a: value };
+    return value;
+  };
+
+  it('summarises a 100,000-deep body without throwing, in at most 300 characters', () => {
+    const summary = summariseBody(deep(100_000), '');
+    expect(summary.length).toBeLessThanOrEqual(303);
+    expect(summary.startsWith('{"a":{"a":')).toBe(true);
+  });
+
+  it('survives a cyclic body', () => {
+    const cyclic: Record<string, unknown> = { error: 'x' };
+    cyclic.self = cyclic;
+    expect(summariseBody(cyclic, '')).toMatch(/^\{"error":"x","self":\{/);
+  });
+
+  it('reads like JSON for an ordinary error body, and cuts long ones', () => {
+    const body = { errors: [{ code: 88, message: 'Rate limit exceeded' }], ok: false, n: null };
+    expect(summariseBody(body, '')).toBe(JSON.stringify(body));
+    expect(summariseBody({ m: 'x'.repeat(1000) }, '')).toBe(`{"m":"${'x'.repeat(294)}...`);
+    expect(summariseBody(undefined, 'plain text')).toBe('plain text');
+  });
+});
+
+describe('Function: jsonNestsDeeperThan', () => {
+  it('counts objects and arrays, not brackets inside strings', () => {
+    expect(jsonNestsDeeperThan('[[[1]]]', 3)).toBe(false);
+    expect(jsonNestsDeeperThan('[[[[1]]]]', 3)).toBe(true);
+    expect(jsonNestsDeeperThan('{"a":"[[[[{{{{\\"[[["}', 1)).toBe(false);
   });
 });
