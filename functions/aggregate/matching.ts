@@ -44,8 +44,9 @@ export const buildCampaignIndex = (config: KolPulseConfig): CampaignIndex => {
     };
     for (const kol of campaign.kols) {
       for (const account of kol.accounts) {
+        // An account with a user id is that account only: anyone can take a free handle or title.
         if (account.userId) indexed.kolByUserId.set(accountKey(account.platform, account.userId), kol.id);
-        indexed.kolByHandle.set(accountKey(account.platform, normalizeHandle(account.handle)), kol.id);
+        else indexed.kolByHandle.set(accountKey(account.platform, normalizeHandle(account.handle)), kol.id);
       }
     }
     for (const tag of new Set(campaign.hashtags.map(normalizeHashtag))) {
@@ -61,7 +62,8 @@ export type PostIdentity = Pick<Observation, 'platform' | 'author' | 'hashtags' 
 
 /**
  * The campaigns a post counts for (one of their hashtags, published inside their window) and, per
- * campaign, whether its author is a roster KOL (user id first, then handle) or a discovered voice.
+ * campaign, whether its author is a roster KOL (by user id where the roster gives one, else by handle) or a
+ * discovered voice.
  * Sorted by campaign id, so the result does not depend on hashtag order.
  */
 export const associate = (index: CampaignIndex, post: PostIdentity): Association[] => {

@@ -53,13 +53,17 @@ const isEmptyRow = (r: RollupRow): boolean =>
 export const withoutEmptyRows = (table: RollupTable): RollupTable =>
   Object.fromEntries(Object.entries(table).filter(([, r]) => !isEmptyRow(r)));
 
-/** Which roster KOL wrote the post: an account's user id first, else an account's handle on that platform. */
+/** Which roster KOL wrote the post: an account's user id where it has one, else its handle on that platform. */
 const rosterKol = (campaign: Campaign, o: Observation): string | undefined => {
   for (const kol of campaign.kols)
     for (const a of kol.accounts) if (a.platform === o.platform && a.userId === o.author.id) return kol.id;
   for (const kol of campaign.kols)
     for (const a of kol.accounts)
-      if (a.platform === o.platform && normalizeHandle(a.handle) === normalizeHandle(o.author.handle))
+      if (
+        a.platform === o.platform &&
+        a.userId === undefined &&
+        normalizeHandle(a.handle) === normalizeHandle(o.author.handle)
+      )
         return kol.id;
   return undefined;
 };

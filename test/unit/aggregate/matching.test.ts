@@ -52,11 +52,12 @@ describe('Function: associate', () => {
     ]);
   });
 
-  it('finds the roster KOL by user id first, then by handle on the same platform', () => {
+  it('finds the roster KOL by user id where the roster gives one, else by handle on the same platform', () => {
     const target = (author: { id: string; handle: string }, platform: 'x' | 'mastodon' = 'x') =>
       associate(index, post({ platform, author })).find((a) => a.campaignId === 'launch');
     expect(target({ id: 'x-100', handle: 'renamed' })).toMatchObject({ target: 'kol', kolId: 'ada' });
-    expect(target({ id: 'x-999', handle: 'ADATECH' })).toMatchObject({ target: 'kol', kolId: 'ada' });
+    // Another account that took Ada's handle is not Ada: her roster entry names her user id.
+    expect(target({ id: 'x-999', handle: 'ADATECH' })).toMatchObject({ target: 'voice', userId: 'x-999' });
     expect(target({ id: '7', handle: '@Bo@Social.example' }, 'mastodon')).toMatchObject({ kolId: 'bo' });
     // Same handle, other platform: not the KOL.
     expect(target({ id: '7', handle: 'AdaTech' }, 'mastodon')).toEqual({
