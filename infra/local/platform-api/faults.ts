@@ -14,6 +14,8 @@ export type Fault =
   | { kind: 'reset' }
   /** Answer 200 with a body that is not JSON. */
   | { kind: 'malformedJson' }
+  /** Answer 200 with exactly this body (a hostile one: 10 MB, nested 100,000 deep...). */
+  | { kind: 'rawBody'; body: string }
   /** Send the headers and half the body, then cut the connection. */
   | { kind: 'truncated' }
   /** Change the JSON body before sending it (drop required fields from an item, say). */

@@ -187,9 +187,14 @@ export const handleRequest = async (
     send(res, fault.status, { ...fault.headers }, JSON.stringify(fault.body ?? { error: 'injected fault' }));
     return;
   }
-  if (fault?.kind === 'malformedJson') {
+  if (fault?.kind === 'malformedJson' || fault?.kind === 'rawBody') {
     finish(200);
-    send(res, 200, limit.headers, '{"data": [{"id": "1", "text": oops');
+    send(
+      res,
+      200,
+      limit.headers,
+      fault.kind === 'rawBody' ? fault.body : '{"data": [{"id": "1", "text": oops',
+    );
     return;
   }
   const answer = answerOf(ctx, req, url, { ...entry, platform }, body, limit);

@@ -19,6 +19,8 @@ export const COUNTER_NAMES = [
   'poisonMessages',
   'dlqMessagesRedriven',
   'badInputsTried',
+  'hostileInputsServed',
+  'stalledPollCycles',
   'rollupFiguresCompared',
   'rollupDrift',
 ] as const;
@@ -37,6 +39,9 @@ export const COUNTER_LABELS: Record<CounterName, string> = {
   poisonMessages: 'Poison messages that reached the DLQ',
   dlqMessagesRedriven: 'DLQ messages redriven to the main queue',
   badInputsTried: 'Bad inputs tried (report requests, configs, platform payloads, hostile identifiers)',
+  hostileInputsServed:
+    'Hostile platform inputs served through poll, SQS and aggregate (U+FFFE, lone surrogates, bidi and zero-width characters, huge ids, 10 MB and deeply nested bodies)',
+  stalledPollCycles: 'Poll cycles that stopped on hostile input (must be 0)',
   rollupFiguresCompared: 'Rollup figures compared with the oracle',
   rollupDrift: 'Rollup drift against the oracle (sum of absolute differences; must be 0)',
 };
