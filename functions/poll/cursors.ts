@@ -19,6 +19,9 @@ export const CursorItemSchema = z.object({
 });
 export type CursorState = z.infer<typeof CursorItemSchema>;
 
+/** Where cursor items are read and written (DynamoDB in the function, memory in unit tests). */
+export type CursorItems = Pick<CursorStore, 'load' | 'save'>;
+
 export class CursorStore {
   constructor(
     private readonly doc: DynamoDBDocumentClient,

@@ -1,5 +1,5 @@
 import type { SearchCursor } from '../../shared/platforms/adapter';
-import type { CursorState, CursorStore } from './cursors';
+import type { CursorItems, CursorState } from './cursors';
 import type { PollLog } from './cycle';
 
 /** Progress of one query's search within a cycle. */
@@ -32,7 +32,7 @@ export const laterCursor = (current: SearchCursor | undefined, candidate: Search
 
 /** Each query's run, as its cursor item left it. A backfill keeps its own items and starts with no `since`. */
 export const loadQueryRuns = (
-  cursors: CursorStore,
+  cursors: CursorItems,
   queries: readonly string[],
   backfill: string | undefined,
   log: PollLog,
