@@ -14,9 +14,34 @@ const rotate = <T>(items: readonly T[], by: number): T[] =>
   items.length === 0 ? [] : [...items.slice(by % items.length), ...items.slice(0, by % items.length)];
 
 /**
- * Pages every search back to its cursor, round-robin (one page per query per round, so one busy query
- * cannot starve the others), within `allowance` requests. When the allowance runs out first, the cycle
- * reports 'budget' unless a later stop gives another reason.
+ * Reads one page of each unfinished item per round (the first item rotating with the cycle), so one busy
+ * query cannot starve the others, while the allowance lasts. Returns false when the allowance ran out first.
+ * Paging ends only when an item is done (its adapter returned no next page): the poller never stops on
+ * publish times itself, so a feed that is not in time order is read as far as its adapter pages it.
+ */
+export const pageRoundRobin = async <T extends { done: boolean }>(
+  cycle: Cycle,
+  items: readonly T[],
+  cycleIndex: number,
+  allowance: number,
+  readPage: (item: T, cost: number) => Promise<void>,
+): Promise<boolean> => {
+  const cost = cycle.adapter.searchPageRequests ?? 1;
+  const order = rotate(items, cycleIndex);
+  for (;;) {
+    const pending = order.filter((r) => !r.done);
+    if (pending.length === 0) return true;
+    for (const item of pending) {
+      if (item.done) continue;
+      if (cycle.gate.apiCalls + cost > allowance) return false;
+      await readPage(item, cost);
+    }
+  }
+};
+
+/**
+ * Pages every search back to its cursor, round-robin, within `allowance` requests. When the allowance runs
+ * out first, the cycle reports 'budget' unless a later stop gives another reason.
  */
 export const searchQueries = async (
   cycle: Cycle,
@@ -24,20 +49,10 @@ export const searchQueries = async (
   plan: SearchPlan,
   allowance: number,
 ): Promise<void> => {
-  const cost = cycle.adapter.searchPageRequests ?? 1;
-  const order = rotate(runs, plan.cycleIndex);
-  for (;;) {
-    const pending = order.filter((r) => !r.done);
-    if (pending.length === 0) return;
-    for (const run of pending) {
-      if (run.done) continue;
-      if (cycle.gate.apiCalls + cost > allowance) {
-        cycle.summary.stoppedReason = 'budget';
-        return;
-      }
-      await searchOnePage(cycle, run, plan, cost);
-    }
-  }
+  const finished = await pageRoundRobin(cycle, runs, plan.cycleIndex, allowance, (run, cost) =>
+    searchOnePage(cycle, run, plan, cost),
+  );
+  if (!finished) cycle.summary.stoppedReason = 'budget';
 };
 
 const searchOnePage = async (cycle: Cycle, run: QueryRun, plan: SearchPlan, cost: number): Promise<void> => {

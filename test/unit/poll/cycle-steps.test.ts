@@ -25,6 +25,7 @@ const run = (overrides: Partial<QueryRun> = {}): QueryRun => ({
   restartedAfterStaleToken: false,
   complete: false,
   done: false,
+  late: { lastRead: {} },
   dirty: false,
   ...overrides,
 });
@@ -117,6 +118,24 @@ describe('cycle planning', () => {
 
   it('refreshes nothing during a backfill', async () => {
     const searches = planSearches(deps(0), T0, '2025-03-05T00:00:00Z');
-    expect(await planRefreshes(deps(20), T0, searches)).toEqual({ tracked: 0, due: [], searchAllowance: 10 });
+    expect(await planRefreshes(deps(20), T0, searches)).toEqual({
+      tracked: 0,
+      due: [],
+      searchAllowance: 10,
+      lateReserve: 0,
+    });
+  });
+
+  it('keeps the late-read share out of the search part while a late re-read is under way', async () => {
+    const searches = planSearches(deps(0), T0, undefined);
+    // budget 10: refresh keeps 5 of the 10 calls it wants, late re-reads 1, search gets the other 4
+    expect(await planRefreshes(deps(20), T0, searches, true)).toMatchObject({
+      searchAllowance: 4,
+      lateReserve: 1,
+    });
+    expect(await planRefreshes(deps(20), T0, searches, false)).toMatchObject({
+      searchAllowance: 5,
+      lateReserve: 0,
+    });
   });
 });

@@ -8,7 +8,7 @@ import { RejectStore } from '../../../functions/poll/rejects';
 import { ObservationSender } from '../../../functions/poll/sender';
 import { DEFAULT_TUNING } from '../../../functions/poll/tuning';
 import { type PlatformSettings, parseConfig } from '../../../shared/config';
-import { type Observation, ObservationMessageSchema } from '../../../shared/observation';
+import { type Observation, ObservationMessageSchema, ObservationSchema } from '../../../shared/observation';
 import { FakeClock, FakePlatform } from './fake-platform';
 
 export const MINUTE = 60_000;
@@ -44,7 +44,8 @@ export const memoryWorld = (options: {
   const sent: Observation[] = [];
   sqsMock.on(SendMessageBatchCommand).callsFake((input: SendMessageBatchCommandInput) => {
     for (const entry of input.Entries ?? [])
-      sent.push(...ObservationMessageSchema.parse(JSON.parse(entry.MessageBody ?? '')).observations);
+      for (const o of ObservationMessageSchema.parse(JSON.parse(entry.MessageBody ?? '')).observations)
+        sent.push(ObservationSchema.parse(o));
     return {
       Successful: (input.Entries ?? []).map((e) => ({ Id: e.Id, MessageId: e.Id, MD5OfMessageBody: '' })),
     };
