@@ -1,9 +1,8 @@
 import type { PlatformSettings } from '../../shared/config';
-import { PermanentPlatformError, type SearchPage } from '../../shared/platforms/adapter';
+import { PermanentPlatformError } from '../../shared/platforms/adapter';
 import { type Cycle, queueObservations } from './cycle';
-import { isPlatformFailure } from './gate';
 import type { QueryRun } from './query-run';
-import { pageRoundRobin } from './search';
+import { fetchSearchPage, pageRoundRobin } from './search';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -108,24 +107,14 @@ const readLatePage = async (cycle: Cycle, late: LateRun, cost: number): Promise<
     late.done = true;
     return;
   }
-  let page: SearchPage;
-  try {
-    page = await cycle.gate.call(
-      (signal) =>
-        cycle.adapter.searchPage({
-          query: run.query,
-          overlapMs: 0,
-          notBefore: running.notBefore,
-          pageToken: running.pageToken,
-          signal,
-        }),
-      cost,
-    );
-  } catch (e) {
-    if (!isPlatformFailure(e)) throw e;
-    lateReadFailed(cycle, late, e);
-    return;
-  }
+  const request = {
+    query: run.query,
+    overlapMs: 0,
+    notBefore: running.notBefore,
+    pageToken: running.pageToken,
+  };
+  const page = await fetchSearchPage(cycle, request, cost, (e) => lateReadFailed(cycle, late, e));
+  if (!page) return;
   cycle.summary.lateReadPages++;
   cycle.summary.lateReadObservations += page.observations.length;
   await queueObservations(cycle, page.observations, page.rejects);

@@ -1,4 +1,4 @@
-import { PermanentPlatformError, type SearchPage } from '../../shared/platforms/adapter';
+import { PermanentPlatformError, type SearchPage, type SearchRequest } from '../../shared/platforms/adapter';
 import { type Cycle, queueObservations } from './cycle';
 import { isPlatformFailure } from './gate';
 import type { SearchPlan } from './plan';
@@ -55,26 +55,32 @@ export const searchQueries = async (
   if (!finished) cycle.summary.stoppedReason = 'budget';
 };
 
-const searchOnePage = async (cycle: Cycle, run: QueryRun, plan: SearchPlan, cost: number): Promise<void> => {
-  let page: SearchPage;
+/** One search page through the gate; a platform failure goes to `failed`, and there is no page. */
+export const fetchSearchPage = async (
+  cycle: Cycle,
+  request: Omit<SearchRequest, 'signal'>,
+  cost: number,
+  failed: (error: Error) => void,
+): Promise<SearchPage | undefined> => {
   try {
-    page = await cycle.gate.call(
-      (signal) =>
-        cycle.adapter.searchPage({
-          query: run.query,
-          since: run.since,
-          overlapMs: plan.overlapMs,
-          notBefore: plan.notBefore,
-          pageToken: run.pageToken,
-          signal,
-        }),
-      cost,
-    );
+    return await cycle.gate.call((signal) => cycle.adapter.searchPage({ ...request, signal }), cost);
   } catch (e) {
     if (!isPlatformFailure(e)) throw e;
-    searchFailed(cycle, run, e);
-    return;
+    failed(e);
+    return undefined;
   }
+};
+
+const searchOnePage = async (cycle: Cycle, run: QueryRun, plan: SearchPlan, cost: number): Promise<void> => {
+  const request = {
+    query: run.query,
+    since: run.since,
+    overlapMs: plan.overlapMs,
+    notBefore: plan.notBefore,
+    pageToken: run.pageToken,
+  };
+  const page = await fetchSearchPage(cycle, request, cost, (e) => searchFailed(cycle, run, e));
+  if (!page) return;
   cycle.summary.pages++;
   cycle.summary.searchObservations += page.observations.length;
   run.newest ??= page.newest;
