@@ -109,7 +109,19 @@ export const LateReadSchema = z.object({
 });
 export type LateRead = z.infer<typeof LateReadSchema>;
 
-export const DEFAULT_LATE_READS: LateRead[] = [{ everyMinutes: 60, lateHours: 24 }, { everyMinutes: 1440 }];
+/**
+ * Layers used when a platform's settings name none. YouTube has none: its 100 `search.list` calls a day are
+ * spent by the regular searches. Instagram has none: `recent_media` spans 24 hours and is not in time order,
+ * so every search reads all of it.
+ */
+export const DEFAULT_LATE_READS: Record<Platform, readonly LateRead[]> = {
+  x: [{ everyMinutes: 60, lateHours: 24 }, { everyMinutes: 1440 }],
+  mastodon: [{ everyMinutes: 60, lateHours: 24 }, { everyMinutes: 1440 }],
+  bluesky: [{ everyMinutes: 60, lateHours: 24 }, { everyMinutes: 1440 }],
+  reddit: [{ everyMinutes: 60, lateHours: 24 }, { everyMinutes: 1440 }],
+  youtube: [],
+  instagram: [],
+};
 
 export const PlatformSettingsSchema = z
   .object({
@@ -129,14 +141,11 @@ export const PlatformSettingsSchema = z
       .default(10),
     /** Upper bound on API requests per poll cycle, shared by all campaigns. */
     maxRequestsPerCycle: z.number().int().min(1).max(10_000).default(300),
-    /** Deeper re-reads on a slower cadence than the overlap; `[]` turns them off. */
-    lateReads: z
-      .array(LateReadSchema)
-      .max(5)
-      .default(() => DEFAULT_LATE_READS.map((r) => ({ ...r }))),
+    /** Deeper re-reads on a slower cadence than the overlap (default: `DEFAULT_LATE_READS`); `[]`: none. */
+    lateReads: z.array(LateReadSchema).max(5).optional(),
   })
   .superRefine((s, ctx) => {
-    s.lateReads.forEach((layer, i) => {
+    s.lateReads?.forEach((layer, i) => {
       if (layer.lateHours !== undefined && layer.lateHours > s.trackingDays * 24)
         ctx.addIssue({
           code: 'custom',

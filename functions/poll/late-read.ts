@@ -1,4 +1,5 @@
-import type { PlatformSettings } from '../../shared/config';
+import { DEFAULT_LATE_READS, type PlatformSettings } from '../../shared/config';
+import type { Platform } from '../../shared/platform';
 import { PermanentPlatformError } from '../../shared/platforms/adapter';
 import { type Cycle, queueObservations } from './cycle';
 import type { QueryRun } from './query-run';
@@ -15,19 +16,22 @@ export interface LateLayer {
 }
 
 /**
- * The platform's late-read layers. A layer promises that a post visible at most `lateHours` after it was
+ * The platform's late-read layers (its own defaults when the settings name none). A layer promises that a post visible at most `lateHours` after it was
  * published is observed within `everyMinutes` plus one cycle, so its re-read, which may start that long
  * after the post surfaced, reads back `lateHours` + `everyMinutes` + one schedule period.
  */
 export const lateLayers = (
+  platform: Platform,
   settings: Pick<PlatformSettings, 'lateReads' | 'trackingDays'>,
   periodMs: number,
 ): LateLayer[] =>
-  settings.lateReads.map(({ everyMinutes, lateHours = settings.trackingDays * 24 }) => ({
-    key: `${everyMinutes}m/${lateHours}h`,
-    everyMs: everyMinutes * MINUTE,
-    readBackMs: lateHours * HOUR + everyMinutes * MINUTE + periodMs,
-  }));
+  (settings.lateReads ?? DEFAULT_LATE_READS[platform]).map(
+    ({ everyMinutes, lateHours = settings.trackingDays * 24 }) => ({
+      key: `${everyMinutes}m/${lateHours}h`,
+      everyMs: everyMinutes * MINUTE,
+      readBackMs: lateHours * HOUR + everyMinutes * MINUTE + periodMs,
+    }),
+  );
 
 /** One query's late re-read within a cycle; what survives the cycle is in `run.late`. */
 export interface LateRun {

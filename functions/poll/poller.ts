@@ -23,7 +23,7 @@ export const runPollCycle = async (deps: PollCycleDeps, input: PollCycleInput): 
   const startedAt = deps.clock.now();
   const searches = planSearches(deps, startedAt, input.backfillSince);
   const runs = await loadQueryRuns(deps.stores.cursors, searches.queries, searches.backfill, deps.log);
-  const lateRuns = planLateReads(runs, lateLayers(deps.settings, searches.periodMs), {
+  const lateRuns = planLateReads(runs, lateLayers(deps.platform, deps.settings, searches.periodMs), {
     ...searches,
     now: startedAt,
   });

@@ -96,9 +96,6 @@ describe('late and out-of-order posts', () => {
     expect(config([{ everyMinutes: 30, lateHours: 48 }], 2)().platforms.mastodon?.lateReads).toEqual([
       { everyMinutes: 30, lateHours: 48 },
     ]);
-    expect(config(undefined)().platforms.mastodon?.lateReads).toEqual([
-      { everyMinutes: 60, lateHours: 24 },
-      { everyMinutes: 1440 },
-    ]);
+    expect(config(undefined)().platforms.mastodon?.lateReads).toBeUndefined();
   });
 });

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { lateLayers, planLateReads } from '../../../functions/poll/late-read';
 import type { QueryRun } from '../../../functions/poll/query-run';
-import { DEFAULT_LATE_READS } from '../../../shared/config';
 
 const T0 = Date.parse('2025-03-10T12:00:00Z');
 const MINUTE = 60_000;
@@ -10,7 +9,7 @@ const DAY = 24 * HOUR;
 const PERIOD = 5 * MINUTE;
 const iso = (ms: number) => new Date(ms).toISOString();
 
-const layers = lateLayers({ lateReads: DEFAULT_LATE_READS, trackingDays: 7 }, PERIOD);
+const layers = lateLayers('mastodon', { trackingDays: 7 }, PERIOD);
 const [HOURLY, DAILY] = layers.map((l) => l.key);
 const window = { now: T0, periodMs: PERIOD, notBefore: '2025-03-01T00:00:00.000Z', backfill: undefined };
 
@@ -35,6 +34,13 @@ describe('late-read planning', () => {
       { key: '60m/24h', everyMs: HOUR, readBackMs: DAY + HOUR + PERIOD },
       { key: '1440m/168h', everyMs: DAY, readBackMs: 8 * DAY + PERIOD },
     ]);
+    expect(lateLayers('mastodon', { trackingDays: 3, lateReads: [{ everyMinutes: 30 }] }, PERIOD)).toEqual([
+      { key: '30m/72h', everyMs: 30 * MINUTE, readBackMs: 3 * DAY + 30 * MINUTE + PERIOD },
+    ]);
+    // YouTube's search bucket and Instagram's 24-hour, unordered feed: no layers unless configured
+    expect(lateLayers('youtube', { trackingDays: 7 }, PERIOD)).toEqual([]);
+    expect(lateLayers('instagram', { trackingDays: 7 }, PERIOD)).toEqual([]);
+    expect(lateLayers('x', { trackingDays: 7, lateReads: [] }, PERIOD)).toEqual([]);
   });
 
   it('starts no re-read for a query whose first search is still reading back to the campaign start', () => {
