@@ -10,25 +10,12 @@ import {
 } from '../../../functions/poll/query-run';
 import { DEFAULT_TUNING } from '../../../functions/poll/tuning';
 import { parseConfig } from '../../../shared/config';
-import { FakeClock, FakePlatform } from './fake-platform';
+import { FakeClock, FakePlatform, queryRun } from './fake-platform';
 
 const T0 = Date.parse('2025-03-10T12:00:00Z');
 const HOUR = 3_600_000;
 
-const run = (overrides: Partial<QueryRun> = {}): QueryRun => ({
-  name: 'q',
-  query: 'q',
-  since: { id: '1', time: '2025-03-10T10:00:00Z' },
-  pageToken: 'p2',
-  newest: { id: '9', time: '2025-03-10T11:00:00Z' },
-  startedThisCycle: false,
-  restartedAfterStaleToken: false,
-  complete: false,
-  done: false,
-  late: { lastRead: {} },
-  dirty: false,
-  ...overrides,
-});
+const run = queryRun;
 
 describe('query run', () => {
   it('never moves a cursor backwards', () => {

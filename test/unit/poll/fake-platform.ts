@@ -1,4 +1,5 @@
 import type { Clock } from '../../../functions/poll/clock';
+import type { QueryRun } from '../../../functions/poll/query-run';
 import type { Observation } from '../../../shared/observation';
 import type { Platform } from '../../../shared/platform';
 import {
@@ -192,3 +193,19 @@ export class FakePlatform implements PlatformAdapter {
     return this.calls.filter((c) => c.op === 'refresh');
   }
 }
+
+/** A query run resumed from an earlier cycle, with a cursor and a saved page; override what a test needs. */
+export const queryRun = (overrides: Partial<QueryRun> = {}): QueryRun => ({
+  name: 'q',
+  query: 'q',
+  since: { id: '1', time: '2025-03-10T10:00:00Z' },
+  pageToken: 'p2',
+  newest: { id: '9', time: '2025-03-10T11:00:00Z' },
+  startedThisCycle: false,
+  restartedAfterStaleToken: false,
+  complete: false,
+  done: false,
+  late: { lastRead: {} },
+  dirty: false,
+  ...overrides,
+});

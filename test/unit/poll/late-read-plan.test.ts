@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lateLayers, planLateReads } from '../../../functions/poll/late-read';
 import type { QueryRun } from '../../../functions/poll/query-run';
+import { queryRun } from './fake-platform';
 
 const T0 = Date.parse('2025-03-10T12:00:00Z');
 const MINUTE = 60_000;
@@ -13,20 +14,14 @@ const layers = lateLayers('mastodon', { trackingDays: 7 }, PERIOD);
 const [HOURLY, DAILY] = layers.map((l) => l.key);
 const window = { now: T0, periodMs: PERIOD, notBefore: '2025-03-01T00:00:00.000Z', backfill: undefined };
 
-const run = (overrides: Partial<QueryRun> = {}): QueryRun => ({
-  name: 'q',
-  query: 'q',
-  since: { id: '9', time: iso(T0 - MINUTE) },
-  pageToken: undefined,
-  newest: undefined,
-  startedThisCycle: true,
-  restartedAfterStaleToken: false,
-  complete: false,
-  done: false,
-  late: { lastRead: {} },
-  dirty: false,
-  ...overrides,
-});
+/** A query with a complete search behind it and no search under way. */
+const run = (overrides: Partial<QueryRun> = {}): QueryRun =>
+  queryRun({
+    since: { id: '9', time: iso(T0 - MINUTE) },
+    pageToken: undefined,
+    newest: undefined,
+    ...overrides,
+  });
 
 describe('late-read planning', () => {
   it('reads back each layer’s lateness plus its cadence and one cycle; the default deep layer spans tracking', () => {
