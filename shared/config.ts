@@ -112,24 +112,72 @@ const RateExpressionSchema = z
     'must be a rate expression such as "rate(5 minutes)" or "rate(1 hour)"',
   );
 
-export const PlatformSettingsSchema = z.object({
-  enabled: z.boolean().default(true),
-  /** How often the poller runs, as an EventBridge rate expression. */
-  schedule: RateExpressionSchema.default('rate(5 minutes)'),
-  /** API base URL; defaults to the platform's public API. Point it at a local server for tests or the demo. */
-  baseUrl: z.url().optional(),
-  /** Days after publishing during which a post's counters keep being refreshed. */
-  trackingDays: z.number().int().min(1).max(90).default(7),
-  /** Minutes re-read behind the cursor each cycle, so late-indexed posts are not missed. */
-  overlapMinutes: z
+/**
+ * One layer of re-reads behind the cursor, for posts that surface late with an old id or timestamp: every
+ * `everyMinutes`, the poller re-reads far enough back that a post which became visible up to `lateHours`
+ * after it was published is observed within `everyMinutes` (plus one cycle).
+ */
+export const LateReadSchema = z.object({
+  everyMinutes: z
     .number()
     .int()
-    .min(0)
-    .max(24 * 60)
-    .default(10),
-  /** Upper bound on API requests per poll cycle, shared by all campaigns. */
-  maxRequestsPerCycle: z.number().int().min(1).max(10_000).default(300),
+    .min(1)
+    .max(7 * 24 * 60),
+  /** Omit to cover the whole tracking window (`trackingDays` × 24). */
+  lateHours: z
+    .number()
+    .int()
+    .min(1)
+    .max(90 * 24)
+    .optional(),
 });
+export type LateRead = z.infer<typeof LateReadSchema>;
+
+/**
+ * Layers used when a platform's settings name none. YouTube has none: its 100 `search.list` calls a day are
+ * spent by the regular searches. Instagram has none: `recent_media` spans 24 hours and is not in time order,
+ * so every search reads all of it.
+ */
+export const DEFAULT_LATE_READS: Record<Platform, readonly LateRead[]> = {
+  x: [{ everyMinutes: 60, lateHours: 24 }, { everyMinutes: 1440 }],
+  mastodon: [{ everyMinutes: 60, lateHours: 24 }, { everyMinutes: 1440 }],
+  bluesky: [{ everyMinutes: 60, lateHours: 24 }, { everyMinutes: 1440 }],
+  reddit: [{ everyMinutes: 60, lateHours: 24 }, { everyMinutes: 1440 }],
+  youtube: [],
+  instagram: [],
+};
+
+export const PlatformSettingsSchema = z
+  .object({
+    enabled: z.boolean().default(true),
+    /** How often the poller runs, as an EventBridge rate expression. */
+    schedule: RateExpressionSchema.default('rate(5 minutes)'),
+    /** API base URL; defaults to the platform's public API. Point it at a local server for tests or the demo. */
+    baseUrl: z.url().optional(),
+    /** Days after publishing during which a post's counters keep being refreshed. */
+    trackingDays: z.number().int().min(1).max(90).default(7),
+    /** Minutes re-read behind the cursor each cycle, so late-indexed posts are not missed. */
+    overlapMinutes: z
+      .number()
+      .int()
+      .min(0)
+      .max(24 * 60)
+      .default(10),
+    /** Upper bound on API requests per poll cycle, shared by all campaigns. */
+    maxRequestsPerCycle: z.number().int().min(1).max(10_000).default(300),
+    /** Deeper re-reads on a slower cadence than the overlap (default: `DEFAULT_LATE_READS`); `[]`: none. */
+    lateReads: z.array(LateReadSchema).max(5).optional(),
+  })
+  .superRefine((s, ctx) => {
+    s.lateReads?.forEach((layer, i) => {
+      if (layer.lateHours !== undefined && layer.lateHours > s.trackingDays * 24)
+        ctx.addIssue({
+          code: 'custom',
+          path: ['lateReads', i, 'lateHours'],
+          message: `must not exceed the tracking window, trackingDays × 24 = ${s.trackingDays * 24}: a post that surfaces after its tracking window is not tracked`,
+        });
+    });
+  });
 export type PlatformSettings = z.infer<typeof PlatformSettingsSchema>;
 
 export const KolPulseConfigSchema = z

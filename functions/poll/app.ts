@@ -108,6 +108,8 @@ const publishMetrics = (metrics: Metrics, summary: PollSummary) => {
   metrics.addDimension('platform', summary.platform);
   metrics.addMetric('ApiCalls', MetricUnit.Count, summary.apiCalls);
   metrics.addMetric('SearchPages', MetricUnit.Count, summary.pages);
+  metrics.addMetric('LateReadCalls', MetricUnit.Count, summary.lateReadCalls);
+  metrics.addMetric('LateReadObservations', MetricUnit.Count, summary.lateReadObservations);
   metrics.addMetric('PostsRefreshed', MetricUnit.Count, summary.refreshed);
   metrics.addMetric('ObservationsSent', MetricUnit.Count, summary.observationsSent);
   metrics.addMetric('Rejects', MetricUnit.Count, summary.rejects);

@@ -7,17 +7,40 @@ import type { SearchCursor } from '../../shared/platforms/adapter';
 const SearchCursorSchema = z.object({ id: z.string().optional(), time: z.string().optional() });
 
 /**
+ * The late re-reads of one query: when the last complete re-read covering each layer started (ISO, by layer
+ * key), and the re-read under way, if any: the layers it covers, when it started, how far back it reads and
+ * its next page.
+ */
+const LateReadStateSchema = z.object({
+  lastRead: z.record(z.string(), z.string()),
+  running: z
+    .object({
+      layers: z.array(z.string()),
+      startedAt: z.string(),
+      notBefore: z.string(),
+      pageToken: z.string().optional(),
+    })
+    .optional(),
+});
+export type LateReadState = z.infer<typeof LateReadStateSchema>;
+
+/**
  * Cursor item of one (platform, query): `since` is the newest post of the last COMPLETE search; `resume`
  * is where an unfinished search stopped (the next page to read, and the newest post that search has seen,
- * which becomes `since` once it completes). `complete` marks a finished one-off backfill.
+ * which becomes `since` once it completes). `complete` marks a finished one-off backfill; `late` holds the
+ * query's late re-reads (`late-read.ts`).
  */
 export const CursorItemSchema = z.object({
   query: z.string(),
   since: SearchCursorSchema.optional(),
   resume: z.object({ pageToken: z.string(), newest: SearchCursorSchema.optional() }).optional(),
   complete: z.boolean().optional(),
+  late: LateReadStateSchema.optional(),
 });
 export type CursorState = z.infer<typeof CursorItemSchema>;
+
+/** Where cursor items are read and written (DynamoDB in the function, memory in unit tests). */
+export type CursorItems = Pick<CursorStore, 'load' | 'save'>;
 
 export class CursorStore {
   constructor(
@@ -55,6 +78,7 @@ export class CursorStore {
               }
             : undefined,
           complete: state.complete,
+          late: state.late && cleanLateState(state.late),
           platform: this.platform,
           pollId,
           updatedAt: new Date(now).toISOString(),
@@ -65,3 +89,17 @@ export class CursorStore {
 }
 
 const cleanCursor = (c: SearchCursor): SearchCursor => ({ id: c.id, time: c.time });
+
+const cleanLateState = ({ lastRead, running }: LateReadState): LateReadState => ({
+  lastRead,
+  ...(running
+    ? {
+        running: {
+          layers: running.layers,
+          startedAt: running.startedAt,
+          notBefore: running.notBefore,
+          ...(running.pageToken ? { pageToken: running.pageToken } : {}),
+        },
+      }
+    : {}),
+});

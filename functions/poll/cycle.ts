@@ -3,7 +3,7 @@ import type { Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
 import type { PlatformAdapter, RejectedItem } from '../../shared/platforms/adapter';
 import type { Clock } from './clock';
-import type { CursorStore } from './cursors';
+import type { CursorItems } from './cursors';
 import type { RequestGate } from './gate';
 import type { RejectStore } from './rejects';
 import type { ObservationSender } from './sender';
@@ -22,7 +22,7 @@ export type PollLog = (
  * poll's items under its id, so each cycle opens its own from the factories.
  */
 export interface PollStores {
-  cursors: CursorStore;
+  cursors: CursorItems;
   /** Tracked posts of the platform published within `trackingDays` of `now`, newest first. */
   trackedPosts(now: number, trackingDays: number): Promise<TrackedPost[]>;
   openRejects(pollId: string): RejectStore;
@@ -59,7 +59,7 @@ export interface Cycle {
   gate: RequestGate;
   sender: ObservationSender;
   rejects: RejectStore;
-  cursors: CursorStore;
+  cursors: CursorItems;
   summary: PollSummary;
 }
 

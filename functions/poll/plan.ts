@@ -19,14 +19,18 @@ export interface SearchPlan {
   overlapMs: number;
   /** The cycle's number by wall time: the first query of the round-robin rotates with it. */
   cycleIndex: number;
+  /** The schedule's period. */
+  periodMs: number;
 }
 
 /** What the cycle refreshes, and how much of the request budget that leaves for searching. */
 export interface RefreshPlan {
   tracked: number;
   due: TrackedPost[];
-  /** Requests searches may make; the rest is kept for refreshing the due posts. */
+  /** Requests searches may make; the rest is kept for refreshing the due posts and for late re-reads. */
   searchAllowance: number;
+  /** Requests refresh leaves for the late re-reads. */
+  lateReserve: number;
 }
 
 /** Campaigns running at some point between the backfill's `since` and now. */
@@ -49,24 +53,28 @@ export const planSearches = (deps: PlanDeps, now: number, backfill: string | und
     ? backfillCampaigns(config, backfill, now, tuning.graceDays)
     : activeCampaigns(config, now, tuning.graceDays);
   const tags = campaignHashtags(campaigns);
+  const periodMs = rateToMs(settings.schedule);
   return {
     backfill,
     campaigns: campaigns.length,
     queries: tags.length > 0 ? adapter.buildQueries(tags) : [],
     notBefore: backfill ?? earliestStart(campaigns),
     overlapMs: backfill ? 0 : settings.overlapMinutes * 60_000,
-    cycleIndex: Math.floor(now / rateToMs(settings.schedule)),
+    cycleIndex: Math.floor(now / periodMs),
+    periodMs,
   };
 };
 
 /**
  * The tracked posts due this cycle (none for a backfill). While searches want pages, refresh keeps
- * `min(batches due, refreshShare of the budget)`; with no search at all it keeps what it needs.
+ * `min(batches due, refreshShare of the budget)`; with no search at all it keeps what it needs. While a
+ * late re-read is under way, `lateReadShare` of the budget is kept for it, out of the search's part.
  */
 export const planRefreshes = async (
   deps: PlanDeps & { stores: Pick<PollStores, 'trackedPosts'> },
   now: number,
   search: SearchPlan,
+  lateReadPending = false,
 ): Promise<RefreshPlan> => {
   const { settings, adapter, tuning } = deps;
   const tracked = search.backfill ? [] : await deps.stores.trackedPosts(now, settings.trackingDays);
@@ -77,5 +85,11 @@ export const planRefreshes = async (
     search.queries.length === 0
       ? callsNeeded
       : Math.min(callsNeeded, Math.floor(settings.maxRequestsPerCycle * tuning.refreshShare));
-  return { tracked: tracked.length, due, searchAllowance: settings.maxRequestsPerCycle - reserve };
+  const lateReserve = lateReadPending ? Math.floor(settings.maxRequestsPerCycle * tuning.lateReadShare) : 0;
+  return {
+    tracked: tracked.length,
+    due,
+    searchAllowance: settings.maxRequestsPerCycle - reserve - lateReserve,
+    lateReserve,
+  };
 };

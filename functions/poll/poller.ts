@@ -1,6 +1,7 @@
 import { saveCheckpoint } from './checkpoint';
 import { type Cycle, flushRejects, type PollCycleDeps, type PollCycleInput } from './cycle';
 import { CycleStop, RequestGate } from './gate';
+import { lateLayers, planLateReads, readLatePosts } from './late-read';
 import { planRefreshes, planSearches, type RefreshPlan, type SearchPlan } from './plan';
 import { loadQueryRuns, type QueryRun } from './query-run';
 import { refreshPosts } from './refresh';
@@ -22,13 +23,18 @@ export const runPollCycle = async (deps: PollCycleDeps, input: PollCycleInput): 
   const startedAt = deps.clock.now();
   const searches = planSearches(deps, startedAt, input.backfillSince);
   const runs = await loadQueryRuns(deps.stores.cursors, searches.queries, searches.backfill, deps.log);
-  const refreshes = await planRefreshes(deps, startedAt, searches);
+  const lateRuns = planLateReads(runs, lateLayers(deps.platform, deps.settings, searches.periodMs), {
+    ...searches,
+    now: startedAt,
+  });
+  const refreshes = await planRefreshes(deps, startedAt, searches, lateRuns.length > 0);
   const cycle = openCycle(deps, input, startedAt, searches, refreshes);
   try {
     await untilStopped(cycle, async () => {
       await searchQueries(cycle, runs, searches, refreshes.searchAllowance);
       await saveCheckpoint(cycle, runs);
-      await refreshPosts(cycle, refreshes.due);
+      await refreshPosts(cycle, refreshes.due, refreshes.lateReserve);
+      await readLatePosts(cycle, lateRuns, searches.cycleIndex, lateAllowance(cycle, refreshes.lateReserve));
     });
     await saveCheckpoint(cycle, runs);
   } catch (e) {
@@ -72,6 +78,11 @@ const openCycle = (
   },
 });
 
+/** Late re-reads get their reserve (at least one page), never more than the budget has left. */
+const lateAllowance = (cycle: Cycle, reserve: number): number =>
+  cycle.gate.apiCalls +
+  Math.min(cycle.gate.budgetLeft(), Math.max(reserve, cycle.adapter.searchPageRequests ?? 1));
+
 /** Runs the cycle's work; a CycleStop ends it early, and the cycle resumes from its checkpoint next time. */
 const untilStopped = async (cycle: Cycle, work: () => Promise<void>): Promise<void> => {
   try {
@@ -98,6 +109,7 @@ const sendFailed = (cycle: Cycle, error: SendFailedError): void => {
 const finalSummary = (cycle: Cycle, runs: readonly QueryRun[]): PollSummary => ({
   ...cycle.summary,
   searchesResumable: runs.filter((r) => r.pageToken !== undefined).length,
+  lateReadsResumable: runs.filter((r) => r.late.running !== undefined).length,
   apiCalls: cycle.gate.apiCalls,
   observationsSent: cycle.sender.stats.observationsSent,
   messagesSent: cycle.sender.stats.messagesSent,

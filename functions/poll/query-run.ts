@@ -1,5 +1,5 @@
 import type { SearchCursor } from '../../shared/platforms/adapter';
-import type { CursorState, CursorStore } from './cursors';
+import type { CursorItems, CursorState, LateReadState } from './cursors';
 import type { PollLog } from './cycle';
 
 /** Progress of one query's search within a cycle. */
@@ -17,6 +17,8 @@ export interface QueryRun {
   restartedAfterStaleToken: boolean;
   complete: boolean;
   done: boolean;
+  /** The query's late re-reads (`late-read.ts`); a backfill has none. */
+  late: LateReadState;
   /** Changed since the last checkpoint: its cursor item is saved at the next one. */
   dirty: boolean;
 }
@@ -32,7 +34,7 @@ export const laterCursor = (current: SearchCursor | undefined, candidate: Search
 
 /** Each query's run, as its cursor item left it. A backfill keeps its own items and starts with no `since`. */
 export const loadQueryRuns = (
-  cursors: CursorStore,
+  cursors: CursorItems,
   queries: readonly string[],
   backfill: string | undefined,
   log: PollLog,
@@ -52,6 +54,7 @@ export const loadQueryRuns = (
         restartedAfterStaleToken: false,
         complete: state.complete === true,
         done: state.complete === true,
+        late: (!backfill && state.late) || { lastRead: {} },
         dirty: false,
       };
     }),
@@ -63,6 +66,7 @@ export const cursorStateOf = (run: QueryRun): CursorState => ({
   since: run.since,
   resume: run.pageToken ? { pageToken: run.pageToken, newest: run.newest } : undefined,
   complete: run.complete || undefined,
+  late: run.late.running || Object.keys(run.late.lastRead).length > 0 ? run.late : undefined,
 });
 
 /** A page token saved by an earlier cycle may have expired; a run may start over from its cursor once. */

@@ -2,14 +2,22 @@ import { type Cycle, queueObservations } from './cycle';
 import { isPlatformFailure } from './gate';
 import type { TrackedPost } from './tracked';
 
-/** Refreshes the due posts in batches of the adapter's `maxRefreshBatch` ids, hot posts first. */
-export const refreshPosts = async (cycle: Cycle, due: readonly TrackedPost[]): Promise<void> => {
+/**
+ * Refreshes the due posts in batches of the adapter's `maxRefreshBatch` ids, hot posts first, leaving
+ * `keep` requests of the budget for the late re-reads.
+ */
+export const refreshPosts = async (cycle: Cycle, due: readonly TrackedPost[], keep = 0): Promise<void> => {
   const batchSize = cycle.adapter.maxRefreshBatch;
-  for (let i = 0; i < due.length; i += batchSize)
+  for (let i = 0; i < due.length; i += batchSize) {
+    if (keep > 0 && cycle.gate.budgetLeft() - 1 < keep) {
+      cycle.summary.stoppedReason = 'budget';
+      return;
+    }
     await refreshBatch(
       cycle,
       due.slice(i, i + batchSize).map((p) => p.postId),
     );
+  }
 };
 
 /** A failed batch is counted and logged; its posts are refreshed again in a later cycle. */

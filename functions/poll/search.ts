@@ -1,4 +1,4 @@
-import { PermanentPlatformError, type SearchPage } from '../../shared/platforms/adapter';
+import { PermanentPlatformError, type SearchPage, type SearchRequest } from '../../shared/platforms/adapter';
 import { type Cycle, queueObservations } from './cycle';
 import { isPlatformFailure } from './gate';
 import type { SearchPlan } from './plan';
@@ -14,9 +14,34 @@ const rotate = <T>(items: readonly T[], by: number): T[] =>
   items.length === 0 ? [] : [...items.slice(by % items.length), ...items.slice(0, by % items.length)];
 
 /**
- * Pages every search back to its cursor, round-robin (one page per query per round, so one busy query
- * cannot starve the others), within `allowance` requests. When the allowance runs out first, the cycle
- * reports 'budget' unless a later stop gives another reason.
+ * Reads one page of each unfinished item per round (the first item rotating with the cycle), so one busy
+ * query cannot starve the others, while the allowance lasts. Returns false when the allowance ran out first.
+ * Paging ends only when an item is done (its adapter returned no next page): the poller never stops on
+ * publish times itself, so a feed that is not in time order is read as far as its adapter pages it.
+ */
+export const pageRoundRobin = async <T extends { done: boolean }>(
+  cycle: Cycle,
+  items: readonly T[],
+  cycleIndex: number,
+  allowance: number,
+  readPage: (item: T, cost: number) => Promise<void>,
+): Promise<boolean> => {
+  const cost = cycle.adapter.searchPageRequests ?? 1;
+  const order = rotate(items, cycleIndex);
+  for (;;) {
+    const pending = order.filter((r) => !r.done);
+    if (pending.length === 0) return true;
+    for (const item of pending) {
+      if (item.done) continue;
+      if (cycle.gate.apiCalls + cost > allowance) return false;
+      await readPage(item, cost);
+    }
+  }
+};
+
+/**
+ * Pages every search back to its cursor, round-robin, within `allowance` requests. When the allowance runs
+ * out first, the cycle reports 'budget' unless a later stop gives another reason.
  */
 export const searchQueries = async (
   cycle: Cycle,
@@ -24,42 +49,38 @@ export const searchQueries = async (
   plan: SearchPlan,
   allowance: number,
 ): Promise<void> => {
-  const cost = cycle.adapter.searchPageRequests ?? 1;
-  const order = rotate(runs, plan.cycleIndex);
-  for (;;) {
-    const pending = order.filter((r) => !r.done);
-    if (pending.length === 0) return;
-    for (const run of pending) {
-      if (run.done) continue;
-      if (cycle.gate.apiCalls + cost > allowance) {
-        cycle.summary.stoppedReason = 'budget';
-        return;
-      }
-      await searchOnePage(cycle, run, plan, cost);
-    }
+  const finished = await pageRoundRobin(cycle, runs, plan.cycleIndex, allowance, (run, cost) =>
+    searchOnePage(cycle, run, plan, cost),
+  );
+  if (!finished) cycle.summary.stoppedReason = 'budget';
+};
+
+/** One search page through the gate; a platform failure goes to `failed`, and there is no page. */
+export const fetchSearchPage = async (
+  cycle: Cycle,
+  request: Omit<SearchRequest, 'signal'>,
+  cost: number,
+  failed: (error: Error) => void,
+): Promise<SearchPage | undefined> => {
+  try {
+    return await cycle.gate.call((signal) => cycle.adapter.searchPage({ ...request, signal }), cost);
+  } catch (e) {
+    if (!isPlatformFailure(e)) throw e;
+    failed(e);
+    return undefined;
   }
 };
 
 const searchOnePage = async (cycle: Cycle, run: QueryRun, plan: SearchPlan, cost: number): Promise<void> => {
-  let page: SearchPage;
-  try {
-    page = await cycle.gate.call(
-      (signal) =>
-        cycle.adapter.searchPage({
-          query: run.query,
-          since: run.since,
-          overlapMs: plan.overlapMs,
-          notBefore: plan.notBefore,
-          pageToken: run.pageToken,
-          signal,
-        }),
-      cost,
-    );
-  } catch (e) {
-    if (!isPlatformFailure(e)) throw e;
-    searchFailed(cycle, run, e);
-    return;
-  }
+  const request = {
+    query: run.query,
+    since: run.since,
+    overlapMs: plan.overlapMs,
+    notBefore: plan.notBefore,
+    pageToken: run.pageToken,
+  };
+  const page = await fetchSearchPage(cycle, request, cost, (e) => searchFailed(cycle, run, e));
+  if (!page) return;
   cycle.summary.pages++;
   cycle.summary.searchObservations += page.observations.length;
   run.newest ??= page.newest;

@@ -14,6 +14,13 @@ export interface PollSummary {
   searchesResumable: number;
   pages: number;
   searchObservations: number;
+  /** Requests of the late re-reads (retries included), their pages, and the observations they read. */
+  lateReadCalls: number;
+  lateReadPages: number;
+  lateReadObservations: number;
+  /** Late re-reads that reached their floor this cycle, and those left to resume next cycle. */
+  lateReadsCompleted: number;
+  lateReadsResumable: number;
   tracked: number;
   due: number;
   refreshCalls: number;
@@ -44,6 +51,11 @@ export const emptySummary = (
   searchesResumable: 0,
   pages: 0,
   searchObservations: 0,
+  lateReadCalls: 0,
+  lateReadPages: 0,
+  lateReadObservations: 0,
+  lateReadsCompleted: 0,
+  lateReadsResumable: 0,
   tracked: 0,
   due: 0,
   refreshCalls: 0,

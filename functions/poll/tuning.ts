@@ -15,6 +15,8 @@ export interface PollTuning {
   maxConsecutiveFailures: number;
   /** Share of the request budget kept for refreshing tracked posts while searches still want pages. */
   refreshShare: number;
+  /** Share of the request budget kept for late re-reads while one is under way (at least one page). */
+  lateReadShare: number;
   /** Every tracked post is refreshed at least this often. */
   maxRefreshIntervalMs: number;
   graceDays: number;
@@ -31,6 +33,7 @@ export const DEFAULT_TUNING: PollTuning = {
   rateLimitFallbackMs: 10_000,
   maxConsecutiveFailures: 3,
   refreshShare: 0.5,
+  lateReadShare: 0.1,
   maxRefreshIntervalMs: 6 * 3_600_000,
   graceDays: GRACE_DAYS,
   sendMaxAttempts: 5,

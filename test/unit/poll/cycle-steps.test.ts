@@ -10,24 +10,12 @@ import {
 } from '../../../functions/poll/query-run';
 import { DEFAULT_TUNING } from '../../../functions/poll/tuning';
 import { parseConfig } from '../../../shared/config';
-import { FakeClock, FakePlatform } from './fake-platform';
+import { FakeClock, FakePlatform, queryRun } from './fake-platform';
 
 const T0 = Date.parse('2025-03-10T12:00:00Z');
 const HOUR = 3_600_000;
 
-const run = (overrides: Partial<QueryRun> = {}): QueryRun => ({
-  name: 'q',
-  query: 'q',
-  since: { id: '1', time: '2025-03-10T10:00:00Z' },
-  pageToken: 'p2',
-  newest: { id: '9', time: '2025-03-10T11:00:00Z' },
-  startedThisCycle: false,
-  restartedAfterStaleToken: false,
-  complete: false,
-  done: false,
-  dirty: false,
-  ...overrides,
-});
+const run = queryRun;
 
 describe('query run', () => {
   it('never moves a cursor backwards', () => {
@@ -117,6 +105,24 @@ describe('cycle planning', () => {
 
   it('refreshes nothing during a backfill', async () => {
     const searches = planSearches(deps(0), T0, '2025-03-05T00:00:00Z');
-    expect(await planRefreshes(deps(20), T0, searches)).toEqual({ tracked: 0, due: [], searchAllowance: 10 });
+    expect(await planRefreshes(deps(20), T0, searches)).toEqual({
+      tracked: 0,
+      due: [],
+      searchAllowance: 10,
+      lateReserve: 0,
+    });
+  });
+
+  it('keeps the late-read share out of the search part while a late re-read is under way', async () => {
+    const searches = planSearches(deps(0), T0, undefined);
+    // budget 10: refresh keeps 5 of the 10 calls it wants, late re-reads 1, search gets the other 4
+    expect(await planRefreshes(deps(20), T0, searches, true)).toMatchObject({
+      searchAllowance: 4,
+      lateReserve: 1,
+    });
+    expect(await planRefreshes(deps(20), T0, searches, false)).toMatchObject({
+      searchAllowance: 5,
+      lateReserve: 0,
+    });
   });
 });

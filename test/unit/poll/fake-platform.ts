@@ -1,4 +1,5 @@
 import type { Clock } from '../../../functions/poll/clock';
+import type { QueryRun } from '../../../functions/poll/query-run';
 import type { Observation } from '../../../shared/observation';
 import type { Platform } from '../../../shared/platform';
 import {
@@ -33,6 +34,8 @@ export interface FakePost {
   publishedMs: number;
   likes: number;
   deleted?: boolean;
+  /** Hidden from searches until this instant (a late-federated, late-indexed or late-approved post). */
+  visibleFromMs?: number;
 }
 
 export type Fault =
@@ -44,6 +47,8 @@ export interface CallRecord {
   op: 'search' | 'refresh';
   query?: string;
   pageToken?: string;
+  since?: SearchRequest['since'];
+  notBefore?: string;
   ids?: readonly string[];
   failed?: Fault['kind'];
 }
@@ -77,8 +82,9 @@ export class FakePlatform implements PlatformAdapter {
     private readonly latencyMs = 100,
   ) {}
 
-  addPost(tags: string[], publishedMs: number, likes = 0): FakePost {
-    const post = { id: this.nextId++, tags, publishedMs, likes };
+  addPost(tags: string[], publishedMs: number, likes = 0, visibleFromMs?: number): FakePost {
+    const post: FakePost = { id: this.nextId++, tags, publishedMs, likes };
+    if (visibleFromMs !== undefined) post.visibleFromMs = visibleFromMs;
     this.posts.set(post.id, post);
     return post;
   }
@@ -128,7 +134,14 @@ export class FakePlatform implements PlatformAdapter {
   }
 
   async searchPage(request: SearchRequest): Promise<SearchPage> {
-    await this.enter({ op: 'search', query: request.query, pageToken: request.pageToken });
+    await this.enter({
+      op: 'search',
+      query: request.query,
+      pageToken: request.pageToken,
+      since: request.since,
+      notBefore: request.notBefore,
+    });
+    const now = this.clock.now();
     const tags = new Set(request.query.split(' OR '));
     const sinceMs = request.since?.time ? Date.parse(request.since.time) - request.overlapMs : undefined;
     const notBeforeMs = request.notBefore ? Date.parse(request.notBefore) : Number.NEGATIVE_INFINITY;
@@ -136,6 +149,7 @@ export class FakePlatform implements PlatformAdapter {
     const below = request.pageToken ? idNumberOf(request.pageToken) : Number.POSITIVE_INFINITY;
     const matching = [...this.posts.values()]
       .filter((p) => !p.deleted && p.id < below && p.tags.some((t) => tags.has(t)))
+      .filter((p) => p.visibleFromMs === undefined || p.visibleFromMs <= now)
       .filter((p) => p.publishedMs >= boundary && p.publishedMs >= notBeforeMs)
       .sort((a, b) => b.id - a.id);
     const page = matching.slice(0, this.maxPageSize);
@@ -179,3 +193,19 @@ export class FakePlatform implements PlatformAdapter {
     return this.calls.filter((c) => c.op === 'refresh');
   }
 }
+
+/** A query run resumed from an earlier cycle, with a cursor and a saved page; override what a test needs. */
+export const queryRun = (overrides: Partial<QueryRun> = {}): QueryRun => ({
+  name: 'q',
+  query: 'q',
+  since: { id: '1', time: '2025-03-10T10:00:00Z' },
+  pageToken: 'p2',
+  newest: { id: '9', time: '2025-03-10T11:00:00Z' },
+  startedThisCycle: false,
+  restartedAfterStaleToken: false,
+  complete: false,
+  done: false,
+  late: { lastRead: {} },
+  dirty: false,
+  ...overrides,
+});
