@@ -90,28 +90,21 @@ const conditionText = (condition: Json, resolve: (v: Json) => string): string =>
 const STATEMENT_FIELDS = ['Effect', 'Action', 'Resource', 'Condition', 'Sid'];
 
 /** Every statement a role holds: attached policies, managed policies and inline ones. */
-const statementsOfRole = (s: Synthesized, roleId: string): (Statement & { source: string })[] => {
+const statementsOfRole = (s: Synthesized, roleId: string): Statement[] => {
   const attachedTo = (p: { Properties: Record<string, unknown> }) =>
     ((p.Properties.Roles as { Ref?: string }[] | undefined) ?? []).some((r) => r.Ref === roleId);
   const documents = [
     ...Object.values(resourcesOf(s.statelessTemplate, 'AWS::IAM::Policy')).filter(attachedTo),
     ...Object.values(resourcesOf(s.statelessTemplate, 'AWS::IAM::ManagedPolicy')).filter(attachedTo),
-  ].map((p) => ({ source: p.Type, document: p.Properties.PolicyDocument }));
+  ].map((p) => p.Properties.PolicyDocument);
   const role = resourcesOf(s.statelessTemplate, 'AWS::IAM::Role')[roleId];
   if (!role) throw new Error(`no role ${roleId}`);
   const inline = (role.Properties.Policies as { PolicyDocument: Json }[] | undefined) ?? [];
-  documents.push(...inline.map((p) => ({ source: 'inline', document: p.PolicyDocument })));
+  documents.push(...inline.map((p) => p.PolicyDocument));
   const managed = (role.Properties.ManagedPolicyArns as Json[] | undefined) ?? [];
   return [
-    ...documents.flatMap(({ source, document }) =>
-      (document as { Statement: Statement[] }).Statement.map((st) => ({ ...st, source })),
-    ),
-    ...managed.map((arn) => ({
-      Effect: 'Allow',
-      Action: 'managed policy',
-      Resource: arn,
-      source: 'managed',
-    })),
+    ...documents.flatMap((document) => (document as { Statement: Statement[] }).Statement),
+    ...managed.map((arn) => ({ Effect: 'Allow', Action: 'managed policy', Resource: arn })),
   ];
 };
 
@@ -130,21 +123,17 @@ export const grantRows = (s: Synthesized): Record<string, GrantRow[]> => {
     const resolve = resolver(s, exports, physical);
     const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     rows[short] = statementsOfRole(s, roleId).flatMap((st) => {
-      const odd = Object.keys(st).filter((k) => k !== 'source' && !STATEMENT_FIELDS.includes(k));
+      const odd = Object.keys(st).filter((k) => !STATEMENT_FIELDS.includes(k));
       const effect = st.Effect === 'Allow' && odd.length === 0 ? '' : `${st.Effect} ${odd.join(' ')} `;
       const condition = conditionText(st.Condition, resolve);
-      return [st.Action]
-        .flat()
-        .flatMap((action) =>
-          [st.Resource]
-            .flat()
-            .map((resource) => ({
-              fn: short,
-              action: `${effect}${action}`,
-              resource: resolve(resource),
-              condition,
-            })),
-        );
+      return [st.Action].flat().flatMap((action) =>
+        [st.Resource].flat().map((resource) => ({
+          fn: short,
+          action: `${effect}${action}`,
+          resource: resolve(resource),
+          condition,
+        })),
+      );
     });
   }
   cache.set(s, rows);
