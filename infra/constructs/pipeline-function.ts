@@ -1,15 +1,21 @@
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Duration, type RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Names, type RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import {
+  Architecture,
+  type EventSourceMapping,
+  LoggingFormat,
+  Runtime,
+  Tracing,
+} from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { ENV, type FunctionSpec } from '../../shared/topology';
+import { ENV, type FunctionSpec, type SqsTriggerSpec } from '../../shared/topology';
 import type { PipelineQueue } from './pipeline-queue';
-import type { PipelineTable, TableAccess } from './pipeline-table';
+import type { PipelineTable, TableGrant } from './pipeline-table';
 
 /** Repository root: bundling, the lock file and relative entries are anchored here, not at the cwd. */
 export const REPO_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -122,16 +128,32 @@ export class PipelineFunction extends NodejsFunction {
       });
   }
 
-  /** Sets the table's name variable and grants item reads (and writes) on it and Query on its indexes. */
-  bindTable(table: PipelineTable, access: TableAccess): Grant {
+  /** Sets the table's name variable and grants exactly the given statements on it (see TableGrant). */
+  bindTable(table: PipelineTable, grants: readonly TableGrant[]): Grant {
     this.addEnvironment(table.envVar, table.table.tableName);
-    return table.grantAccess(this, access);
+    return table.grantAccess(this, grants);
   }
 
   /** Sets the queue's URL variable and grants sending messages to it. */
   bindQueue(queue: PipelineQueue): Grant {
     this.addEnvironment(queue.envVar, queue.queue.queueUrl);
     return queue.grantSend(this);
+  }
+
+  /**
+   * Runs the function on the queue's messages, reporting partial batch failures, and grants only what the
+   * event source mapping calls (CDK's SqsEventSource would also grant ChangeMessageVisibility and GetQueueUrl).
+   */
+  bindTrigger(queue: PipelineQueue, trigger: SqsTriggerSpec): EventSourceMapping {
+    queue.grantConsume(this);
+    // The id SqsEventSource used, so the mapping keeps its logical id.
+    return this.addEventSourceMapping(`SqsEventSource:${Names.nodeUniqueId(queue.queue.node)}`, {
+      eventSourceArn: queue.queue.queueArn,
+      batchSize: trigger.batchSize,
+      maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
+      maxConcurrency: trigger.maxConcurrency,
+      reportBatchItemFailures: trigger.reportBatchItemFailures,
+    });
   }
 
   /** Sets PLATFORM_SECRET_ARN and grants GetSecretValue on that one secret (not DescribeSecret, not others). */

@@ -1,5 +1,5 @@
 import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
-import type { Grant, IGrantable } from 'aws-cdk-lib/aws-iam';
+import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ENV, type QueueSpec } from '../../shared/topology';
@@ -51,8 +51,24 @@ export class PipelineQueue extends Construct {
     });
   }
 
-  /** SendMessage/SendMessageBatch only (plus the URL and attribute lookups the SDK may make). */
+  /** SendMessage, which also authorises SendMessageBatch; the URL comes from the environment, not GetQueueUrl. */
   grantSend(grantee: IGrantable): Grant {
-    return this.queue.grantSendMessages(grantee);
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['sqs:SendMessage'],
+      resourceArns: [this.queue.queueArn],
+    });
+  }
+
+  /**
+   * What a Lambda SQS event source mapping calls with the function's role (the AWSLambdaSQSQueueExecutionRole
+   * set): no ChangeMessageVisibility or GetQueueUrl, which CDK's grantConsumeMessages adds.
+   */
+  grantConsume(grantee: IGrantable): Grant {
+    return Grant.addToPrincipal({
+      grantee,
+      actions: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+      resourceArns: [this.queue.queueArn],
+    });
   }
 }

@@ -11,24 +11,36 @@ import { Grant, type IGrantable } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import { ENV, type TableId, type TableSpec } from '../../shared/topology';
 
-export type TableAccess = 'read' | 'readWrite';
+/**
+ * The DynamoDB actions a function may be granted. `Scan` is deliberately absent: no request path of KOL Pulse
+ * scans, and a Scan ignores `dynamodb:LeadingKeys`.
+ */
+export type TableAction =
+  | 'GetItem'
+  | 'BatchGetItem'
+  | 'Query'
+  | 'PutItem'
+  | 'UpdateItem'
+  | 'DeleteItem'
+  | 'BatchWriteItem';
+
+/** One statement of a function's access to a table: the calls its code makes, on the keys it owns. */
+export interface TableGrant {
+  readonly actions: readonly TableAction[];
+  /** A global index of the table instead of the table itself; indexes only take Query. */
+  readonly index?: string;
+  /**
+   * Partition key patterns (IAM `StringLike`, `*` any run of characters) every key of a call must match:
+   * `dynamodb:LeadingKeys`, which on an index Query is the index's partition key. Omitted: any key.
+   */
+  readonly leadingKeys?: readonly string[];
+}
 
 /** The environment variable through which a function learns each table's name. */
 export const TABLE_ENV: Record<TableId, string> = {
   state: ENV.stateTable,
   rollups: ENV.rollupsTable,
 };
-
-/** Item-level reads. `Scan` is deliberately absent: no request path of KOL Pulse scans. */
-const READ_ACTIONS = ['dynamodb:GetItem', 'dynamodb:BatchGetItem', 'dynamodb:Query'];
-const WRITE_ACTIONS = [
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:BatchWriteItem',
-];
-/** Indexes only support Query (and Scan, which we never grant). */
-const INDEX_ACTIONS = ['dynamodb:Query'];
 
 export interface PipelineTableProps
   extends Pick<TableProps, 'tableName'>,
@@ -60,7 +72,8 @@ export class PipelineTable extends Construct {
       billingMode: BillingMode.PAY_PER_REQUEST,
       pointInTimeRecoverySpecification: { pointInTimeRecoveryEnabled: true },
       // AWS-managed key (aws/dynamodb): key use is visible in CloudTrail and needs no key policy or
-      // cross-stack KMS grants; the items are public social-media counters, not customer secrets.
+      // cross-stack KMS grants (its key policy admits any principal of the account calling through DynamoDB, so
+      // functions hold no kms: permission); the items are public social-media counters, not customer secrets.
       encryption: TableEncryption.AWS_MANAGED,
       deletionProtection: props.deletionProtection,
       removalPolicy: props.removalPolicy,
@@ -80,22 +93,32 @@ export class PipelineTable extends Construct {
       throw new Error(`table ${props.id}: deletion protection contradicts removal policy DESTROY`);
   }
 
-  /** ARNs of this table's indexes, named one by one (no `index/*` wildcard). */
-  get indexArns(): string[] {
-    return this.spec.globalIndexes.map((i) => `${this.table.tableArn}/index/${i.indexName}`);
+  /** ARN of one of this table's indexes, by name (never an `index/*` wildcard). */
+  indexArn(indexName: string): string {
+    if (!this.spec.globalIndexes.some((i) => i.indexName === indexName))
+      throw new Error(`table ${this.id} has no index ${indexName}`);
+    return `${this.table.tableArn}/index/${indexName}`;
   }
 
-  /** Grants item reads (and writes for `readWrite`) on the table, and Query on each of its indexes. */
-  grantAccess(grantee: IGrantable, access: TableAccess): Grant {
-    const tableGrant = Grant.addToPrincipal({
+  /** Grants each statement as given: its actions on the table or one index, limited to its leading keys. */
+  grantAccess(grantee: IGrantable, grants: readonly TableGrant[]): Grant {
+    const [first, ...rest] = grants.map((g) => this.grantOne(grantee, g));
+    if (!first) throw new Error(`table ${this.id}: an empty grant list grants nothing; leave the table out`);
+    return rest.reduce((all, grant) => all.combine(grant), first);
+  }
+
+  private grantOne(grantee: IGrantable, grant: TableGrant): Grant {
+    if (grant.index && grant.actions.some((a) => a !== 'Query'))
+      throw new Error(
+        `table ${this.id}: index ${grant.index} takes Query only, not ${grant.actions.join(', ')}`,
+      );
+    return Grant.addToPrincipal({
       grantee,
-      actions: access === 'readWrite' ? [...READ_ACTIONS, ...WRITE_ACTIONS] : READ_ACTIONS,
-      resourceArns: [this.table.tableArn],
+      actions: grant.actions.map((a) => `dynamodb:${a}`),
+      resourceArns: [grant.index ? this.indexArn(grant.index) : this.table.tableArn],
+      conditions: grant.leadingKeys && {
+        'ForAllValues:StringLike': { 'dynamodb:LeadingKeys': [...grant.leadingKeys] },
+      },
     });
-    const indexArns = this.indexArns;
-    if (indexArns.length === 0) return tableGrant;
-    return tableGrant.combine(
-      Grant.addToPrincipal({ grantee, actions: INDEX_ACTIONS, resourceArns: indexArns }),
-    );
   }
 }

@@ -1,6 +1,5 @@
 import { pathToFileURL } from 'node:url';
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
-import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { ScheduleGroup } from 'aws-cdk-lib/aws-scheduler';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -16,10 +15,11 @@ import {
   PipelineMonitoring,
 } from '../constructs/pipeline-monitoring';
 import type { PipelineQueue, QueueId } from '../constructs/pipeline-queue';
-import type { PipelineTable } from '../constructs/pipeline-table';
+import type { PipelineTable, TableGrant } from '../constructs/pipeline-table';
 import { PollSchedule } from '../constructs/poll-schedule';
 import { ReportingApi } from '../constructs/reporting-api';
 import { resourcePrefix, type StageConfig } from '../stage-config';
+import { tableGrantsOf } from './table-grants';
 
 /** Where the report function finds the dashboard page and its bundled assets. */
 export const DASHBOARD_DIR = 'dashboard';
@@ -40,6 +40,8 @@ export interface StatelessStackProps extends StackProps {
 
 interface PipelineFunctionExtras {
   constructId: string;
+  /** The platform a poll function serves: its table grants are limited to that platform's keys. */
+  platform: Platform;
   description: string;
   environment: Record<string, string>;
   afterBundling: (outputDir: string) => string[];
@@ -96,7 +98,7 @@ export class StatelessStack extends Stack {
     this.addOutputs();
   }
 
-  /** A function from the topology, bound to the tables and queue its spec names. */
+  /** A function from the topology, bound to the tables and queue its spec names, with the grants of table-grants.ts. */
   private addFunction(fnId: FunctionId, name: string, extra: Partial<PipelineFunctionExtras> = {}) {
     const spec = topology.functions[fnId];
     const fn = new PipelineFunction(this, extra.constructId ?? capitalize(fnId), {
@@ -111,8 +113,11 @@ export class StatelessStack extends Stack {
       environment: extra.environment,
       afterBundling: extra.afterBundling,
     });
-    for (const [tableId, access] of Object.entries(spec.tables) as [TableId, 'read' | 'readWrite'][])
-      fn.bindTable(this.props.tables[tableId], access);
+    for (const [tableId, grants] of Object.entries(tableGrantsOf(fnId, extra.platform)) as [
+      TableId,
+      readonly TableGrant[],
+    ][])
+      fn.bindTable(this.props.tables[tableId], grants);
     if ('sendsTo' in spec) fn.bindQueue(this.props.queues[spec.sendsTo]);
     return fn;
   }
@@ -132,6 +137,7 @@ export class StatelessStack extends Stack {
       const label = `Poll${capitalize(platform)}`;
       const fn = this.addFunction('poll', `poll-${platform}`, {
         constructId: label,
+        platform,
         description: `KOL Pulse: poll ${platform} for campaign posts and refresh tracked posts`,
         environment: { [ENV.platform]: platform },
       });
@@ -178,14 +184,7 @@ export class StatelessStack extends Stack {
       const consumer = { aggregate }[fnId];
       const queue = this.props.queues[trigger.queue];
       assertVisibilityCoversConsumer(queue, topology.functions[fnId].timeoutSeconds);
-      consumer.addEventSource(
-        new SqsEventSource(queue.queue, {
-          batchSize: trigger.batchSize,
-          maxBatchingWindow: Duration.seconds(trigger.maxBatchingWindowSeconds),
-          maxConcurrency: trigger.maxConcurrency,
-          reportBatchItemFailures: trigger.reportBatchItemFailures,
-        }),
-      );
+      consumer.bindTrigger(queue, trigger);
     }
     return aggregate;
   }

@@ -25,8 +25,6 @@ const config = loadConfigFile(FIXTURE_CAMPAIGNS);
 
 const logicalIdOf = (construct: { node: { defaultChild?: unknown } }, stack = dev.stateful): string =>
   stack.getLogicalId(construct.node.defaultChild as Parameters<typeof stack.getLogicalId>[0]);
-const stateTableId = logicalIdOf(dev.stateful.tables.state.table);
-const rollupsTableId = logicalIdOf(dev.stateful.tables.rollups.table);
 const eventsQueueId = logicalIdOf(dev.stateful.queues.events.queue);
 const secretIdOf = (platform: (typeof FIXTURE_PLATFORMS)[number]) => {
   const secret = dev.stateful.platformSecrets[platform];
@@ -51,9 +49,6 @@ const functionResource = (t: Template, name: string) => {
   if (!found) throw new Error(`no function ${name}`);
   return { logicalId: found[0], properties: found[1].Properties ?? {} };
 };
-
-const mentions = (statements: Statement[], logicalId: string) =>
-  statements.filter((s) => resourceText(s).includes(logicalId));
 
 describe('Functions: one construct, settings from the topology', () => {
   it('creates exactly one poll function per enabled platform, plus aggregate and report', () => {
@@ -129,73 +124,7 @@ describe('Functions: one construct, settings from the topology', () => {
   });
 });
 
-describe('Least privilege per function', () => {
-  const dynamoWrites = [
-    'dynamodb:PutItem',
-    'dynamodb:UpdateItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:BatchWriteItem',
-  ];
-
-  it.each(FIXTURE_PLATFORMS)(
-    'poll-%s: its state table (and GSI), send to the events queue, read only its own secret',
-    (platform) => {
-      const statements = statementsOfFunction(template, `kol-pulse-dev-poll-${platform}`);
-      const other = FIXTURE_PLATFORMS.find((p) => p !== platform) ?? 'x';
-      expect(mentions(statements, rollupsTableId)).toEqual([]);
-      expect(mentions(statements, secretIdOf(other))).toEqual([]);
-      const state = mentions(statements, stateTableId).flatMap(actionsOf);
-      expect(state).toEqual(expect.arrayContaining(['dynamodb:Query', 'dynamodb:GetItem', ...dynamoWrites]));
-      expect(state).not.toContain('dynamodb:Scan');
-      const indexQuery = mentions(statements, stateTableId).find((s) =>
-        resourceText(s).includes('/index/byTrackDay'),
-      );
-      expect(actionsOf(indexQuery as Statement)).toEqual(['dynamodb:Query']);
-      const queue = mentions(statements, eventsQueueId).flatMap(actionsOf);
-      expect(queue).toContain('sqs:SendMessage');
-      expect(queue).not.toContain('sqs:ReceiveMessage');
-      expect(queue).not.toContain('sqs:DeleteMessage');
-      expect(mentions(statements, secretIdOf(platform)).flatMap(actionsOf)).toEqual([
-        'secretsmanager:GetSecretValue',
-      ]);
-      const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
-      expect([...services].sort()).toEqual(['dynamodb', 'logs', 'secretsmanager', 'sqs', 'xray']);
-    },
-  );
-
-  it('aggregate: both tables read/write, consume the events queue, no secrets, no sending', () => {
-    const statements = statementsOfFunction(template, 'kol-pulse-dev-aggregate');
-    for (const tableId of [stateTableId, rollupsTableId])
-      expect(mentions(statements, tableId).flatMap(actionsOf)).toEqual(
-        expect.arrayContaining(['dynamodb:BatchGetItem', 'dynamodb:GetItem', ...dynamoWrites]),
-      );
-    const queue = mentions(statements, eventsQueueId).flatMap(actionsOf);
-    expect(queue).toEqual(
-      expect.arrayContaining(['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']),
-    );
-    expect(queue).not.toContain('sqs:SendMessage');
-    const services = new Set(statements.flatMap(actionsOf).map((a) => a.split(':')[0]));
-    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'sqs', 'xray']);
-  });
-
-  it('report: read-only queries on the rollups table and its index, nothing else', () => {
-    const statements = statementsOfFunction(template, 'kol-pulse-dev-report');
-    const data = statements.filter((s) =>
-      actionsOf(s).some((a) => !a.startsWith('xray:') && !a.startsWith('logs:')),
-    );
-    expect(data.length).toBeGreaterThan(0);
-    for (const s of data) {
-      expect(resourceText(s)).toContain(rollupsTableId);
-      expect(
-        actionsOf(s).every((a) =>
-          ['dynamodb:Query', 'dynamodb:GetItem', 'dynamodb:BatchGetItem'].includes(a),
-        ),
-      ).toBe(true);
-    }
-    expect(data.some((s) => resourceText(s).includes('/index/byDay'))).toBe(true);
-    expect(mentions(statements, stateTableId)).toEqual([]);
-  });
-});
+// Each function's IAM grants, one by one: iam-table.test.ts.
 
 describe('Aggregate trigger from topology.triggers', () => {
   it('SQS event source: batch size, window, max concurrency, partial batch failures', () => {

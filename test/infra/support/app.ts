@@ -49,14 +49,14 @@ export const buildFixtureApp = (options: SynthOptions = {}): KolPulse & { app: A
   return { app, ...built };
 };
 
-export const synthFixture = (options: SynthOptions = {}): Synthesized => {
-  const built = buildFixtureApp(options);
-  return {
-    ...built,
-    statefulTemplate: Template.fromStack(built.stateful),
-    statelessTemplate: Template.fromStack(built.stateless),
-  };
-};
+/** Synthesizes a built app (possibly changed after building) into templates. */
+export const synthesize = (built: KolPulse & { app: App }): Synthesized => ({
+  ...built,
+  statefulTemplate: Template.fromStack(built.stateful),
+  statelessTemplate: Template.fromStack(built.stateless),
+});
+
+export const synthFixture = (options: SynthOptions = {}): Synthesized => synthesize(buildFixtureApp(options));
 
 export interface Resource {
   Type: string;
