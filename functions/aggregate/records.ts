@@ -3,6 +3,7 @@ import { describeIssues } from '../../shared/config';
 import { rejectKey } from '../../shared/keys';
 import { type Observation, ObservationMessageSchema, ObservationSchema } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
+import { summariseBody } from '../../shared/platforms/body';
 import { dayOf } from '../../shared/time';
 import type { SourcedObservation } from './aggregator';
 
@@ -107,6 +108,8 @@ const rejectsOf = (record: SQSRecord, now: number, source: string) => {
   });
 };
 
+const rawText = (raw: unknown): string => summariseBody(raw, '', REJECT_RAW_LIMIT_BYTES);
+
 /**
  * Validates every record and every observation separately. Malformed input becomes reject records
  * (deterministic keys from the message id, and times from the message's own attributes, so a redelivery
@@ -135,7 +138,8 @@ export const parseRecords = (
         }
         const reason = observationRejectReason(check, checked.platform);
         list.push(
-          reject(`${record.messageId}#${check.index}`, reason, JSON.stringify(check.raw), check.index),
+          // Bounded, never-throwing text: a raw item nested 100,000 deep would make JSON.stringify throw.
+          reject(`${record.messageId}#${check.index}`, reason, rawText(check.raw), check.index),
         );
       }
     if (list.length > 0) rejects.set(record.messageId, list);

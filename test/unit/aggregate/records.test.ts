@@ -23,6 +23,16 @@ describe('Function: parseRecords', () => {
     expect(rejects[0]?.raw).toContain('"observedAt":"later"');
   });
 
+  it('rejects an observation nested 100,000 deep without throwing, its neighbours still counted', () => {
+    const good = makeObservation();
+    const body = `{"version":1,"platform":"x","observations":[${JSON.stringify(good)},${'['.repeat(100_000)}${']'.repeat(100_000)}]}`;
+    const parsed = parseRecords([makeSqsRecord(body, { messageId: 'deep', sentTimestamp: sent })], sent);
+    expect(parsed.observations).toEqual([{ recordId: 'deep', observation: good }]);
+    const [reject] = parsed.rejects.get('deep') ?? [];
+    expect(reject?.sk).toBe('deep#1');
+    expect(reject?.raw.length).toBeLessThan(1_000);
+  });
+
   it('rejects a whole record whose body is not JSON or not a valid envelope, naming the field', () => {
     const parsed = parseRecords(
       [
