@@ -1,21 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  LOCAL_PLATFORM_CREDENTIALS,
-  type PlatformApi,
-  PlatformStore,
-  platformPostId,
-  startPlatformApi,
-} from '../../infra/local/platform-api';
+import { type PlatformApi, PlatformStore, startPlatformApi } from '../../infra/local/platform-api';
 import { type KolPulseConfig, parseConfig } from '../../shared/config';
-import type { Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
-import { createAdapter } from '../../shared/platforms';
 import { SeededRandom } from '../../shared/random';
-import { computeOracle } from '../support/oracle';
 import { tally } from './support/figures';
 import { type Pipeline, startPipeline } from './support/pipeline';
 import { runPollProcess, simulatedClock } from './support/poll-process';
 import { scenarioSeed, sized } from './support/seeds';
+import { expectNothingLost, pollWorldOf } from './support/served';
 
 /**
  * Hostile input through the whole path -- real adapters over HTTP -> poll -> fauxqs (which refuses
@@ -84,19 +76,8 @@ describe('Faults: hostile input through poll, SQS and aggregate', () => {
     api = await startPlatformApi({ store, now: clock.now });
     pipeline = await startPipeline({ config, now: T0 + 86_400_000, rng, figures });
     await pipeline.start();
-    const enqueued: Observation[] = [];
-    const world = {
-      config,
-      api,
-      dynamoEndpoint: pipeline.dynamo.endpoint,
-      stateTable: pipeline.dynamo.tables.state,
-      sqs: pipeline.sqs.client,
-      eventsQueueUrl: pipeline.sqs.queues.events,
-      clock,
-      rng,
-      enqueued,
-      timeoutMs: 2_000,
-    };
+    const world = pollWorldOf({ config, api, pipeline, clock }, rng, 2_000);
+    const { enqueued } = world;
 
     let hostile = 0;
     const addPosts = () => {
@@ -167,31 +148,7 @@ describe('Faults: hostile input through poll, SQS and aggregate', () => {
     expect(drift.drift).toBe(0);
 
     // Nothing else was lost: every post the platforms hold that counts was observed with its current counters.
-    const latest = new Map<string, Observation>();
-    for (const o of enqueued) {
-      const seen = latest.get(`${o.platform}|${o.postId}`);
-      if (!seen || Date.parse(o.observedAt) >= Date.parse(seen.observedAt))
-        latest.set(`${o.platform}|${o.postId}`, o);
-    }
-    let checked = 0;
-    for (const platform of PLATFORMS) {
-      const adapter = createAdapter(platform, {
-        baseUrl: api.baseUrls[platform],
-        credentials: { ...LOCAL_PLATFORM_CREDENTIALS[platform] },
-        now: clock.now,
-      });
-      const ids = store.list(platform).map(platformPostId);
-      for (let i = 0; i < ids.length; i += adapter.maxRefreshBatch) {
-        const truth = await adapter.refresh(ids.slice(i, i + adapter.maxRefreshBatch));
-        for (const o of truth.observations) {
-          if (Object.keys(computeOracle(config, [o])).length === 0) continue;
-          checked++;
-          expect(latest.get(`${o.platform}|${o.postId}`)?.counters, `${platform} ${o.postId}`).toEqual(
-            o.counters,
-          );
-        }
-      }
-    }
+    const checked = await expectNothingLost(world, store, PLATFORMS);
     expect(checked).toBeGreaterThan(PLATFORMS.length * HOSTILE_TEXT.length);
   });
 });

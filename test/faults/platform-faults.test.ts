@@ -3,23 +3,19 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   type Fault,
   generateAuthorId,
-  LOCAL_PLATFORM_CREDENTIALS,
   type PlatformApi,
   PlatformStore,
-  platformPostId,
   type StoredPost,
   startPlatformApi,
 } from '../../infra/local/platform-api';
 import { type KolPulseConfig, parseConfig } from '../../shared/config';
-import type { Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
-import { createAdapter } from '../../shared/platforms';
 import { SeededRandom } from '../../shared/random';
-import { computeOracle } from '../support/oracle';
 import { tally } from './support/figures';
 import { type Pipeline, startPipeline } from './support/pipeline';
 import { type PollCrash, runPollProcess, simulatedClock } from './support/poll-process';
 import { scenarioSeed, sized } from './support/seeds';
+import { expectNothingLost, pollWorldOf } from './support/served';
 
 /**
  * The whole pipeline end to end -- poll (real adapters over HTTP) -> fauxqs -> aggregate -> dynalite --
@@ -185,19 +181,8 @@ describe('Faults: platforms misbehave, poll and aggregate crash, end to end', ()
       }),
     });
     await pipeline.start();
-    const enqueued: Observation[] = [];
-    const world = {
-      config,
-      api,
-      dynamoEndpoint: pipeline.dynamo.endpoint,
-      stateTable: pipeline.dynamo.tables.state,
-      sqs: pipeline.sqs.client,
-      eventsQueueUrl: pipeline.sqs.queues.events,
-      clock,
-      rng,
-      enqueued,
-      timeoutMs: 400,
-    };
+    const world = pollWorldOf({ config, api, pipeline, clock }, rng, 400);
+    const { enqueued } = world;
 
     const addPost = (platform: Platform, fromMs: number, toMs: number): StoredPost =>
       store.add({
@@ -317,31 +302,7 @@ describe('Faults: platforms misbehave, poll and aggregate crash, end to end', ()
     expect(drift.drift).toBe(0);
 
     // 2. Nothing served was lost: a fresh adapter's view of every live post equals its latest observation.
-    const latest = new Map<string, Observation>();
-    for (const o of enqueued) {
-      const key = `${o.platform}|${o.postId}`;
-      const seen = latest.get(key);
-      if (!seen || Date.parse(o.observedAt) >= Date.parse(seen.observedAt)) latest.set(key, o);
-    }
-    let checkedPosts = 0;
-    for (const platform of PLATFORMS) {
-      const adapter = createAdapter(platform, {
-        baseUrl: api.baseUrls[platform],
-        credentials: { ...LOCAL_PLATFORM_CREDENTIALS[platform] },
-        now: clock.now,
-      });
-      const ids = store.list(platform).map(platformPostId);
-      for (let i = 0; i < ids.length; i += adapter.maxRefreshBatch) {
-        const truth = await adapter.refresh(ids.slice(i, i + adapter.maxRefreshBatch));
-        for (const o of truth.observations) {
-          if (Object.keys(computeOracle(config, [o])).length === 0) continue; // counts for no campaign
-          checkedPosts++;
-          const seen = latest.get(`${o.platform}|${o.postId}`);
-          expect(seen, `${platform} post ${o.postId} was never observed`).toBeDefined();
-          expect(seen?.counters, `${platform} post ${o.postId}`).toEqual(o.counters);
-        }
-      }
-    }
+    const checkedPosts = await expectNothingLost(world, store, PLATFORMS);
     expect(checkedPosts).toBeGreaterThan(10);
   });
 });
