@@ -51,6 +51,10 @@ export const DEFAULT_STORE_TUNING: StoreTuning = {
 
 export { isConditionalCheckFailed } from './rollup-update';
 
+/** Marker writes after which a new bucket closes: room is left for one more full update. */
+export const bucketOpenOf = (tuning: Pick<StoreTuning, 'bucketMarkerLimit' | 'postsPerUpdate'>): number =>
+  tuning.bucketMarkerLimit - tuning.postsPerUpdate;
+
 export const postKeyString = (platform: Platform, postId: string): string =>
   postStateKey(platform, postId).pk;
 
@@ -256,7 +260,7 @@ export class AggregateStore {
   }
 
   private bucketOpen(): number {
-    return this.tuning.bucketMarkerLimit - this.tuning.postsPerUpdate;
+    return bucketOpenOf(this.tuning);
   }
 
   /** Idempotent reject records (deterministic keys), BatchWriteItem in chunks of 25. Throws when some fail. */
