@@ -192,12 +192,11 @@ export class Aggregator {
     return { failedRecords, stats };
   }
 
-  /** One pass over `work`; returns the posts that lost a conditional write and must be redone. */
-  private async runRound(
+  /** Step 1: every post's state (undefined: a new post); unreadable or malformed states fail their post. */
+  private async readRound(
     work: readonly PostWork[],
     failedPosts: Map<string, Error>,
-    stats: AggregateResult['stats'],
-  ): Promise<PostWork[]> {
+  ): Promise<Map<string, PostState | undefined>> {
     const read = await this.store.readStates(work.map((w) => w.ref));
     const states = new Map<string, PostState | undefined>();
     for (const w of work) {
@@ -215,6 +214,16 @@ export class Aggregator {
       if (parsed.success) states.set(w.key, parsed.data);
       else failedPosts.set(w.key, new Error(`post state ${w.key} is malformed: ${parsed.error.message}`));
     }
+    return states;
+  }
+
+  /** One pass over `work`; returns the posts that lost a conditional write and must be redone. */
+  private async runRound(
+    work: readonly PostWork[],
+    failedPosts: Map<string, Error>,
+    stats: AggregateResult['stats'],
+  ): Promise<PostWork[]> {
+    const states = await this.readRound(work, failedPosts);
     const live = work.filter((w) => states.has(w.key));
     const conflicted: PostWork[] = [];
     const settle = async (settling: Settling[], verifyFirst: boolean) => {
