@@ -130,3 +130,27 @@ export const totalShardOf = (platform: Platform, postId: string): number =>
 export const MARKER_PREFIX = 'm_';
 export const markerAttribute = (platform: Platform, postId: string): string =>
   `${MARKER_PREFIX}${digest(`${platform}#${postId}`).subarray(0, 9).toString('base64url')}`;
+
+/**
+ * A rollup item's bucket: bucket 0 is the base item itself, bucket n >= 1 sorts right after it
+ * (`{sk}#b{n}` stays below `{day}#~`, so every day range that holds the base holds its buckets). Buckets
+ * keep the base's index keys, so readers that sum rows per index key sum the buckets too.
+ */
+export const rollupBucketSk = (baseSk: string, bucket: number): string =>
+  bucket === 0 ? baseSk : `${baseSk}#b${bucket}`;
+
+/** Quarantined rollup changes (writes DynamoDB rejects for good), one partition: they are rare. */
+export const QUARANTINE_PARTITION = 'QUARANTINE';
+export const quarantineKey = (
+  platform: Platform,
+  postId: string,
+  rev: number,
+  item: { pk: string; sk: string },
+) => ({
+  pk: QUARANTINE_PARTITION,
+  sk: `${platform}#${keyPart(postId)}#${rev}#${digest(`${item.pk}\u0000${item.sk}`).subarray(0, 9).toString('base64url')}`,
+});
+
+/** The marker a quarantine replay leaves on the rollup item it applied the quarantined change to. */
+export const replayMarkerAttribute = (quarantineSk: string): string =>
+  `${MARKER_PREFIX}${digest(`replay#${quarantineSk}`).subarray(0, 9).toString('base64url')}`;

@@ -3,7 +3,8 @@ import type { Observation } from '../../shared/observation';
 import type { CampaignIndex } from './matching';
 import { type PlannerOptions, planPostUpdate } from './planner';
 import { type PostState, PostStateSchema } from './post-state';
-import { type AggregateStore, type OutboxApplication, type PostRef, postKeyString } from './store';
+import { type Settling, settleOutboxes } from './settle';
+import { type AggregateStore, type PostRef, postKeyString } from './store';
 
 /** An observation together with the SQS record that carried it. */
 export interface SourcedObservation {
@@ -36,6 +37,8 @@ export interface AggregateResult {
     postsWritten: number;
     conflicts: number;
     failedPosts: number;
+    /** Rollup changes DynamoDB rejected for good, written to the quarantine. */
+    quarantinedChanges: number;
   };
 }
 
@@ -111,6 +114,7 @@ export class Aggregator {
       postsWritten: 0,
       conflicts: 0,
       failedPosts: 0,
+      quarantinedChanges: 0,
       passes: passes.length,
       deferredRecords: 0,
     };
@@ -140,6 +144,7 @@ export class Aggregator {
       postsWritten: 0,
       conflicts: 0,
       failedPosts: 0,
+      quarantinedChanges: 0,
     };
     const failedPosts = new Map<string, Error>();
     const posts = new Map<string, PostWork>();
@@ -187,12 +192,11 @@ export class Aggregator {
     return { failedRecords, stats };
   }
 
-  /** One pass over `work`; returns the posts that lost a conditional write and must be redone. */
-  private async runRound(
+  /** Step 1: every post's state (undefined: a new post); unreadable or malformed states fail their post. */
+  private async readRound(
     work: readonly PostWork[],
     failedPosts: Map<string, Error>,
-    stats: AggregateResult['stats'],
-  ): Promise<PostWork[]> {
+  ): Promise<Map<string, PostState | undefined>> {
     const read = await this.store.readStates(work.map((w) => w.ref));
     const states = new Map<string, PostState | undefined>();
     for (const w of work) {
@@ -210,22 +214,43 @@ export class Aggregator {
       if (parsed.success) states.set(w.key, parsed.data);
       else failedPosts.set(w.key, new Error(`post state ${w.key} is malformed: ${parsed.error.message}`));
     }
+    return states;
+  }
+
+  /** One pass over `work`; returns the posts that lost a conditional write and must be redone. */
+  private async runRound(
+    work: readonly PostWork[],
+    failedPosts: Map<string, Error>,
+    stats: AggregateResult['stats'],
+  ): Promise<PostWork[]> {
+    const states = await this.readRound(work, failedPosts);
     const live = work.filter((w) => states.has(w.key));
+    const conflicted: PostWork[] = [];
+    const settle = async (settling: Settling[], verifyFirst: boolean) => {
+      const settled = await settleOutboxes(this.store, settling, {
+        verifyFirst,
+        maxRounds: this.options.maxRounds,
+        concurrency: this.options.concurrency,
+        now: this.now(),
+      });
+      for (const [key, error] of settled.failed) failedPosts.set(key, error);
+      for (const w of work) if (settled.conflicted.has(w.key)) conflicted.push(w);
+      stats.quarantinedChanges += settled.quarantinedChanges;
+      return settled.states;
+    };
 
     // Step 2: an outbox found on a post (maybe applied already) is finished before anything else happens.
-    const pending: OutboxApplication[] = [];
+    const found: Settling[] = [];
     for (const w of live) {
-      const outbox = states.get(w.key)?.outbox;
-      if (outbox) pending.push({ post: w.ref, outbox });
+      const state = states.get(w.key);
+      if (state?.outbox) found.push({ key: w.key, ref: w.ref, state: { ...state, outbox: state.outbox } });
     }
-    for (const [key, error] of await this.store.applyOutboxes(pending, { verifyFirst: true }))
-      failedPosts.set(key, error);
+    for (const [key, state] of await settle(found, true)) states.set(key, state);
 
     // Step 3: next state per post, conditioned on the revision read.
-    const conflicted: PostWork[] = [];
-    const applications: OutboxApplication[] = [];
+    const applications: Settling[] = [];
     await forEachLimited(
-      live.filter((w) => !failedPosts.has(w.key)),
+      live.filter((w) => !failedPosts.has(w.key) && !conflicted.includes(w)),
       this.options.concurrency,
       async (w) => {
         const current = states.get(w.key);
@@ -235,8 +260,13 @@ export class Aggregator {
           return;
         }
         if (plan.kind === 'unchanged') return;
+        const outbox = plan.next.outbox && {
+          ...plan.next.outbox,
+          changes: this.store.placeChanges(plan.next.outbox.changes),
+        };
+        const next = { ...plan.next, ...(outbox ? { outbox } : {}) };
         try {
-          if (!(await this.store.writeState(plan.next, current?.rev ?? 0))) {
+          if (!(await this.store.writeState(next, current?.rev ?? 0))) {
             conflicted.push(w);
             return;
           }
@@ -245,12 +275,12 @@ export class Aggregator {
           return;
         }
         stats.postsWritten++;
-        if (plan.next.outbox) applications.push({ post: w.ref, outbox: plan.next.outbox });
+        if (outbox) applications.push({ key: w.key, ref: w.ref, state: { ...next, outbox } });
       },
     );
 
     // Step 4: the new outboxes, coalesced over all posts of the batch.
-    for (const [key, error] of await this.store.applyOutboxes(applications)) failedPosts.set(key, error);
+    await settle(applications, false);
 
     return conflicted;
   }

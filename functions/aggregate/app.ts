@@ -1,5 +1,6 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type KolPulseConfig, loadConfigFile } from '../../shared/config';
@@ -21,6 +22,8 @@ export interface AggregateDeps {
   storeTuning?: Partial<StoreTuning>;
   /** Observations aggregated in one pass; a bigger batch is split at record boundaries (default 2,000). */
   observationsPerPass?: number;
+  /** Powertools metrics; published once per invocation when given. */
+  metrics?: Metrics;
 }
 
 const DEFAULT_OBSERVATIONS_PER_PASS = 2_000;
@@ -80,6 +83,15 @@ export const createAggregateHandler = (deps: AggregateDeps): AggregateHandler =>
       ...result.stats,
       failedRecords: failures.size,
     });
+    if (result.stats.quarantinedChanges > 0)
+      deps.logger.error('rollup changes quarantined: see docs/operations.md to replay them', {
+        quarantinedChanges: result.stats.quarantinedChanges,
+      });
+    if (deps.metrics) {
+      deps.metrics.addMetric('QuarantinedChanges', MetricUnit.Count, result.stats.quarantinedChanges);
+      deps.metrics.addMetric('FailedRecords', MetricUnit.Count, failures.size);
+      deps.metrics.publishStoredMetrics();
+    }
 
     const recordHandler = async (record: SQSRecord): Promise<void> => {
       const error = failures.get(record.messageId);
@@ -94,7 +106,7 @@ export const createAggregateHandler = (deps: AggregateDeps): AggregateHandler =>
 
 export const aggregateDepsFromEnv = (
   env: Record<string, string | undefined>,
-  clients: { doc: DynamoDBDocumentClient; logger?: Logger },
+  clients: { doc: DynamoDBDocumentClient; logger?: Logger; metrics?: Metrics },
 ): AggregateDeps => ({
   doc: clients.doc,
   tables: {
@@ -103,4 +115,5 @@ export const aggregateDepsFromEnv = (
   },
   config: loadConfigFile(requireEnv(env, ENV.campaignsFile)),
   logger: clients.logger ?? new Logger({ serviceName: 'kol-pulse-aggregate' }),
+  ...(clients.metrics ? { metrics: clients.metrics } : {}),
 });

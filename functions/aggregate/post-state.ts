@@ -35,6 +35,8 @@ export const RollupChangeSchema = z.object({
   attrs: z.record(z.string(), z.union([z.string(), z.number()])),
   /** Non-zero metric deltas; `views: 0` when views became known with no net change. */
   delta: DeltaSchema,
+  /** The bucket of (pk, sk) the change is written to (`rollupBucketSk`); absent: bucket 0, the base item. */
+  bucket: z.number().int().positive().optional(),
 });
 export type RollupChange = z.infer<typeof RollupChangeSchema>;
 

@@ -1,12 +1,22 @@
-import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chunk, forEachLimited } from '../../shared/batches';
 import { type BatchRetry, batchGetItems, batchPutItems } from '../../shared/dynamo-batch';
-import { markerAttribute, postStateKey, trackIndexKey } from '../../shared/keys';
-import { STORED_METRICS } from '../../shared/metrics';
+import { markerAttribute, postStateKey, rollupBucketSk, trackIndexKey } from '../../shared/keys';
 import type { Platform } from '../../shared/platform';
-import type { Delta } from './planner';
+import { BucketChains } from './buckets';
 import { type Outbox, POST_STATE_ATTRIBUTES, type PostState, type RollupChange } from './post-state';
+import { quarantineRecord } from './quarantine';
+import {
+  type Contribution,
+  dropContributionsApplied,
+  type ItemUpdate,
+  isClosedBucket,
+  isConditionalCheckFailed,
+  isValidationError,
+  markersRead,
+  rollupUpdate,
+  sumDeltas,
+} from './rollup-update';
 
 /** DynamoDB access of the aggregator: single-item conditional writes only (dynalite has no transactions). */
 
@@ -23,6 +33,11 @@ export interface StoreTuning {
   postsPerUpdate: number;
   /** Concurrent requests in flight. */
   concurrency: number;
+  /**
+   * Marker writes a rollup bucket takes at most: it closes after `bucketMarkerLimit - postsPerUpdate`
+   * (fixed on the bucket by its first write). 3,000 markers of ~17 bytes keep a bucket near 51 KB.
+   */
+  bucketMarkerLimit: number;
 }
 
 export const DEFAULT_STORE_TUNING: StoreTuning = {
@@ -31,11 +46,14 @@ export const DEFAULT_STORE_TUNING: StoreTuning = {
   itemAttempts: 10,
   postsPerUpdate: 40,
   concurrency: 16,
+  bucketMarkerLimit: 3_000,
 };
 
-export const isConditionalCheckFailed = (error: unknown): boolean =>
-  error instanceof ConditionalCheckFailedException ||
-  (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+export { isConditionalCheckFailed } from './rollup-update';
+
+/** Marker writes after which a new bucket closes: room is left for one more full update. */
+export const bucketOpenOf = (tuning: Pick<StoreTuning, 'bucketMarkerLimit' | 'postsPerUpdate'>): number =>
+  tuning.bucketMarkerLimit - tuning.postsPerUpdate;
 
 export const postKeyString = (platform: Platform, postId: string): string =>
   postStateKey(platform, postId).pk;
@@ -52,11 +70,17 @@ export interface OutboxApplication {
 }
 
 export class AggregateStore {
+  private readonly chains: BucketChains;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly tables: { state: string; rollups: string },
     private readonly tuning: StoreTuning = DEFAULT_STORE_TUNING,
-  ) {}
+  ) {
+    if (tuning.bucketMarkerLimit <= tuning.postsPerUpdate)
+      throw new Error('bucketMarkerLimit must exceed postsPerUpdate');
+    this.chains = new BucketChains(doc, tables.rollups);
+  }
 
   /**
    * Strongly consistent BatchGetItem of post state items, <= 100 keys per call, retrying UnprocessedKeys
@@ -127,56 +151,58 @@ export class AggregateStore {
   }
 
   /**
-   * Applies outboxes to the rollups, coalesced: the changes of all posts are grouped by rollup item and
-   * each item gets one UpdateItem that ADDs the summed deltas and sets every contributing post's marker
-   * to its outbox revision, conditioned on no marker being at or past that revision already. On a failed
-   * condition the item is re-read and the posts already applied are dropped. Returns the posts (by
-   * `postKeyString`) whose changes could not all be applied, with the error.
+   * Applies outboxes to the rollups, coalesced: the changes of all posts are grouped by rollup bucket and
+   * each bucket gets one UpdateItem per `postsPerUpdate` posts (`rollupUpdate`). On a failed condition the
+   * bucket is re-read: posts already applied are dropped; when the bucket closed, the posts left are
+   * `moved` (their changes can never land there). A write DynamoDB rejects for good (ValidationException)
+   * is retried post by post, and the posts it still rejects are `rejected`. Everything else is `failed`.
    */
   async applyOutboxes(
     applications: readonly OutboxApplication[],
     options: { verifyFirst?: boolean } = {},
-  ): Promise<Map<string, Error>> {
-    const byItem = new Map<string, ItemUpdate>();
-    for (const { post, outbox } of applications) {
-      for (const change of outbox.changes) {
-        const itemKey = `${change.pk}\u0000${change.sk}`;
-        let item = byItem.get(itemKey);
-        if (!item) {
-          item = { pk: change.pk, sk: change.sk, attrs: change.attrs, contributions: new Map() };
-          byItem.set(itemKey, item);
-        }
-        const marker = markerAttribute(post.platform, post.postId);
-        const existing = item.contributions.get(marker);
-        item.contributions.set(marker, {
-          postKey: postKeyString(post.platform, post.postId),
-          rev: outbox.rev,
-          delta: existing ? sumDeltas([existing.delta, change.delta]) : { ...change.delta },
-        });
-      }
-    }
-    const failed = new Map<string, Error>();
+  ): Promise<ApplyOutcome> {
+    const byItem = groupByBucket(applications, this.bucketOpen());
+    const outcome: ApplyOutcome = { failed: new Map(), moved: new Map(), rejected: new Map() };
     if (options.verifyFirst) await this.dropApplied(byItem);
     const units: ItemUpdate[] = [];
     for (const item of byItem.values()) {
-      if (item.contributions.size === 0) continue;
       for (const part of chunk([...item.contributions], this.tuning.postsPerUpdate)) {
         units.push({ ...item, contributions: new Map(part) });
       }
     }
     await forEachLimited(units, this.tuning.concurrency, async (unit) => {
       try {
-        await this.applyToItem(unit);
+        const result = await this.applyToItem(unit);
+        for (const c of result.closed) {
+          const moved = outcome.moved.get(c.postKey) ?? [];
+          moved.push(...c.changes);
+          outcome.moved.set(c.postKey, moved);
+        }
+        for (const r of result.rejected) {
+          const rejected = outcome.rejected.get(r.contribution.postKey) ?? [];
+          rejected.push({ item: { pk: unit.pk, sk: unit.sk }, ...r });
+          outcome.rejected.set(r.contribution.postKey, rejected);
+        }
       } catch (e) {
-        for (const c of unit.contributions.values()) failed.set(c.postKey, e as Error);
+        for (const c of unit.contributions.values()) outcome.failed.set(c.postKey, e as Error);
       }
     });
-    return failed;
+    return outcome;
+  }
+
+  /** The next bucket of each moved change: the first open one after the bucket that closed. */
+  moveChanges(changes: readonly RollupChange[]): Promise<RollupChange[]> {
+    return Promise.all(changes.map((c) => this.chains.move(c)));
+  }
+
+  /** Fresh changes go to the first bucket of their chain not known closed. */
+  placeChanges(changes: readonly RollupChange[]): RollupChange[] {
+    return changes.map((c) => this.chains.place(c));
   }
 
   /**
    * Outboxes are never cleared by a write of their own: the post's next state write replaces them. So an
-   * outbox found on a post may be applied already; one read of its rollup items (eventually consistent is
+   * outbox found on a post may be applied already: one read of its rollup buckets (eventually consistent is
    * enough: markers only grow, so a stale read can only under-report, and then the conditional update
    * decides) drops the contributions already applied instead of spending a failing conditional write.
    */
@@ -185,38 +211,74 @@ export class AggregateStore {
     // Keys left unread are not fatal: the conditional updates still apply each change at most once.
     const read = await batchGetItems(this.doc, this.tables.rollups, keys, this.batchOptions());
     for (const current of read.items) {
-      const item = byItem.get(`${String(current.pk)}\u0000${String(current.sk)}`);
-      if (item) dropContributionsApplied(item.contributions, current);
+      const key = itemKey(String(current.pk), String(current.sk));
+      const item = byItem.get(key);
+      if (!item) continue;
+      dropContributionsApplied(item.contributions, current);
+      if (item.contributions.size === 0) byItem.delete(key);
     }
   }
 
-  private async applyToItem(unit: ItemUpdate): Promise<void> {
+  private async applyToItem(unit: ItemUpdate): Promise<ItemOutcome> {
     const pending = new Map(unit.contributions);
     for (let attempt = 0; pending.size > 0; attempt++) {
       if (attempt >= this.tuning.itemAttempts)
         throw new Error(`rollup item ${unit.pk} ${unit.sk}: markers kept moving after ${attempt} attempts`);
       try {
         await this.doc.send(new UpdateCommand(rollupUpdate(this.tables.rollups, unit, pending)));
-        return;
+        return { closed: [], rejected: [] };
       } catch (e) {
+        if (isValidationError(e)) return this.applyOneByOne(unit, pending, e as Error);
         if (!isConditionalCheckFailed(e)) throw e;
       }
-      const markers = [...pending.keys()];
       const current = await this.doc.send(
-        new GetCommand({
-          TableName: this.tables.rollups,
-          Key: { pk: unit.pk, sk: unit.sk },
-          ConsistentRead: true,
-          ProjectionExpression: markers.map((_, i) => `#m${i}`).join(', '),
-          ExpressionAttributeNames: Object.fromEntries(markers.map((m, i) => [`#m${i}`, m])),
-        }),
+        new GetCommand(markersRead(this.tables.rollups, { pk: unit.pk, sk: unit.sk }, [...pending.keys()])),
       );
       dropContributionsApplied(pending, current.Item);
+      if (pending.size > 0 && isClosedBucket(current.Item)) {
+        const [first] = pending.values();
+        if (first?.changes[0]) this.chains.closed(first.changes[0], first.changes[0].bucket ?? 0);
+        return { closed: [...pending.values()], rejected: [] };
+      }
     }
+    return { closed: [], rejected: [] };
+  }
+
+  /** A rejected coalesced write is split, so one post's bad change cannot hold back the others. */
+  private async applyOneByOne(unit: ItemUpdate, pending: Map<string, Contribution>, error: Error) {
+    if (pending.size === 1) {
+      const [contribution] = pending.values();
+      return { closed: [], rejected: contribution ? [{ contribution, error }] : [] };
+    }
+    const outcome: ItemOutcome = { closed: [], rejected: [] };
+    for (const [marker, contribution] of pending) {
+      const one = await this.applyToItem({ ...unit, contributions: new Map([[marker, contribution]]) });
+      outcome.closed.push(...one.closed);
+      outcome.rejected.push(...one.rejected);
+    }
+    return outcome;
+  }
+
+  private bucketOpen(): number {
+    return bucketOpenOf(this.tuning);
   }
 
   /** Idempotent reject records (deterministic keys), BatchWriteItem in chunks of 25. Throws when some fail. */
   async writeRejects(items: readonly Record<string, unknown>[]): Promise<void> {
+    await this.putStateItems(items);
+  }
+
+  /** Quarantine records of rejected changes (deterministic keys: a redelivery rewrites the same ones). */
+  async quarantine(
+    post: PostRef,
+    rev: number,
+    rejected: readonly RejectedChange[],
+    now: number,
+  ): Promise<void> {
+    await this.putStateItems(rejected.map((r) => quarantineRecord(post, rev, r, now)));
+  }
+
+  private async putStateItems(items: readonly Record<string, unknown>[]): Promise<void> {
     const unique = [...new Map(items.map((i) => [`${String(i.pk)}\u0000${String(i.sk)}`, i])).values()];
     const { failures } = await batchPutItems(this.doc, this.tables.state, unique, {
       retry: this.batchOptions().retry,
@@ -232,76 +294,52 @@ export class AggregateStore {
   }
 }
 
-interface Contribution {
-  postKey: string;
-  rev: number;
-  delta: Delta;
+interface ItemOutcome {
+  /** Contributions the bucket closed on before they landed. */
+  closed: Contribution[];
+  rejected: { contribution: Contribution; error: Error }[];
 }
 
-interface ItemUpdate {
-  pk: string;
-  sk: string;
-  attrs: RollupChange['attrs'];
-  /** By marker attribute name. */
-  contributions: Map<string, Contribution>;
+export interface RejectedChange {
+  /** The bucket that rejected the write. */
+  item: { pk: string; sk: string };
+  contribution: Contribution;
+  error: Error;
 }
 
-/** Removes the contributions whose marker on the rollup item shows them applied already. */
-const dropContributionsApplied = (
-  contributions: Map<string, Contribution>,
-  rollupItem: Record<string, unknown> | undefined,
-): void => {
-  for (const [marker, contribution] of [...contributions]) {
-    const applied = rollupItem?.[marker];
-    if (typeof applied === 'number' && applied >= contribution.rev) contributions.delete(marker);
-  }
-};
+/** What `applyOutboxes` could not apply, by post (`postKeyString`). */
+export interface ApplyOutcome {
+  /** Transient failures: the post's records are redelivered. */
+  failed: Map<string, Error>;
+  /** Changes whose bucket closed first: they go to the next open bucket under a new revision. */
+  moved: Map<string, RollupChange[]>;
+  /** Changes DynamoDB rejects for good: quarantined. */
+  rejected: Map<string, RejectedChange[]>;
+}
 
-const sumDeltas = (deltas: readonly Delta[]): Delta => {
-  const out: Delta = {};
-  for (const d of deltas) {
-    for (const metric of STORED_METRICS) {
-      const v = d[metric];
-      if (v !== undefined) out[metric] = (out[metric] ?? 0) + v;
+const itemKey = (pk: string, sk: string) => `${pk}\u0000${sk}`;
+
+/** Groups the changes of all outboxes by bucket, one contribution per post (its changes summed). */
+const groupByBucket = (applications: readonly OutboxApplication[], open: number): Map<string, ItemUpdate> => {
+  const byItem = new Map<string, ItemUpdate>();
+  for (const { post, outbox } of applications) {
+    for (const change of outbox.changes) {
+      const sk = rollupBucketSk(change.sk, change.bucket ?? 0);
+      const key = itemKey(change.pk, sk);
+      let item = byItem.get(key);
+      if (!item) {
+        item = { pk: change.pk, sk, attrs: change.attrs, open, contributions: new Map() };
+        byItem.set(key, item);
+      }
+      const marker = markerAttribute(post.platform, post.postId);
+      const existing = item.contributions.get(marker);
+      item.contributions.set(marker, {
+        postKey: postKeyString(post.platform, post.postId),
+        rev: outbox.rev,
+        delta: existing ? sumDeltas([existing.delta, change.delta]) : { ...change.delta },
+        changes: [...(existing?.changes ?? []), change],
+      });
     }
   }
-  return out;
-};
-
-/** Counters every rollup item carries as numbers; views only once a known value contributed. */
-const ALWAYS_PRESENT = ['mentions', 'likes', 'shares', 'comments'] as const;
-
-const rollupUpdate = (table: string, unit: ItemUpdate, contributions: ReadonlyMap<string, Contribution>) => {
-  const names: Record<string, string> = {};
-  const values: Record<string, unknown> = {};
-  const sets: string[] = [];
-  const adds: string[] = [];
-  const conditions: string[] = [];
-  Object.entries(unit.attrs).forEach(([attr, value], i) => {
-    names[`#a${i}`] = attr;
-    values[`:a${i}`] = value;
-    sets.push(`#a${i} = if_not_exists(#a${i}, :a${i})`);
-  });
-  [...contributions].forEach(([marker, c], i) => {
-    names[`#m${i}`] = marker;
-    values[`:r${i}`] = c.rev;
-    sets.push(`#m${i} = :r${i}`);
-    conditions.push(`(attribute_not_exists(#m${i}) OR #m${i} < :r${i})`);
-  });
-  const total = sumDeltas([...contributions.values()].map((c) => c.delta));
-  for (const metric of STORED_METRICS) {
-    const known = total[metric] !== undefined;
-    if (!known && !(ALWAYS_PRESENT as readonly string[]).includes(metric)) continue;
-    names[`#${metric}`] = metric;
-    values[`:${metric}`] = total[metric] ?? 0;
-    adds.push(`#${metric} :${metric}`);
-  }
-  return {
-    TableName: table,
-    Key: { pk: unit.pk, sk: unit.sk },
-    UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
-    ConditionExpression: conditions.join(' AND '),
-    ExpressionAttributeNames: names,
-    ExpressionAttributeValues: values,
-  };
+  return byItem;
 };

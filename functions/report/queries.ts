@@ -78,6 +78,8 @@ const splitFirst = (value: string): [string, string] => {
 /**
  * Reads the rollups table with Queries only (no Scan), never fetching the per-post marker attributes.
  * Rows whose keys do not parse (written by something else) are skipped rather than failing a report.
+ * A logical item may be several rows (its bucket chain: `{sk}#b{n}` with the base's index keys), so every
+ * caller sums rows per day, KOL or voice and never assumes one row per key.
  */
 export class RollupReader {
   private readonly doc: DynamoDBDocumentClient;

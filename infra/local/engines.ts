@@ -36,6 +36,8 @@ export interface DynaliteOptions {
    * caller's event loop. The local twin and the benchmarks do; tests keep it in-process to start fast.
    */
   isolated?: boolean;
+  /** Largest item dynalite accepts, in KB (DynamoDB's 400 by default); tests lower it to prove bounds. */
+  maxItemSizeKb?: number;
 }
 
 interface DynaliteServer {
@@ -44,7 +46,13 @@ interface DynaliteServer {
 }
 
 const listenInProcess = async (opts: DynaliteOptions): Promise<DynaliteServer> => {
-  const server = dynalite({ path: opts.path, createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
+  const server = dynalite({
+    path: opts.path,
+    createTableMs: 0,
+    deleteTableMs: 0,
+    updateTableMs: 0,
+    ...(opts.maxItemSizeKb ? { maxItemSizeKb: opts.maxItemSizeKb } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, '127.0.0.1', () => resolve());
