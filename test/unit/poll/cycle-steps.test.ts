@@ -5,7 +5,6 @@ import {
   cursorStateOf,
   laterCursor,
   mayRestartFromCursor,
-  type QueryRun,
   restartFromCursor,
 } from '../../../functions/poll/query-run';
 import { DEFAULT_TUNING } from '../../../functions/poll/tuning';
