@@ -17,6 +17,17 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts', 'test/contract/**/*.test.ts'],
         },
       },
+      {
+        // The aggregate's suite again on AWS's DynamoDB Local (one JVM for the run), so behaviour only
+        // dynalite has (item size limit, condition and validation errors, index updates) cannot hide.
+        extends: true,
+        test: {
+          name: 'aggregate-ddb-local',
+          include: ['test/integration/aggregate/**/*.test.ts'],
+          env: { KOL_TEST_DYNAMO: 'dynamodb-local' },
+          globalSetup: ['test/support/dynamodb-local.setup.ts'],
+        },
+      },
       { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'] } },
       { extends: true, test: { name: 'e2e', include: ['test/e2e/**/*.test.ts'] } },
     ],
