@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
@@ -15,6 +15,24 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/integration/**/*.test.ts', 'test/contract/**/*.test.ts'],
+        },
+      },
+      {
+        // The aggregate's suite again on AWS's DynamoDB Local (one JVM for the run), so behaviour only
+        // dynalite has (item size limit, condition and validation errors, index updates) cannot hide.
+        extends: true,
+        test: {
+          name: 'aggregate-ddb-local',
+          include: ['test/integration/aggregate/**/*.test.ts'],
+          // These start their own dynalite with a lowered item size limit, which DynamoDB Local (fixed at
+          // 400 KB) cannot mimic: here they would only run on dynalite a second time.
+          exclude: [
+            ...configDefaults.exclude,
+            'test/integration/aggregate/bounded.test.ts',
+            'test/integration/aggregate/quarantine.test.ts',
+          ],
+          env: { KOL_TEST_DYNAMO: 'dynamodb-local' },
+          globalSetup: ['test/support/dynamodb-local.setup.ts'],
         },
       },
       { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'] } },
