@@ -24,13 +24,9 @@ export default defineConfig({
         test: {
           name: 'aggregate-ddb-local',
           include: ['test/integration/aggregate/**/*.test.ts'],
-          // These start their own dynalite with a lowered item size limit, which DynamoDB Local (fixed at
-          // 400 KB) cannot mimic: here they would only run on dynalite a second time.
-          exclude: [
-            ...configDefaults.exclude,
-            'test/integration/aggregate/bounded.test.ts',
-            'test/integration/aggregate/quarantine.test.ts',
-          ],
+          // Quarantine needs an engine that refuses a 1 KB item, which DynamoDB Local (fixed at 400 KB) cannot
+          // be made to do: here it would only run on dynalite a second time.
+          exclude: [...configDefaults.exclude, 'test/integration/aggregate/quarantine.test.ts'],
           env: { KOL_TEST_DYNAMO: 'dynamodb-local' },
           globalSetup: ['test/support/dynamodb-local.setup.ts'],
         },
