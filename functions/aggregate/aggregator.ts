@@ -54,6 +54,16 @@ export interface PassesResult {
   stats: AggregateResult['stats'] & { passes: number; deferredRecords: number };
 }
 
+const emptyStats = (): AggregateResult['stats'] => ({
+  posts: 0,
+  unmatchedPosts: 0,
+  expiredPosts: 0,
+  postsWritten: 0,
+  conflicts: 0,
+  failedPosts: 0,
+  quarantinedChanges: 0,
+});
+
 /** Time kept back at the end of an invocation for the response and the logs. */
 const DEADLINE_RESERVE_MS = 2_000;
 
@@ -107,17 +117,7 @@ export class Aggregator {
   async aggregateInPasses(input: readonly SourcedObservation[], options: PassOptions): Promise<PassesResult> {
     const passes = passesOf(input, options.observationsPerPass);
     const failedRecords = new Map<string, Error>();
-    const stats: PassesResult['stats'] = {
-      posts: 0,
-      unmatchedPosts: 0,
-      expiredPosts: 0,
-      postsWritten: 0,
-      conflicts: 0,
-      failedPosts: 0,
-      quarantinedChanges: 0,
-      passes: passes.length,
-      deferredRecords: 0,
-    };
+    const stats: PassesResult['stats'] = { ...emptyStats(), passes: passes.length, deferredRecords: 0 };
     const started = performance.now();
     for (const [i, pass] of passes.entries()) {
       const perPassMs = i > 0 ? (performance.now() - started) / i : 0;
@@ -137,15 +137,7 @@ export class Aggregator {
   }
 
   async aggregate(input: readonly SourcedObservation[]): Promise<AggregateResult> {
-    const stats = {
-      posts: 0,
-      unmatchedPosts: 0,
-      expiredPosts: 0,
-      postsWritten: 0,
-      conflicts: 0,
-      failedPosts: 0,
-      quarantinedChanges: 0,
-    };
+    const stats = emptyStats();
     const failedPosts = new Map<string, Error>();
     const posts = new Map<string, PostWork>();
     const oldestPublishedMs = this.now() - this.options.retentionDays * 86_400_000;
