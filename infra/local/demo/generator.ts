@@ -19,7 +19,7 @@ import {
  * - the roster's KOLs (taken from the campaign configuration, so any config works) and other voices post
  *   with the campaign hashtags, written in the variants people use (#NextIdea, #nextidea, ＃ＮＥＸＴＩＤＥＡ,
  *   #腾讯NextIdea);
- * - counters follow a saturating curve (fast early growth, then decay), scaled by `speed`;
+ * - counters follow a saturating curve in demo time (fast early growth, then decay);
  * - some likes are taken back (counters go down), some posts are deleted;
  * - some posts carry no campaign hashtag, or were published before the campaign started (both must not count);
  * - some posts hide their views (unknown, never zero).
@@ -37,6 +37,7 @@ export interface DemoGeneratorOptions {
   durationMs?: number;
   /** Upper bound on posts, so a long demo run stays light. */
   maxPosts?: number;
+  /** Demo time (the twin's simulated clock), `speed` times faster than the wall clock; default Date.now. */
   now?: () => number;
   /** Called once when the generator freezes. */
   onFrozen?: () => void;
@@ -92,7 +93,7 @@ export class DemoGenerator {
       this.createPost(platform, now - this.rng.int(1, 20) * 60_000, now, 'no-hashtag');
       this.createPost(platform, now, now, 'before-window');
     }
-    growPosts(this.options.store, this.scripts, now, this.options.speed);
+    growPosts(this.options.store, this.scripts, now);
     this.options.onChange?.();
   }
 
@@ -142,7 +143,10 @@ export class DemoGenerator {
   tick(): void {
     if (this.frozenFlag) return;
     const now = this.now();
-    if (this.options.durationMs !== undefined && now - this.startedMs >= this.options.durationMs) {
+    if (
+      this.options.durationMs !== undefined &&
+      now - this.startedMs >= this.options.durationMs * this.options.speed
+    ) {
       this.frozenFlag = true;
       this.stop();
       this.options.onFrozen?.();
@@ -160,8 +164,8 @@ export class DemoGenerator {
       if (this.rng.chance(Math.min(0.05, demoSecondsPerTick / 7_200)))
         this.createPost(platform, now, now, 'before-window');
     }
-    growPosts(this.options.store, this.scripts, now, this.options.speed);
-    unlikeAndDelete(this.options.store, this.rng, this.scripts, now);
+    growPosts(this.options.store, this.scripts, now);
+    unlikeAndDelete(this.options.store, this.rng, this.scripts, now, this.options.speed);
     this.options.onChange?.();
   }
 

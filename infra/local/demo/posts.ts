@@ -22,7 +22,7 @@ export type PostKind = 'campaign' | 'no-hashtag' | 'before-window';
 export interface Script {
   platform: Platform;
   id: string;
-  /** Wall-clock ms the post appeared in the store. */
+  /** Demo-time ms the post appeared in the store. */
   bornMs: number;
   /** Counters the post tends to, and how fast (demo minutes). */
   potential: StoredCounters;
@@ -31,7 +31,7 @@ export interface Script {
   takenBack: number;
   kind: PostKind;
   kol: boolean;
-  /** Wall-clock ms of the last change to its counters (only long-stable posts get deleted). */
+  /** Demo-time ms of the last change to its counters (only long-stable posts get deleted). */
   lastChangeMs: number;
 }
 
@@ -58,7 +58,10 @@ export interface PostWriter {
   campaigns: readonly Campaign[];
 }
 
-/** Posts are deleted only after their counters were stable this long, so their final state was seen. */
+/**
+ * Posts are deleted only after their counters were stable this long (wall clock), so their final state was
+ * seen.
+ */
 const STABLE_BEFORE_DELETE_MS = 20_000;
 
 const PHRASES = [
@@ -166,16 +169,11 @@ export const writePost = (
 };
 
 /** Counters follow potential * (1 - e^(-t/tau)) in demo time: fast early growth, then decay. */
-export const growPosts = (
-  store: PlatformStore,
-  scripts: readonly Script[],
-  nowMs: number,
-  speed: number,
-): void => {
+export const growPosts = (store: PlatformStore, scripts: readonly Script[], nowMs: number): void => {
   for (const s of scripts) {
     const post = store.get(s.platform, s.id);
     if (!post || post.deleted) continue;
-    const demoMinutes = ((nowMs - s.bornMs) * speed) / 60_000 + 1;
+    const demoMinutes = (nowMs - s.bornMs) / 60_000 + 1;
     const progress = 1 - Math.exp(-demoMinutes / s.tauMinutes);
     const next: Partial<StoredCounters> = {};
     for (const counter of GROWING[s.platform]) {
@@ -197,6 +195,7 @@ export const unlikeAndDelete = (
   rng: SeededRandom,
   scripts: readonly Script[],
   nowMs: number,
+  speed: number,
 ): void => {
   for (const s of scripts) {
     const post = store.get(s.platform, s.id);
@@ -207,7 +206,7 @@ export const unlikeAndDelete = (
       s.takenBack += back;
       s.lastChangeMs = nowMs;
       store.update(s.platform, s.id, { counters: { likes: post.counters.likes - back } });
-    } else if (roll < 0.02 && nowMs - s.lastChangeMs >= STABLE_BEFORE_DELETE_MS)
+    } else if (roll < 0.02 && nowMs - s.lastChangeMs >= STABLE_BEFORE_DELETE_MS * speed)
       store.delete(s.platform, s.id);
   }
 };

@@ -31,6 +31,9 @@ const config: KolPulseConfig = parseConfig({
   platforms: { x: {}, mastodon: {} },
 });
 const PLATFORMS: Platform[] = ['x', 'mastodon'];
+/** Demo time runs this many times faster than the wall clock; one tick is one wall-clock second. */
+const SPEED = 30;
+const TICK_MS = SPEED * 1_000;
 
 const makeGenerator = (
   seed: number,
@@ -43,7 +46,7 @@ const makeGenerator = (
     platforms: PLATFORMS,
     store,
     seed,
-    speed: 30,
+    speed: SPEED,
     now: () => clock.t,
     ...extra,
   });
@@ -52,7 +55,7 @@ const makeGenerator = (
 
 const run = (generator: DemoGenerator, clock: { t: number }, ticks: number) => {
   for (let i = 0; i < ticks; i++) {
-    clock.t += 1_000;
+    clock.t += TICK_MS;
     generator.tick();
   }
 };
@@ -114,7 +117,7 @@ describe('DemoGenerator', () => {
     const likesAt = new Map<string, number[]>();
     const deletedAt = new Map<string, number>();
     for (let i = 0; i < 600; i++) {
-      clock.t += 1_000;
+      clock.t += TICK_MS;
       generator.tick();
       for (const p of generator.snapshot()) {
         const history = likesAt.get(`${p.platform}:${p.postId}`) ?? [];
@@ -127,17 +130,17 @@ describe('DemoGenerator', () => {
     expect(histories.some((h) => (h.at(-1) ?? 0) > (h[0] ?? 0))).toBe(true);
     expect(histories.some((h) => h.some((v, i) => i > 0 && v < (h[i - 1] ?? 0)))).toBe(true);
     expect(deletedAt.size).toBeGreaterThan(0);
-    // A deleted post's likes did not move in the 20 s before it was deleted.
+    // A deleted post's likes did not move in the 20 wall-clock seconds (ticks) before it was deleted.
     for (const [key, history] of likesAt) {
       const postId = key.slice(key.indexOf(':') + 1);
       const at = deletedAt.get(postId);
       if (at === undefined) continue;
-      const index = history.length - 1 - Math.round((clock.t - at) / 1_000);
+      const index = history.length - 1 - Math.round((clock.t - at) / TICK_MS);
       const window = history.slice(Math.max(0, index - 19), index + 1);
       expect(new Set(window).size).toBe(1);
     }
 
-    clock.t += 1_000;
+    clock.t += TICK_MS;
     generator.tick();
     expect(generator.frozen).toBe(true);
     const frozen = JSON.stringify(store.list('x', { includeDeleted: true }));
@@ -159,7 +162,7 @@ describe('DemoGenerator', () => {
       platforms: PLATFORMS,
       store: new PlatformStore(),
       seed: 5,
-      speed: 30,
+      speed: SPEED,
       now: () => resumedClock.t,
     });
     copy.restore(saved);
