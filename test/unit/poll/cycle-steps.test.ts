@@ -6,7 +6,6 @@ import {
   laterCursor,
   mayRestartFromCursor,
   newerCursor,
-  type QueryRun,
   restartFromCursor,
 } from '../../../functions/poll/query-run';
 import { DEFAULT_TUNING } from '../../../functions/poll/tuning';
