@@ -16,6 +16,8 @@ export interface TwinOptions {
   credentialsFile: string | undefined;
   /** Seconds after which the demo generator stops changing posts (so totals settle); undefined = never. */
   demoDurationSeconds: number | undefined;
+  /** Share (0-1) of new demo campaign posts that surface late, minutes to days after they were published. */
+  demoLateShare?: number;
   verbose: boolean;
   /** Machine-readable output: one JSON object per line (ready, status, stopped). */
   statusJson: boolean;
@@ -48,6 +50,8 @@ Options:
                          and no real platform base URL are configured)
   --seed <n>             seed of the demo campaign generator (default ${DEFAULTS.seed})
   --demo-duration <s>    stop changing demo posts after <s> seconds so totals settle (default: never)
+  --demo-late <share>    let a share (0-1) of new demo campaign posts surface in search late, minutes to
+                         days (demo time) after they were published, with their old id and time (default 0)
   --credentials <file>   platform credentials JSON: { "x": { "bearerToken": "..." }, ... }
   --status-json          print machine-readable JSON lines instead of the status line
   --record-observations <file>
@@ -103,6 +107,16 @@ export const parseCli = (argv: readonly string[]): TwinOptions | 'help' => {
       v['demo-duration'] === undefined
         ? undefined
         : toNumber('demo-duration', v['demo-duration'], (n) => n > 0, 'a number of seconds above 0'),
+    ...(v['demo-late'] === undefined
+      ? {}
+      : {
+          demoLateShare: toNumber(
+            'demo-late',
+            v['demo-late'],
+            (n) => n >= 0 && n <= 1,
+            'a share from 0 to 1',
+          ),
+        }),
     verbose: v.verbose ?? false,
     statusJson: v['status-json'] ?? false,
     recordObservations: v['record-observations'],
@@ -136,6 +150,7 @@ const parse = (argv: readonly string[]) =>
       demo: { type: 'boolean' },
       seed: { type: 'string' },
       'demo-duration': { type: 'string' },
+      'demo-late': { type: 'string' },
       credentials: { type: 'string' },
       'status-json': { type: 'boolean' },
       'record-observations': { type: 'string' },

@@ -54,6 +54,7 @@ export interface TwinHooks {
     /** The twin's clock (simulated, `speed` times the wall clock); the demo's posts and server run on it. */
     now: () => number;
     durationSeconds: number | undefined;
+    lateShare: number | undefined;
     dataDir: string;
   }) => Promise<DemoPlatform>;
   /** Called for every poll, aggregate batch error or trigger error, with a one-line description. */
@@ -119,6 +120,7 @@ const startDemo = async (
     speed: pre.speed,
     now,
     durationSeconds: options.demoDurationSeconds,
+    lateShare: options.demoLateShare,
     dataDir: pre.dataDir,
   });
 };

@@ -44,6 +44,8 @@ export interface DemoPostSnapshot {
   kol: boolean;
   kind: PostKind;
   publishedAt: string;
+  /** When search started to show a post that surfaced late (absent: at once). */
+  indexedAt?: string;
   hashtags: string[];
   /** Counters as the platform shows them (hidden ones absent). */
   counters: Partial<StoredCounters>;
@@ -135,13 +137,14 @@ const potentialOf = (rng: SeededRandom, author: Author): StoredCounters => {
   };
 };
 
-/** Adds a post to the store and returns its script. */
+/** Adds a post to the store and returns its script; with `indexedAtMs`, search shows it only from then on. */
 export const writePost = (
   writer: PostWriter,
   platform: Platform,
   publishedMs: number,
   nowMs: number,
   kind: PostKind,
+  indexedAtMs?: number,
 ): Script => {
   const { rng, store } = writer;
   const author = pickAuthor(writer.authors, platform, rng);
@@ -154,6 +157,7 @@ export const writePost = (
     text: composed.text,
     publishedAt: composed.publishedMs,
     hidden: platform === 'x' && rng.chance(0.2) ? ['views'] : [],
+    ...(indexedAtMs === undefined ? {} : { indexedAt: indexedAtMs }),
   });
   return {
     platform,
@@ -227,6 +231,7 @@ export const snapshotPosts = (store: PlatformStore, scripts: readonly Script[]):
       kol: s.kol,
       kind: s.kind,
       publishedAt: post.publishedAt,
+      ...(post.indexedAt ? { indexedAt: post.indexedAt } : {}),
       hashtags: post.hashtags,
       counters,
       deleted: post.deleted,

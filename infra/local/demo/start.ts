@@ -17,6 +17,8 @@ export interface DemoStartArgs {
   now?: () => number;
   /** Seconds after which posts stop changing; undefined = never. */
   durationSeconds: number | undefined;
+  /** Share of new campaign posts that surface late (`DemoGeneratorOptions.lateShare`). */
+  lateShare?: number | undefined;
   dataDir: string;
 }
 
@@ -54,6 +56,7 @@ export const startDemoPlatform = async (args: DemoStartArgs): Promise<DemoPlatfo
     seed: args.seed,
     speed: args.speed,
     ...(args.now ? { now: args.now } : {}),
+    ...(args.lateShare ? { lateShare: args.lateShare } : {}),
     ...(args.durationSeconds !== undefined ? { durationMs: args.durationSeconds * 1000 } : {}),
     onFrozen: () =>
       writeFileSync(postsFile, `${JSON.stringify({ frozen: true, posts: generator.snapshot() }, null, 2)}\n`),

@@ -38,7 +38,7 @@ const TICK_MS = SPEED * 1_000;
 const makeGenerator = (
   seed: number,
   clock: { t: number },
-  extra: { durationMs?: number; onFrozen?: () => void } = {},
+  extra: { durationMs?: number; onFrozen?: () => void; lateShare?: number } = {},
 ) => {
   const store = new PlatformStore();
   const generator = new DemoGenerator({
@@ -147,6 +147,32 @@ describe('DemoGenerator', () => {
     run(generator, clock, 30);
     expect(JSON.stringify(store.list('x', { includeDeleted: true }))).toBe(frozen);
     expect(frozenCalls).toBe(1);
+  });
+
+  it('with lateShare, publishes campaign posts that surface late by minutes to days, with their old time', () => {
+    const clock = { t: Date.UTC(2026, 0, 10, 12) };
+    const { generator, store } = makeGenerator(6, clock, { lateShare: 1 });
+    generator.seed();
+    const seeded = new Set(generator.snapshot().map((p) => p.postId));
+    run(generator, clock, 240);
+    const late = generator.snapshot().filter((p) => !seeded.has(p.postId) && p.kind === 'campaign');
+    expect(late.length).toBeGreaterThan(20);
+    const lateness = late.map((p) => Date.parse(p.indexedAt ?? '') - Date.parse(p.publishedAt));
+    expect(lateness.every((ms) => ms >= 2 * 60_000 && ms <= 5 * 86_400_000)).toBe(true);
+    expect(lateness.some((ms) => ms < 3_600_000)).toBe(true);
+    expect(lateness.some((ms) => ms >= 3_600_000 && ms < 86_400_000)).toBe(true);
+    expect(lateness.some((ms) => ms >= 86_400_000)).toBe(true);
+    // Search shows a late post from when it surfaced, not from when it was published.
+    const post = late[0];
+    if (!post) throw new Error('no late post');
+    const surfaced = Date.parse(post.indexedAt ?? '');
+    const visible = (at: number) => store.searchable(post.platform, at).some((p) => p.id === post.postId);
+    expect(visible(surfaced - 1)).toBe(false);
+    expect(visible(surfaced)).toBe(true);
+    // A restarted demo keeps the late posts' indexing times.
+    const copy = makeGenerator(6, { t: clock.t });
+    copy.generator.restore(JSON.parse(JSON.stringify(generator.exportState())));
+    expect(copy.generator.snapshot()).toEqual(generator.snapshot());
   });
 
   it('resumes from an exported state exactly where it left off', () => {
