@@ -8,7 +8,10 @@ export interface TwinOptions {
   dataDir: string;
   /** Report/dashboard port on 127.0.0.1; 0 picks a free port (the real URL is printed). */
   port: number;
-  /** Schedule periods are divided by this factor; undefined = the default of the mode (see effectiveSpeed). */
+  /**
+   * Schedule periods are divided by this factor, and with the demo platform the twin's clock runs this much
+   * faster (simulated-time.ts); undefined = the default of the mode (see effectiveSpeed).
+   */
   speed: number | undefined;
   /** true/false when given; undefined = demo exactly when no credentials and no real base URL are configured. */
   demo: boolean | undefined;
@@ -44,7 +47,8 @@ Options:
   --config <file>        campaign configuration (default ${DEFAULTS.configFile})
   --data <dir>           data folder; DynamoDB data persists under <dir>/dynamodb (default ${DEFAULTS.dataDir})
   --port <n>             report API and dashboard port on 127.0.0.1, 0 = any free port (default ${DEFAULTS.port})
-  --speed <factor>       divide schedule periods by <factor>, e.g. 60 runs a 5-minute poller every 5 s
+  --speed <factor>       divide schedule periods by <factor>, e.g. 60 runs a 5-minute poller every 5 s;
+                         with the demo platform the whole twin runs on a clock <factor> times faster
                          (default ${DEFAULTS.speed}; ${DEFAULTS.demoSpeed} with the demo platform)
   --demo, --no-demo      force the built-in demo platform on or off (default: on when no credentials
                          and no real platform base URL are configured)
