@@ -8,21 +8,16 @@ import { type KolPulseConfig, parseConfig } from '../../shared/config';
 import type { Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
 import { rateToMs } from '../../shared/topology';
-import { computeOracle } from '../support/oracle';
 import { e2eConfig } from './support/config';
+import { probeRollups, rankingsMatch } from './support/probe';
 import {
-  dailyRowsFromApi,
   kolAndTotalDays,
-  latestSnapshots,
-  leaderboardFromApi,
   leaderboardFromOracle,
-  rangesFor,
   readDemoPosts,
-  readRecorded,
-  voiceTotalsFromApi,
+  unseenFinalStates,
   voiceTotalsFromOracle,
 } from './support/rollups';
-import { eventually, runTwin, type TwinProcess } from './support/twin-process';
+import { eventually, killIfRunning, runTwin, type TwinProcess } from './support/twin-process';
 
 /**
  * Black box: the twin runs sped up (a simulated day per real minute) against the demo platform, which lets
@@ -85,20 +80,6 @@ const firstObserved = (recorded: readonly Observation[]): Map<string, number> =>
   return first;
 };
 
-/** Live campaign posts whose final likes/comments the pollers have not queued (should be none). */
-const unseenFinalStates = (posts: readonly DemoPostSnapshot[], recorded: readonly Observation[]) => {
-  const latest = latestSnapshots(recorded);
-  return posts
-    .filter((p) => p.kind === 'campaign' && !p.deleted)
-    .filter((p) => {
-      const seen = latest.get(`${p.platform}|${p.postId}`);
-      return (
-        !seen || seen.counters.likes !== p.counters.likes || seen.counters.comments !== p.counters.comments
-      );
-    })
-    .map((p) => `${p.platform}:${p.postId}`);
-};
-
 describe('Local twin, black box: posts that surface late', () => {
   let dir: string;
   let twin: TwinProcess | undefined;
@@ -107,10 +88,7 @@ describe('Local twin, black box: posts that surface late', () => {
     dir = mkdtempSync(join(tmpdir(), 'twin-e2e-late-'));
   });
   afterEach(async () => {
-    if (twin && twin.child.exitCode === null && twin.child.signalCode === null) {
-      twin.child.kill('SIGKILL');
-      await twin.exited;
-    }
+    await killIfRunning(twin);
     twin = undefined;
     rmSync(dir, { recursive: true, force: true });
   });
@@ -133,25 +111,12 @@ describe('Local twin, black box: posts that surface late', () => {
     await twin.waitForStatus('the demo to settle', (s) => s.demo?.frozen === true, 40_000);
     const posts = readDemoPosts(join(dir, 'data', 'demo', 'posts.json'));
     const late = latePostsOf(posts);
-    const probe = async () => {
-      const recorded = readRecorded(recordFile);
-      const oracle = computeOracle(config, recorded);
-      const ranges = rangesFor(config, oracle);
-      return {
-        recorded,
-        oracle,
-        api: await dailyRowsFromApi(base, config, ranges),
-        voices: await voiceTotalsFromApi(base, config, ranges),
-        leaderboard: await leaderboardFromApi(base, config, ranges),
-      };
-    };
     const settled = await eventually(
-      probe,
+      () => probeRollups(base, config, recordFile),
       (p) =>
         unseenFinalStates(posts, p.recorded).length === 0 &&
         isDeepStrictEqual(kolAndTotalDays(p.api), kolAndTotalDays(p.oracle)) &&
-        isDeepStrictEqual(p.voices, voiceTotalsFromOracle(p.oracle)) &&
-        isDeepStrictEqual(p.leaderboard, leaderboardFromOracle(config, p.oracle)),
+        rankingsMatch(p, config),
       100_000,
       2_000,
     );
@@ -175,8 +140,8 @@ describe('Local twin, black box: posts that surface late', () => {
     // Afterwards every figure equals the oracle of what the pollers served.
     expect(unseenFinalStates(posts, settled.recorded)).toEqual([]);
     expect(kolAndTotalDays(settled.api)).toEqual(kolAndTotalDays(settled.oracle));
-    expect(settled.voices).toEqual(voiceTotalsFromOracle(settled.oracle));
-    expect(settled.leaderboard).toEqual(leaderboardFromOracle(config, settled.oracle));
+    expect(settled.voicesApi).toEqual(voiceTotalsFromOracle(settled.oracle));
+    expect(settled.leaderboardApi).toEqual(leaderboardFromOracle(config, settled.oracle));
     const mentions = Object.values(settled.oracle)
       .filter((r) => r.kind === 'total')
       .reduce((n, r) => n + r.mentions, 0);
