@@ -32,6 +32,9 @@ export interface PollerResult {
   maxRefreshBatch: number;
   searchCalls: number;
   refreshCalls: number;
+  /** Requests and observations of late re-reads (none yet in the measured cycle: layers are due hourly). */
+  lateReadCalls: number;
+  lateReadObservations: number;
   otherCalls: number;
   apiCalls: number;
   minimumCalls: number;
@@ -179,7 +182,9 @@ export const measurePoller = async (options: {
       maxRefreshBatch: adapterShape.maxRefreshBatch,
       searchCalls,
       refreshCalls,
-      otherCalls: requests.length - searchCalls - refreshCalls,
+      lateReadCalls: summary.lateReadCalls,
+      lateReadObservations: summary.lateReadObservations,
+      otherCalls: requests.length - searchCalls - refreshCalls - summary.lateReadCalls,
       apiCalls: requests.length,
       minimumCalls,
       observationsSent: summary.observationsSent,

@@ -2,9 +2,10 @@ import {
   PermanentPlatformError,
   type PlatformAdapter,
   RateLimitedError,
+  type RateLimitState,
   TransientPlatformError,
 } from '../../shared/platforms/adapter';
-import { type Clock, fullJitterDelay } from './clock';
+import { type Clock, fullJitterDelay, realMsOf } from './clock';
 import type { PollTuning } from './tuning';
 
 /** Why a cycle stopped before finishing its work. */
@@ -20,6 +21,12 @@ export class CycleStop extends Error {
     super(message);
   }
 }
+
+/**
+ * The endpoint a call is about to use, for adapters that keep rate-limit readings per endpoint (X limits
+ * recent search and post lookup apart): a used-up search window does not hold back refreshes.
+ */
+export type GateEndpoint = 'search' | 'lookup';
 
 /** The tuning the gate applies; the field docs are on PollTuning. */
 export type GateTuning = Pick<
@@ -37,7 +44,7 @@ export interface GateOptions extends GateTuning {
   clock: Clock;
   /** API requests this cycle may make (every attempt counts, retries included). */
   budget: number;
-  /** Epoch ms after which no request may start (Lambda deadline minus the safety margin). */
+  /** Epoch ms on the clock after which no request may start (Lambda deadline minus the safety margin). */
   deadline: number;
 }
 
@@ -52,6 +59,7 @@ export class RequestGate {
 
   constructor(private readonly options: GateOptions) {}
 
+  /** Clock ms before the deadline. */
   timeLeft(): number {
     return this.options.deadline - this.options.clock.now();
   }
@@ -61,22 +69,28 @@ export class RequestGate {
   }
 
   /**
-   * Runs one platform operation; each attempt costs `requests` of the budget (YouTube's search page is two
-   * HTTP requests). Throws CycleStop when the cycle must end, PermanentPlatformError as is, and the last
-   * TransientPlatformError once retries are spent.
+   * Runs one platform operation on `endpoint`; each attempt needs `requests` of the budget (YouTube's search
+   * page is two HTTP requests) and, when the adapter counts its requests, is charged what it really sent
+   * (Instagram's refresh asks once per roster account). Throws CycleStop when the cycle must end,
+   * PermanentPlatformError as is, and the last TransientPlatformError once retries are spent.
    */
-  async call<T>(operation: (signal: AbortSignal) => Promise<T>, requests = 1): Promise<T> {
+  async call<T>(
+    operation: (signal: AbortSignal) => Promise<T>,
+    requests = 1,
+    endpoint?: GateEndpoint,
+  ): Promise<T> {
     const { clock } = this.options;
     let transientRetries = 0;
     let rateLimitWaits = 0;
     for (;;) {
-      await this.waitForRateLimitWindow();
+      await this.waitForRateLimitWindow(endpoint);
       if (this.timeLeft() <= 0) throw new CycleStop('deadline', 'no time left before the Lambda deadline');
       if (this.budgetLeft() < requests)
         throw new CycleStop('budget', `request budget of ${this.options.budget} spent`);
-      this.apiCalls += requests;
       try {
-        const result = await operation(AbortSignal.timeout(Math.max(1, this.timeLeft())));
+        const result = await this.charged(requests, () =>
+          operation(AbortSignal.timeout(Math.max(1, realMsOf(clock, this.timeLeft())))),
+        );
         this.consecutiveFailures = 0;
         return result;
       } catch (e) {
@@ -124,10 +138,35 @@ export class RequestGate {
     }
   }
 
-  /** The adapter's last reading says the window is used up: wait for its reset if that fits in the time left. */
-  private async waitForRateLimitWindow(): Promise<void> {
-    const { adapter, clock } = this.options;
-    const state = adapter.rateLimit();
+  /** Charges `requests`, or what the adapter's request count says the operation really sent. */
+  private async charged<T>(requests: number, operation: () => Promise<T>): Promise<T> {
+    const { adapter } = this.options;
+    const sentBefore = adapter.requestCount?.();
+    this.apiCalls += requests;
+    try {
+      return await operation();
+    } finally {
+      if (sentBefore !== undefined && adapter.requestCount)
+        this.apiCalls += adapter.requestCount() - sentBefore - requests;
+    }
+  }
+
+  /**
+   * The reading that governs `endpoint` when the adapter keeps readings per endpoint: the endpoint's own, else
+   * the one of requests without an endpoint (all of them on single-window platforms); otherwise the
+   * adapter's most constraining reading.
+   */
+  private rateLimitFor(endpoint: GateEndpoint | undefined): RateLimitState {
+    const { adapter } = this.options;
+    const byEndpoint = endpoint ? adapter.rateLimitsByEndpoint?.() : undefined;
+    if (!byEndpoint || !endpoint) return adapter.rateLimit();
+    return byEndpoint[endpoint] ?? byEndpoint[''] ?? {};
+  }
+
+  /** The last reading says the window is used up: wait for its reset if that fits in the time left. */
+  private async waitForRateLimitWindow(endpoint: GateEndpoint | undefined): Promise<void> {
+    const { clock } = this.options;
+    const state = this.rateLimitFor(endpoint);
     if (state.remaining !== 0 || state.resetAt === undefined) return;
     const wait = state.resetAt - clock.now();
     if (wait <= 0) return;

@@ -3,7 +3,7 @@ import { addDays, dayOf } from '../../shared/time';
 import { rateToMs } from '../../shared/topology';
 import { activeCampaigns, campaignHashtags, earliestStart } from './campaigns';
 import type { PollCycleDeps, PollStores } from './cycle';
-import { duePosts, type TrackedPost } from './tracked';
+import { cycleIndexAt, duePosts, type TrackedPost } from './tracked';
 
 type PlanDeps = Pick<PollCycleDeps, 'config' | 'settings' | 'adapter' | 'tuning'>;
 
@@ -60,7 +60,7 @@ export const planSearches = (deps: PlanDeps, now: number, backfill: string | und
     queries: tags.length > 0 ? adapter.buildQueries(tags) : [],
     notBefore: backfill ?? earliestStart(campaigns),
     overlapMs: backfill ? 0 : settings.overlapMinutes * 60_000,
-    cycleIndex: Math.floor(now / periodMs),
+    cycleIndex: cycleIndexAt(now, periodMs),
     periodMs,
   };
 };

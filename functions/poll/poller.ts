@@ -1,4 +1,5 @@
 import { saveCheckpoint } from './checkpoint';
+import { clockMsOf } from './clock';
 import { type Cycle, flushRejects, type PollCycleDeps, type PollCycleInput } from './cycle';
 import { CycleStop, RequestGate } from './gate';
 import { lateLayers, planLateReads, readLatePosts } from './late-read';
@@ -63,7 +64,8 @@ const openCycle = (
     adapter: deps.adapter,
     clock: deps.clock,
     budget: deps.settings.maxRequestsPerCycle,
-    deadline: startedAt + input.remainingTimeMs - deps.tuning.safetyMarginMs,
+    // The Lambda deadline is real time; on the twin's sped-up clock it lies further off.
+    deadline: startedAt + clockMsOf(deps.clock, input.remainingTimeMs - deps.tuning.safetyMarginMs),
   }),
   sender: deps.stores.openSender(input.pollId),
   rejects: deps.stores.openRejects(input.pollId),

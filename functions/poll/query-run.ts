@@ -32,6 +32,18 @@ export const laterCursor = (current: SearchCursor | undefined, candidate: Search
   return !Number.isNaN(a) && !Number.isNaN(b) && a > b ? current : candidate;
 };
 
+/**
+ * The search's next cursor after another page: the page's newest post when it is later than what earlier
+ * pages gave; unlike `laterCursor`, a tie or an unreadable time keeps the first page's, whose id a time-ordered
+ * feed (X's since_id) relies on.
+ */
+export const newerCursor = (current: SearchCursor | undefined, candidate: SearchCursor | undefined) => {
+  if (!current || !candidate) return current ?? candidate;
+  const a = current.time ? Date.parse(current.time) : Number.NaN;
+  const b = candidate.time ? Date.parse(candidate.time) : Number.NaN;
+  return b > a ? candidate : current;
+};
+
 /** Each query's run, as its cursor item left it. A backfill keeps its own items and starts with no `since`. */
 export const loadQueryRuns = (
   cursors: CursorItems,

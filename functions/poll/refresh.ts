@@ -23,7 +23,7 @@ export const refreshPosts = async (cycle: Cycle, due: readonly TrackedPost[], ke
 /** A failed batch is counted and logged; its posts are refreshed again in a later cycle. */
 const refreshBatch = async (cycle: Cycle, ids: string[]): Promise<void> => {
   try {
-    const result = await cycle.gate.call((signal) => cycle.adapter.refresh(ids, signal));
+    const result = await cycle.gate.call((signal) => cycle.adapter.refresh(ids, signal), 1, 'lookup');
     cycle.summary.refreshCalls++;
     cycle.summary.refreshed += result.observations.length;
     cycle.summary.missing += result.missing.length;

@@ -6,6 +6,7 @@ import {
   completeSearch,
   continueOnPage,
   mayRestartFromCursor,
+  newerCursor,
   type QueryRun,
   restartFromCursor,
 } from './query-run';
@@ -63,7 +64,11 @@ export const fetchSearchPage = async (
   failed: (error: Error) => void,
 ): Promise<SearchPage | undefined> => {
   try {
-    return await cycle.gate.call((signal) => cycle.adapter.searchPage({ ...request, signal }), cost);
+    return await cycle.gate.call(
+      (signal) => cycle.adapter.searchPage({ ...request, signal }),
+      cost,
+      'search',
+    );
   } catch (e) {
     if (!isPlatformFailure(e)) throw e;
     failed(e);
@@ -83,7 +88,8 @@ const searchOnePage = async (cycle: Cycle, run: QueryRun, plan: SearchPlan, cost
   if (!page) return;
   cycle.summary.pages++;
   cycle.summary.searchObservations += page.observations.length;
-  run.newest ??= page.newest;
+  // Not every feed is in time order (Instagram's): the next cursor is the newest post of all pages.
+  run.newest = newerCursor(run.newest, page.newest);
   await queueObservations(cycle, page.observations, page.rejects);
   if (page.nextPageToken) {
     continueOnPage(run, page.nextPageToken);

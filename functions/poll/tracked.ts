@@ -87,6 +87,9 @@ export interface RefreshPolicy {
   maxIntervalMs: number;
 }
 
+/** The number of the cycle running at `now`: wall time (the clock's) over the schedule's period. */
+export const cycleIndexAt = (now: number, periodMs: number): number => Math.floor(now / periodMs);
+
 export const refreshIntervalCycles = (ageMs: number, policy: RefreshPolicy): number => {
   const ageDays = Math.max(0, Math.floor(ageMs / DAY_MS));
   const capCycles = Math.max(1, Math.floor(policy.maxIntervalMs / policy.periodMs));
@@ -99,7 +102,7 @@ const slotOf = (postId: string): number => createHash('sha1').update(postId).dig
 export const isDue = (post: TrackedPost, now: number, policy: RefreshPolicy): boolean => {
   const interval = refreshIntervalCycles(now - post.publishedMs, policy);
   if (interval === 1) return true;
-  const cycle = Math.floor(now / policy.periodMs);
+  const cycle = cycleIndexAt(now, policy.periodMs);
   return slotOf(post.postId) % interval === cycle % interval;
 };
 

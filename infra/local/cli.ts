@@ -8,7 +8,10 @@ export interface TwinOptions {
   dataDir: string;
   /** Report/dashboard port on 127.0.0.1; 0 picks a free port (the real URL is printed). */
   port: number;
-  /** Schedule periods are divided by this factor; undefined = the default of the mode (see effectiveSpeed). */
+  /**
+   * Schedule periods are divided by this factor, and with the demo platform the twin's clock runs this much
+   * faster (simulated-time.ts); undefined = the default of the mode (see effectiveSpeed).
+   */
   speed: number | undefined;
   /** true/false when given; undefined = demo exactly when no credentials and no real base URL are configured. */
   demo: boolean | undefined;
@@ -16,6 +19,8 @@ export interface TwinOptions {
   credentialsFile: string | undefined;
   /** Seconds after which the demo generator stops changing posts (so totals settle); undefined = never. */
   demoDurationSeconds: number | undefined;
+  /** Share (0-1) of new demo campaign posts that surface late, minutes to days after they were published. */
+  demoLateShare?: number;
   verbose: boolean;
   /** Machine-readable output: one JSON object per line (ready, status, stopped). */
   statusJson: boolean;
@@ -42,12 +47,15 @@ Options:
   --config <file>        campaign configuration (default ${DEFAULTS.configFile})
   --data <dir>           data folder; DynamoDB data persists under <dir>/dynamodb (default ${DEFAULTS.dataDir})
   --port <n>             report API and dashboard port on 127.0.0.1, 0 = any free port (default ${DEFAULTS.port})
-  --speed <factor>       divide schedule periods by <factor>, e.g. 60 runs a 5-minute poller every 5 s
+  --speed <factor>       divide schedule periods by <factor>, e.g. 60 runs a 5-minute poller every 5 s;
+                         with the demo platform the whole twin runs on a clock <factor> times faster
                          (default ${DEFAULTS.speed}; ${DEFAULTS.demoSpeed} with the demo platform)
   --demo, --no-demo      force the built-in demo platform on or off (default: on when no credentials
                          and no real platform base URL are configured)
   --seed <n>             seed of the demo campaign generator (default ${DEFAULTS.seed})
   --demo-duration <s>    stop changing demo posts after <s> seconds so totals settle (default: never)
+  --demo-late <share>    let a share (0-1) of new demo campaign posts surface in search late, minutes to
+                         days (demo time) after they were published, with their old id and time (default 0)
   --credentials <file>   platform credentials JSON: { "x": { "bearerToken": "..." }, ... }
   --status-json          print machine-readable JSON lines instead of the status line
   --record-observations <file>
@@ -103,6 +111,16 @@ export const parseCli = (argv: readonly string[]): TwinOptions | 'help' => {
       v['demo-duration'] === undefined
         ? undefined
         : toNumber('demo-duration', v['demo-duration'], (n) => n > 0, 'a number of seconds above 0'),
+    ...(v['demo-late'] === undefined
+      ? {}
+      : {
+          demoLateShare: toNumber(
+            'demo-late',
+            v['demo-late'],
+            (n) => n >= 0 && n <= 1,
+            'a share from 0 to 1',
+          ),
+        }),
     verbose: v.verbose ?? false,
     statusJson: v['status-json'] ?? false,
     recordObservations: v['record-observations'],
@@ -136,6 +154,7 @@ const parse = (argv: readonly string[]) =>
       demo: { type: 'boolean' },
       seed: { type: 'string' },
       'demo-duration': { type: 'string' },
+      'demo-late': { type: 'string' },
       credentials: { type: 'string' },
       'status-json': { type: 'boolean' },
       'record-observations': { type: 'string' },

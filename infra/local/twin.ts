@@ -3,6 +3,7 @@ import type { Platform } from '../../shared/platform';
 import type { TwinOptions } from './cli';
 import type { DemoPlatform } from './demo/demo-platform';
 import { preflightTwin, type TwinPreflight, TwinStartError } from './preflight';
+import { startTwinTime } from './simulated-time';
 import type { StatusSnapshot, TwinCounters } from './status';
 import { startAggregateTrigger } from './twin/aggregate-trigger';
 import { Closers, startAll } from './twin/closers';
@@ -50,7 +51,10 @@ export interface TwinHooks {
     config: KolPulseConfig;
     seed: number;
     speed: number;
+    /** The twin's clock (simulated, `speed` times the wall clock); the demo's posts and server run on it. */
+    now: () => number;
     durationSeconds: number | undefined;
+    lateShare: number | undefined;
     dataDir: string;
   }) => Promise<DemoPlatform>;
   /** Called for every poll, aggregate batch error or trigger error, with a one-line description. */
@@ -66,13 +70,15 @@ export const startTwin = async (options: TwinOptions, hooks: TwinHooks = {}): Pr
   const pre = await preflightTwin(options);
   const closers = new Closers();
   closers.defer(() => pre.lock.release());
+  const time = startTwinTime({ simulated: pre.demo, speed: pre.speed, dataDir: pre.dataDir });
+  closers.defer(() => time.close());
   const { close, ...twin } = await startAll(async () => {
     const engines = closers.add(
       await startTwinEngines({ ...pre, recordObservations: options.recordObservations }),
     );
-    const demoPlatform = pre.demo ? await startDemo(options, pre, hooks) : undefined;
+    const demoPlatform = pre.demo ? await startDemo(options, pre, hooks, time.clock.now) : undefined;
     if (demoPlatform) closers.defer(() => demoPlatform.stop());
-    const ctx = twinContext(engines, options.verbose, hooks.onError);
+    const ctx = twinContext(engines, time.clock, options.verbose, hooks.onError);
     closers.add(await startAggregateTrigger(ctx, pre.recovery));
     closers.add(startPollers(ctx, { ...pre, demoPlatform }));
     const server = closers.add(await startReportApi(ctx, options.port));
@@ -105,13 +111,16 @@ const startDemo = async (
   options: TwinOptions,
   pre: TwinPreflight,
   hooks: TwinHooks,
+  now: () => number,
 ): Promise<DemoPlatform> => {
   if (!hooks.startDemo) throw new TwinStartError('demo mode needs the demo platform');
   return hooks.startDemo({
     config: pre.config,
     seed: options.seed,
     speed: pre.speed,
+    now,
     durationSeconds: options.demoDurationSeconds,
+    lateShare: options.demoLateShare,
     dataDir: pre.dataDir,
   });
 };

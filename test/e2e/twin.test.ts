@@ -3,26 +3,25 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { DemoPostSnapshot } from '../../infra/local/demo/posts';
-import type { KolPulseConfig } from '../../shared/config';
-import type { Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
-import { computeOracle, type RollupTable } from '../support/oracle';
 import { writeE2eConfig } from './support/config';
+import { probeRollups, rankingsMatch } from './support/probe';
 import {
   collapseDays,
-  dailyRowsFromApi,
   kolAndTotalDays,
-  latestSnapshots,
-  leaderboardFromApi,
   leaderboardFromOracle,
-  rangesFor,
   readDemoPosts,
   readRecorded,
-  voiceTotalsFromApi,
+  unseenFinalStates,
   voiceTotalsFromOracle,
 } from './support/rollups';
-import { eventually, runTwin, type StatusEvent, type TwinProcess } from './support/twin-process';
+import {
+  eventually,
+  killIfRunning,
+  runTwin,
+  type StatusEvent,
+  type TwinProcess,
+} from './support/twin-process';
 
 /**
  * Black box: the twin runs as `npm start` would run it, against the built-in demo platform at high speed.
@@ -35,49 +34,6 @@ const PLATFORMS: Platform[] = ['x', 'mastodon', 'bluesky'];
 /** rate(1 minute) / 30 = a poll every 2 s per platform. */
 const SPEED = '30';
 
-interface Probe {
-  oracle: RollupTable;
-  api: RollupTable;
-  voicesApi: ReturnType<typeof voiceTotalsFromOracle>;
-  leaderboardApi: ReturnType<typeof leaderboardFromOracle>;
-  recorded: Observation[];
-}
-
-const probeRollups = async (baseUrl: string, config: KolPulseConfig, recordFile: string): Promise<Probe> => {
-  const recorded = readRecorded(recordFile);
-  const oracle = computeOracle(config, recorded);
-  const ranges = rangesFor(config, oracle);
-  return {
-    oracle,
-    recorded,
-    api: await dailyRowsFromApi(baseUrl, config, ranges),
-    voicesApi: await voiceTotalsFromApi(baseUrl, config, ranges),
-    leaderboardApi: await leaderboardFromApi(baseUrl, config, ranges),
-  };
-};
-
-/** The ranking endpoints sum over the range: voices from day items, the leaderboard from KOL week items. */
-const rankingsMatch = (p: Probe, config: KolPulseConfig): boolean =>
-  isDeepStrictEqual(p.voicesApi, voiceTotalsFromOracle(p.oracle)) &&
-  isDeepStrictEqual(p.leaderboardApi, leaderboardFromOracle(config, p.oracle));
-
-/** Live campaign posts whose final likes/comments the pollers have not queued (should be none). */
-const unseenFinalStates = (
-  posts: readonly DemoPostSnapshot[],
-  recorded: readonly Observation[],
-): string[] => {
-  const latest = latestSnapshots(recorded);
-  return posts
-    .filter((p) => p.kind === 'campaign' && !p.deleted)
-    .filter((p) => {
-      const seen = latest.get(`${p.platform}|${p.postId}`);
-      return (
-        !seen || seen.counters.likes !== p.counters.likes || seen.counters.comments !== p.counters.comments
-      );
-    })
-    .map((p) => `${p.platform}:${p.postId}`);
-};
-
 describe('Local twin, black box', () => {
   let dir: string;
   let twin: TwinProcess | undefined;
@@ -86,10 +42,7 @@ describe('Local twin, black box', () => {
     dir = mkdtempSync(join(tmpdir(), 'twin-e2e-'));
   });
   afterEach(async () => {
-    if (twin && twin.child.exitCode === null && twin.child.signalCode === null) {
-      twin.child.kill('SIGKILL');
-      await twin.exited;
-    }
+    await killIfRunning(twin);
     twin = undefined;
     rmSync(dir, { recursive: true, force: true });
   });

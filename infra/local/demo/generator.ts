@@ -19,10 +19,12 @@ import {
  * - the roster's KOLs (taken from the campaign configuration, so any config works) and other voices post
  *   with the campaign hashtags, written in the variants people use (#NextIdea, #nextidea, ＃ＮＥＸＴＩＤＥＡ,
  *   #腾讯NextIdea);
- * - counters follow a saturating curve (fast early growth, then decay), scaled by `speed`;
+ * - counters follow a saturating curve in demo time (fast early growth, then decay);
  * - some likes are taken back (counters go down), some posts are deleted;
  * - some posts carry no campaign hashtag, or were published before the campaign started (both must not count);
- * - some posts hide their views (unknown, never zero).
+ * - some posts hide their views (unknown, never zero);
+ * - with `lateShare`, some campaign posts surface in search late, minutes to days after they were published,
+ *   with the id and timestamp of their publish time (federation, late indexing, late approval).
  * After `durationMs` the generator freezes: nothing changes any more, so the pipeline's totals settle.
  */
 
@@ -35,8 +37,11 @@ export interface DemoGeneratorOptions {
   speed: number;
   /** Wall-clock ms after start at which the generator freezes; undefined = never. */
   durationMs?: number;
+  /** Share (0-1) of new campaign posts that surface late (default 0). */
+  lateShare?: number;
   /** Upper bound on posts, so a long demo run stays light. */
   maxPosts?: number;
+  /** Demo time (the twin's simulated clock), `speed` times faster than the wall clock; default Date.now. */
   now?: () => number;
   /** Called once when the generator freezes. */
   onFrozen?: () => void;
@@ -92,7 +97,7 @@ export class DemoGenerator {
       this.createPost(platform, now - this.rng.int(1, 20) * 60_000, now, 'no-hashtag');
       this.createPost(platform, now, now, 'before-window');
     }
-    growPosts(this.options.store, this.scripts, now, this.options.speed);
+    growPosts(this.options.store, this.scripts, now);
     this.options.onChange?.();
   }
 
@@ -123,6 +128,7 @@ export class DemoGenerator {
         counters: post.counters,
         hidden: post.hidden,
         deleted: post.deleted,
+        ...(post.indexedAt ? { indexedAt: post.indexedAt } : {}),
       });
     this.scripts.splice(0, this.scripts.length, ...structuredClone(state.scripts));
     this.rng.state = state.rngState;
@@ -142,7 +148,10 @@ export class DemoGenerator {
   tick(): void {
     if (this.frozenFlag) return;
     const now = this.now();
-    if (this.options.durationMs !== undefined && now - this.startedMs >= this.options.durationMs) {
+    if (
+      this.options.durationMs !== undefined &&
+      now - this.startedMs >= this.options.durationMs * this.options.speed
+    ) {
       this.frozenFlag = true;
       this.stop();
       this.options.onFrozen?.();
@@ -153,21 +162,38 @@ export class DemoGenerator {
       if (room <= 0) break;
       // About one campaign post per platform every four demo minutes, and some noise.
       const demoSecondsPerTick = this.options.speed;
-      if (this.rng.chance(Math.min(0.9, demoSecondsPerTick / 240)))
-        this.createPost(platform, now, now, 'campaign');
+      if (this.rng.chance(Math.min(0.9, demoSecondsPerTick / 240))) this.createCampaignPost(platform, now);
       if (this.rng.chance(Math.min(0.2, demoSecondsPerTick / 1_800)))
         this.createPost(platform, now, now, 'no-hashtag');
       if (this.rng.chance(Math.min(0.05, demoSecondsPerTick / 7_200)))
         this.createPost(platform, now, now, 'before-window');
     }
-    growPosts(this.options.store, this.scripts, now, this.options.speed);
-    unlikeAndDelete(this.options.store, this.rng, this.scripts, now);
+    growPosts(this.options.store, this.scripts, now);
+    unlikeAndDelete(this.options.store, this.rng, this.scripts, now, this.options.speed);
     this.options.onChange?.();
   }
 
   /** Every post the generator made, in its current state. */
   snapshot(): DemoPostSnapshot[] {
     return snapshotPosts(this.options.store, this.scripts);
+  }
+
+  /**
+   * A new campaign post; `lateShare` of them surface now although they were published minutes, hours or days
+   * ago (well inside the tracking window).
+   */
+  private createCampaignPost(platform: Platform, now: number): void {
+    const share = this.options.lateShare ?? 0;
+    if (share <= 0 || !this.rng.chance(share)) {
+      this.createPost(platform, now, now, 'campaign');
+      return;
+    }
+    const minutesLate = this.rng.pick([
+      () => this.rng.int(2, 50),
+      () => this.rng.int(60, 23 * 60),
+      () => this.rng.int(24 * 60, 5 * 24 * 60),
+    ])();
+    this.scripts.push(writePost(this.writer, platform, now - minutesLate * 60_000, now, 'campaign', now));
   }
 
   private createPost(platform: Platform, publishedMs: number, nowMs: number, kind: PostKind): void {

@@ -22,7 +22,7 @@ export type PostKind = 'campaign' | 'no-hashtag' | 'before-window';
 export interface Script {
   platform: Platform;
   id: string;
-  /** Wall-clock ms the post appeared in the store. */
+  /** Demo-time ms the post appeared in the store. */
   bornMs: number;
   /** Counters the post tends to, and how fast (demo minutes). */
   potential: StoredCounters;
@@ -31,7 +31,7 @@ export interface Script {
   takenBack: number;
   kind: PostKind;
   kol: boolean;
-  /** Wall-clock ms of the last change to its counters (only long-stable posts get deleted). */
+  /** Demo-time ms of the last change to its counters (only long-stable posts get deleted). */
   lastChangeMs: number;
 }
 
@@ -44,6 +44,8 @@ export interface DemoPostSnapshot {
   kol: boolean;
   kind: PostKind;
   publishedAt: string;
+  /** When search started to show a post that surfaced late (absent: at once). */
+  indexedAt?: string;
   hashtags: string[];
   /** Counters as the platform shows them (hidden ones absent). */
   counters: Partial<StoredCounters>;
@@ -58,7 +60,10 @@ export interface PostWriter {
   campaigns: readonly Campaign[];
 }
 
-/** Posts are deleted only after their counters were stable this long, so their final state was seen. */
+/**
+ * Posts are deleted only after their counters were stable this long (wall clock), so their final state was
+ * seen.
+ */
 const STABLE_BEFORE_DELETE_MS = 20_000;
 
 const PHRASES = [
@@ -132,13 +137,14 @@ const potentialOf = (rng: SeededRandom, author: Author): StoredCounters => {
   };
 };
 
-/** Adds a post to the store and returns its script. */
+/** Adds a post to the store and returns its script; with `indexedAtMs`, search shows it only from then on. */
 export const writePost = (
   writer: PostWriter,
   platform: Platform,
   publishedMs: number,
   nowMs: number,
   kind: PostKind,
+  indexedAtMs?: number,
 ): Script => {
   const { rng, store } = writer;
   const author = pickAuthor(writer.authors, platform, rng);
@@ -151,6 +157,7 @@ export const writePost = (
     text: composed.text,
     publishedAt: composed.publishedMs,
     hidden: platform === 'x' && rng.chance(0.2) ? ['views'] : [],
+    ...(indexedAtMs === undefined ? {} : { indexedAt: indexedAtMs }),
   });
   return {
     platform,
@@ -166,16 +173,11 @@ export const writePost = (
 };
 
 /** Counters follow potential * (1 - e^(-t/tau)) in demo time: fast early growth, then decay. */
-export const growPosts = (
-  store: PlatformStore,
-  scripts: readonly Script[],
-  nowMs: number,
-  speed: number,
-): void => {
+export const growPosts = (store: PlatformStore, scripts: readonly Script[], nowMs: number): void => {
   for (const s of scripts) {
     const post = store.get(s.platform, s.id);
     if (!post || post.deleted) continue;
-    const demoMinutes = ((nowMs - s.bornMs) * speed) / 60_000 + 1;
+    const demoMinutes = (nowMs - s.bornMs) / 60_000 + 1;
     const progress = 1 - Math.exp(-demoMinutes / s.tauMinutes);
     const next: Partial<StoredCounters> = {};
     for (const counter of GROWING[s.platform]) {
@@ -197,6 +199,7 @@ export const unlikeAndDelete = (
   rng: SeededRandom,
   scripts: readonly Script[],
   nowMs: number,
+  speed: number,
 ): void => {
   for (const s of scripts) {
     const post = store.get(s.platform, s.id);
@@ -207,7 +210,7 @@ export const unlikeAndDelete = (
       s.takenBack += back;
       s.lastChangeMs = nowMs;
       store.update(s.platform, s.id, { counters: { likes: post.counters.likes - back } });
-    } else if (roll < 0.02 && nowMs - s.lastChangeMs >= STABLE_BEFORE_DELETE_MS)
+    } else if (roll < 0.02 && nowMs - s.lastChangeMs >= STABLE_BEFORE_DELETE_MS * speed)
       store.delete(s.platform, s.id);
   }
 };
@@ -228,6 +231,7 @@ export const snapshotPosts = (store: PlatformStore, scripts: readonly Script[]):
       kol: s.kol,
       kind: s.kind,
       publishedAt: post.publishedAt,
+      ...(post.indexedAt ? { indexedAt: post.indexedAt } : {}),
       hashtags: post.hashtags,
       counters,
       deleted: post.deleted,

@@ -13,8 +13,12 @@ export interface DemoStartArgs {
   config: KolPulseConfig;
   seed: number;
   speed: number;
+  /** The twin's simulated clock (`speed` times the wall clock); default the wall clock. */
+  now?: () => number;
   /** Seconds after which posts stop changing; undefined = never. */
   durationSeconds: number | undefined;
+  /** Share of new campaign posts that surface late (`DemoGeneratorOptions.lateShare`). */
+  lateShare?: number | undefined;
   dataDir: string;
 }
 
@@ -32,7 +36,7 @@ const KEEP_REQUESTS = 1_000;
 export const startDemoPlatform = async (args: DemoStartArgs): Promise<DemoPlatform> => {
   const platforms: Platform[] = enabledPlatforms(args.config).map(([p]) => p);
   const store = new PlatformStore();
-  const api = await startPlatformApi({ store });
+  const api = await startPlatformApi({ store, ...(args.now ? { now: args.now } : {}) });
   const demoDir = join(args.dataDir, 'demo');
   mkdirSync(demoDir, { recursive: true });
   const credentialsFile = join(demoDir, 'credentials.json');
@@ -51,6 +55,8 @@ export const startDemoPlatform = async (args: DemoStartArgs): Promise<DemoPlatfo
     store,
     seed: args.seed,
     speed: args.speed,
+    ...(args.now ? { now: args.now } : {}),
+    ...(args.lateShare ? { lateShare: args.lateShare } : {}),
     ...(args.durationSeconds !== undefined ? { durationMs: args.durationSeconds * 1000 } : {}),
     onFrozen: () =>
       writeFileSync(postsFile, `${JSON.stringify({ frozen: true, posts: generator.snapshot() }, null, 2)}\n`),

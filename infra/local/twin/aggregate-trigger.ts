@@ -21,12 +21,13 @@ const DRAIN_TIMEOUT_MS = 15_000;
 export const startAggregateTrigger = (ctx: TwinContext, recovery: RecoveryMarker): Promise<Closable> =>
   startAll(async (closers) => {
     const { sqs, resources, dynamo } = ctx.engines;
-    const aggregate = createAggregateHandler(
-      aggregateDepsFromEnv(functionEnv('aggregate', resources), {
+    const aggregate = createAggregateHandler({
+      ...aggregateDepsFromEnv(functionEnv('aggregate', resources), {
         doc: dynamo.doc,
         logger: ctx.loggerFor(localFunctionName('aggregate')),
       }),
-    );
+      now: ctx.clock.now,
+    });
     const spec = topology.triggers.aggregate;
     const trigger = new SqsTrigger({
       client: sqs.client,

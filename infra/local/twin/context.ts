@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { Clock } from '../../../functions/poll/clock';
 import type { Platform } from '../../../shared/platform';
 import { topology } from '../../../shared/topology';
 import { LOCAL_REGION } from '../engines';
@@ -10,6 +11,8 @@ import type { TwinEngines } from './engines';
 /** What the twin's functions share: the engines, the status counters and where errors go. */
 export interface TwinContext {
   engines: TwinEngines;
+  /** The twin's one clock (simulated with the demo platform: see simulated-time.ts). */
+  clock: Clock;
   counters: TwinCounters;
   /** Records an error as the last one and passes it on to the twin's onError hook. */
   fail(message: string): void;
@@ -18,6 +21,7 @@ export interface TwinContext {
 
 export const twinContext = (
   engines: TwinEngines,
+  clock: Clock,
   verbose: boolean,
   onError: ((message: string) => void) | undefined,
 ): TwinContext => {
@@ -25,6 +29,7 @@ export const twinContext = (
   const logLevel = verbose ? 'INFO' : 'WARN';
   return {
     engines,
+    clock,
     counters,
     fail: (message) => {
       counters.lastError = message;

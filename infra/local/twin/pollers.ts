@@ -15,7 +15,7 @@ import { firstLine, functionSettings, type TwinContext } from './context';
 
 export interface PollersArgs {
   config: KolPulseConfig;
-  /** Schedule periods are divided by this factor. */
+  /** Schedule periods are divided by this factor (the twin's clock, `ctx.clock`, runs this much faster). */
   speed: number;
   recovery: RecoveryMarker;
   credentialsFile: string | undefined;
@@ -67,6 +67,7 @@ const pollHandlerFor = (ctx: TwinContext, args: PollersArgs, platform: Platform)
       doc: ctx.engines.dynamo.doc,
       sqs: ctx.engines.sqs.client,
       logger: ctx.loggerFor(localFunctionName('poll', platform)),
+      clock: ctx.clock,
     }),
   );
 };
@@ -81,21 +82,19 @@ const pollJob = (
   const handler = pollHandlerFor(ctx, args, platform);
   const name = localFunctionName('poll', platform);
   const invoke = (event: object) => invokeLambda(handler, event, functionSettings('poll', platform));
+  const event = () => scheduledEvent(name, LOCAL_REGION, { platform }, new Date(ctx.clock.now()));
   // Recovery after an unclean stop: observations lost with the in-memory queue are read again by a
   // backfill over the tracking window (its own resume points), one invocation per scheduled run until done.
   let backfillSince = args.recovery.needed
-    ? new Date(Math.max(campaignStart, Date.now() - settings.trackingDays * 86_400_000)).toISOString()
+    ? new Date(Math.max(campaignStart, ctx.clock.now() - settings.trackingDays * 86_400_000)).toISOString()
     : undefined;
   return {
     name,
     periodMs: Math.max(100, rateToMs(settings.schedule) / args.speed),
     run: async () => {
-      const summary = await invoke(scheduledEvent(name, LOCAL_REGION, { platform }));
+      const summary = await invoke(event());
       if (!backfillSince) return summary;
-      const backfill = await invoke({
-        ...scheduledEvent(name, LOCAL_REGION, { platform }),
-        backfill: { since: backfillSince },
-      });
+      const backfill = await invoke({ ...event(), backfill: { since: backfillSince } });
       if (backfill.searchesResumable === 0) backfillSince = undefined;
       return { ...summary, observationsSent: summary.observationsSent + backfill.observationsSent };
     },

@@ -6,12 +6,13 @@ import type { TwinContext } from './context';
 
 /** The report function behind a local HTTP server bound to 127.0.0.1 (dashboard, API, OpenAPI). */
 export const startReportApi = async (ctx: TwinContext, port: number): Promise<ReportServer> => {
-  const report = createReportHandler(
-    reportDepsFromEnv(functionEnv('report', ctx.engines.resources), {
+  const report = createReportHandler({
+    ...reportDepsFromEnv(functionEnv('report', ctx.engines.resources), {
       doc: ctx.engines.dynamo.doc,
       logger: ctx.loggerFor(localFunctionName('report')),
     }),
-  );
+    now: ctx.clock.now,
+  });
   try {
     return await startReportServer({ handler: report, port, host: '127.0.0.1' });
   } catch (e) {

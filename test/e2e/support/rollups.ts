@@ -228,3 +228,20 @@ export const latestSnapshots = (observations: readonly Observation[]): Map<strin
   }
   return latest;
 };
+
+/** Live campaign posts whose final likes/comments the pollers have not queued (should be none). */
+export const unseenFinalStates = (
+  posts: readonly DemoPostSnapshot[],
+  recorded: readonly Observation[],
+): string[] => {
+  const latest = latestSnapshots(recorded);
+  return posts
+    .filter((p) => p.kind === 'campaign' && !p.deleted)
+    .filter((p) => {
+      const seen = latest.get(`${p.platform}|${p.postId}`);
+      return (
+        !seen || seen.counters.likes !== p.counters.likes || seen.counters.comments !== p.counters.comments
+      );
+    })
+    .map((p) => `${p.platform}:${p.postId}`);
+};

@@ -149,3 +149,11 @@ export const eventually = async <T>(
   }
   return value;
 };
+
+/** SIGKILLs a twin a test left running (after a failure), and waits for it to exit. */
+export const killIfRunning = async (twin: TwinProcess | undefined): Promise<void> => {
+  if (twin && twin.child.exitCode === null && twin.child.signalCode === null) {
+    twin.child.kill('SIGKILL');
+    await twin.exited;
+  }
+};

@@ -71,6 +71,11 @@ describe('Method: parseCli', () => {
     expect(effectiveSpeed(o, true)).toBe(60);
   });
 
+  it('reads the share of demo posts that surface late', () => {
+    expect(options(['--demo-late', '0.25']).demoLateShare).toBe(0.25);
+    expect(options([]).demoLateShare).toBeUndefined();
+  });
+
   it('answers help for --help and -h', () => {
     expect(parseCli(['--help'])).toBe('help');
     expect(parseCli(['-h', '--port', 'x'])).toBe('help');
@@ -82,6 +87,7 @@ describe('Method: parseCli', () => {
     [['--speed', '0'], /--speed must be a number above 0/],
     [['--seed', '1.5'], /--seed must be an integer/],
     [['--demo-duration=-1'], /--demo-duration must be a number of seconds above 0/],
+    [['--demo-late', '1.5'], /--demo-late must be a share from 0 to 1/],
     [['--bogus'], /Unknown option '--bogus'.*see --help/],
     [['--port'], /--port <value>' argument missing/],
     [['start'], /unexpected argument "start"/],

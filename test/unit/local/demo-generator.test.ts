@@ -31,11 +31,14 @@ const config: KolPulseConfig = parseConfig({
   platforms: { x: {}, mastodon: {} },
 });
 const PLATFORMS: Platform[] = ['x', 'mastodon'];
+/** Demo time runs this many times faster than the wall clock; one tick is one wall-clock second. */
+const SPEED = 30;
+const TICK_MS = SPEED * 1_000;
 
 const makeGenerator = (
   seed: number,
   clock: { t: number },
-  extra: { durationMs?: number; onFrozen?: () => void } = {},
+  extra: { durationMs?: number; onFrozen?: () => void; lateShare?: number } = {},
 ) => {
   const store = new PlatformStore();
   const generator = new DemoGenerator({
@@ -43,7 +46,7 @@ const makeGenerator = (
     platforms: PLATFORMS,
     store,
     seed,
-    speed: 30,
+    speed: SPEED,
     now: () => clock.t,
     ...extra,
   });
@@ -52,7 +55,7 @@ const makeGenerator = (
 
 const run = (generator: DemoGenerator, clock: { t: number }, ticks: number) => {
   for (let i = 0; i < ticks; i++) {
-    clock.t += 1_000;
+    clock.t += TICK_MS;
     generator.tick();
   }
 };
@@ -114,7 +117,7 @@ describe('DemoGenerator', () => {
     const likesAt = new Map<string, number[]>();
     const deletedAt = new Map<string, number>();
     for (let i = 0; i < 600; i++) {
-      clock.t += 1_000;
+      clock.t += TICK_MS;
       generator.tick();
       for (const p of generator.snapshot()) {
         const history = likesAt.get(`${p.platform}:${p.postId}`) ?? [];
@@ -127,23 +130,49 @@ describe('DemoGenerator', () => {
     expect(histories.some((h) => (h.at(-1) ?? 0) > (h[0] ?? 0))).toBe(true);
     expect(histories.some((h) => h.some((v, i) => i > 0 && v < (h[i - 1] ?? 0)))).toBe(true);
     expect(deletedAt.size).toBeGreaterThan(0);
-    // A deleted post's likes did not move in the 20 s before it was deleted.
+    // A deleted post's likes did not move in the 20 wall-clock seconds (ticks) before it was deleted.
     for (const [key, history] of likesAt) {
       const postId = key.slice(key.indexOf(':') + 1);
       const at = deletedAt.get(postId);
       if (at === undefined) continue;
-      const index = history.length - 1 - Math.round((clock.t - at) / 1_000);
+      const index = history.length - 1 - Math.round((clock.t - at) / TICK_MS);
       const window = history.slice(Math.max(0, index - 19), index + 1);
       expect(new Set(window).size).toBe(1);
     }
 
-    clock.t += 1_000;
+    clock.t += TICK_MS;
     generator.tick();
     expect(generator.frozen).toBe(true);
     const frozen = JSON.stringify(store.list('x', { includeDeleted: true }));
     run(generator, clock, 30);
     expect(JSON.stringify(store.list('x', { includeDeleted: true }))).toBe(frozen);
     expect(frozenCalls).toBe(1);
+  });
+
+  it('with lateShare, publishes campaign posts that surface late by minutes to days, with their old time', () => {
+    const clock = { t: Date.UTC(2026, 0, 10, 12) };
+    const { generator, store } = makeGenerator(6, clock, { lateShare: 1 });
+    generator.seed();
+    const seeded = new Set(generator.snapshot().map((p) => p.postId));
+    run(generator, clock, 240);
+    const late = generator.snapshot().filter((p) => !seeded.has(p.postId) && p.kind === 'campaign');
+    expect(late.length).toBeGreaterThan(20);
+    const lateness = late.map((p) => Date.parse(p.indexedAt ?? '') - Date.parse(p.publishedAt));
+    expect(lateness.every((ms) => ms >= 2 * 60_000 && ms <= 5 * 86_400_000)).toBe(true);
+    expect(lateness.some((ms) => ms < 3_600_000)).toBe(true);
+    expect(lateness.some((ms) => ms >= 3_600_000 && ms < 86_400_000)).toBe(true);
+    expect(lateness.some((ms) => ms >= 86_400_000)).toBe(true);
+    // Search shows a late post from when it surfaced, not from when it was published.
+    const post = late[0];
+    if (!post) throw new Error('no late post');
+    const surfaced = Date.parse(post.indexedAt ?? '');
+    const visible = (at: number) => store.searchable(post.platform, at).some((p) => p.id === post.postId);
+    expect(visible(surfaced - 1)).toBe(false);
+    expect(visible(surfaced)).toBe(true);
+    // A restarted demo keeps the late posts' indexing times.
+    const copy = makeGenerator(6, { t: clock.t });
+    copy.generator.restore(JSON.parse(JSON.stringify(generator.exportState())));
+    expect(copy.generator.snapshot()).toEqual(generator.snapshot());
   });
 
   it('resumes from an exported state exactly where it left off', () => {
@@ -159,7 +188,7 @@ describe('DemoGenerator', () => {
       platforms: PLATFORMS,
       store: new PlatformStore(),
       seed: 5,
-      speed: 30,
+      speed: SPEED,
       now: () => resumedClock.t,
     });
     copy.restore(saved);

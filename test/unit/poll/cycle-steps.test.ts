@@ -5,11 +5,14 @@ import {
   cursorStateOf,
   laterCursor,
   mayRestartFromCursor,
+  newerCursor,
   restartFromCursor,
 } from '../../../functions/poll/query-run';
 import { DEFAULT_TUNING } from '../../../functions/poll/tuning';
 import { parseConfig } from '../../../shared/config';
+import type { SearchPage } from '../../../shared/platforms/adapter';
 import { FakeClock, FakePlatform, queryRun } from './fake-platform';
+import { memoryWorld } from './memory-world';
 
 const T0 = Date.parse('2025-03-10T12:00:00Z');
 const HOUR = 3_600_000;
@@ -123,5 +126,41 @@ describe('cycle planning', () => {
       searchAllowance: 5,
       lateReserve: 0,
     });
+  });
+});
+
+describe('search cursor over a feed that is not in time order (Instagram)', () => {
+  it('becomes the newest post of all pages, not of the first page', async () => {
+    const world = memoryWorld({ start: T0 });
+    const firstPageNewest = { id: 'ig-older', time: new Date(T0 - 3 * HOUR).toISOString() };
+    const laterPageNewest = { id: 'ig-newest', time: new Date(T0 - 5 * 60_000).toISOString() };
+    const olderStill = { id: 'ig-oldest', time: new Date(T0 - 9 * HOUR).toISOString() };
+    const first: SearchPage = {
+      observations: [],
+      rejects: [],
+      newest: firstPageNewest,
+      nextPageToken: 'second',
+    };
+    const pages: Record<string, SearchPage> = {
+      second: { observations: [], rejects: [], newest: laterPageNewest, nextPageToken: 'third' },
+      third: { observations: [], rejects: [], newest: olderStill },
+    };
+    world.platform.searchPage = async (request) => (request.pageToken && pages[request.pageToken]) || first;
+    try {
+      const { summary } = await world.poll();
+      expect(summary.searchesCompleted).toBe(1);
+      expect([...world.items.values()].map((item) => item.since)).toEqual([laterPageNewest]);
+    } finally {
+      world.close();
+    }
+  });
+
+  it('keeps the first page cursor on a tie, whose id a time-ordered feed pages from', () => {
+    const first = { id: '20', time: '2025-03-10T11:00:00Z' };
+    expect(newerCursor(first, { id: '19', time: '2025-03-10T11:00:00Z' })).toBe(first);
+    expect(newerCursor(first, { id: '18', time: '2025-03-10T10:00:00Z' })).toBe(first);
+    expect(newerCursor(first, { id: '17' })).toBe(first);
+    expect(newerCursor(undefined, first)).toBe(first);
+    expect(newerCursor(first, undefined)).toBe(first);
   });
 });

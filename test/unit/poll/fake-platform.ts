@@ -67,6 +67,9 @@ export class FakePlatform implements PlatformAdapter {
   readonly calls: CallRecord[] = [];
   readonly faults: Fault[] = [];
   rateLimitState: RateLimitState = {};
+  /** Set to model adapters that keep readings per endpoint (X) or count the HTTP requests they send. */
+  rateLimitsByEndpoint?: () => Record<string, RateLimitState>;
+  requestCount?: () => number;
   /** Malformed items served on the next search page, beside its good posts. */
   malformedOnNextPage = 0;
   beforeCall: ((call: CallRecord) => void) | undefined;

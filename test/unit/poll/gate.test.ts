@@ -124,6 +124,71 @@ describe('RequestGate', () => {
     expect(platform.calls).toHaveLength(1);
   });
 
+  it('charges what the adapter really sent when it counts its requests (Instagram refresh per account)', async () => {
+    const { platform, gate } = setup({ budget: 5 });
+    let sent = 0;
+    platform.requestCount = () => sent;
+    const refresh = (requests: number) =>
+      gate.call(
+        async () => {
+          sent += requests;
+          return platform.refresh(['p00000001']);
+        },
+        1,
+        'lookup',
+      );
+    await refresh(3);
+    expect(gate.apiCalls).toBe(3);
+    await refresh(1);
+    expect(gate.apiCalls).toBe(4);
+    // A failed attempt is charged what it sent too.
+    platform.faults.push({ kind: 'permanent' });
+    await expect(refresh(1)).rejects.toBeInstanceOf(PermanentPlatformError);
+    expect(gate.apiCalls).toBe(5);
+    expect(await stopReason(refresh(1))).toBe('budget');
+  });
+
+  it('waits only on the window of the endpoint it is about to call (X: search apart from lookup)', async () => {
+    const { platform, gate, clock, search } = setup();
+    const readings = {
+      search: { remaining: 0, resetAt: T0 + 120_000 },
+      lookup: { remaining: 250, resetAt: T0 + 600_000 },
+    };
+    platform.rateLimitsByEndpoint = () => readings;
+    platform.rateLimitState = readings.search; // the most constraining reading
+    const refreshed = await gate.call(() => platform.refresh(['p00000001']), 1, 'lookup');
+    expect(refreshed.observations).toHaveLength(1);
+    expect(clock.sleeps).toEqual([]);
+    const searchPage = () =>
+      gate.call(() => platform.searchPage({ query: 'tag', overlapMs: 0 }), 1, 'search');
+    expect(await stopReason(searchPage())).toBe('rate-limited');
+    // Without an endpoint the gate stays careful and goes by the most constraining reading.
+    expect(await stopReason(search())).toBe('rate-limited');
+    expect(platform.searchCalls()).toHaveLength(0);
+  });
+
+  it('waits on the shared window of adapters with one window, whatever the endpoint', async () => {
+    const { platform, gate } = setup();
+    platform.rateLimitsByEndpoint = () => ({ '': { remaining: 0, resetAt: T0 + 120_000 } });
+    const refresh = () => gate.call(() => platform.refresh(['p00000001']), 1, 'lookup');
+    expect(await stopReason(refresh())).toBe('rate-limited');
+  });
+
+  it('gives a request at most the real time left on a sped-up clock', async () => {
+    const spedUp = Object.assign(new FakeClock(T0), { speed: 60 });
+    const { platform, gate } = setup({ clock: spedUp, deadline: T0 + 60_000 });
+    let timedOutAfter = 0;
+    await gate.call(async (signal) => {
+      const started = Date.now();
+      await new Promise<void>((resolve) => signal.addEventListener('abort', () => resolve()));
+      timedOutAfter = Date.now() - started;
+      return platform.refresh(['p00000001']);
+    });
+    // 60 s of simulated time before the deadline is 1 s of real time at speed 60.
+    expect(timedOutAfter).toBeGreaterThanOrEqual(900);
+    expect(timedOutAfter).toBeLessThan(5_000);
+  });
+
   it('hands permanent errors to the caller without retrying', async () => {
     const { platform, gate, search } = setup();
     platform.faults.push({ kind: 'permanent' });
