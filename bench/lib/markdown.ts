@@ -274,6 +274,7 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
           'Page / batch',
           'Search calls',
           'Refresh calls',
+          'Late re-read calls (obs.)',
           'Other calls',
           'API calls',
           'Minimum',
@@ -288,6 +289,7 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
           `${p.maxPageSize} / ${p.maxRefreshBatch}`,
           fmt(p.searchCalls),
           fmt(p.refreshCalls),
+          `${fmt(p.lateReadCalls)} (${fmt(p.lateReadObservations)})`,
           fmt(p.otherCalls),
           fmt(p.apiCalls),
           fmt(p.minimumCalls),
@@ -448,7 +450,7 @@ const missedNotes = (r: BenchResults, missed: readonly Verdict[]): string[] => {
   for (const p of r.poller ?? [])
     if (p.apiCalls !== p.minimumCalls)
       notes.push(
-        `- **Poller (${p.platform}).** ${p.apiCalls} calls against a minimum of ${p.minimumCalls} (${p.searchCalls} search, ${p.refreshCalls} refresh, ${p.otherCalls} other).`,
+        `- **Poller (${p.platform}).** ${p.apiCalls} calls against a minimum of ${p.minimumCalls} (${p.searchCalls} search, ${p.refreshCalls} refresh, ${p.lateReadCalls} late re-read, ${p.otherCalls} other).`,
       );
   const cost = r.cost;
   if (has('Cost') && cost) {

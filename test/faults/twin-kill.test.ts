@@ -10,12 +10,12 @@ import {
   collapseDays,
   dailyRowsFromApi,
   kolAndTotalDays,
-  latestSnapshots,
   leaderboardFromApi,
   leaderboardFromOracle,
   rangesFor,
   readDemoPosts,
   readRecorded,
+  unseenFinalStates,
   voiceTotalsFromApi,
   voiceTotalsFromOracle,
 } from '../e2e/support/rollups';
@@ -126,17 +126,7 @@ describe('Faults: the whole local twin killed with SIGKILL under load', () => {
       const api = await dailyRowsFromApi(base, config, ranges);
       const voices = await voiceTotalsFromApi(base, config, ranges);
       const leaderboard = await leaderboardFromApi(base, config, ranges);
-      const latest = latestSnapshots(recorded);
-      const unseen = posts
-        .filter((p) => p.kind === 'campaign' && !p.deleted)
-        .filter((p) => {
-          const seen = latest.get(`${p.platform}|${p.postId}`);
-          return (
-            !seen ||
-            seen.counters.likes !== p.counters.likes ||
-            seen.counters.comments !== p.counters.comments
-          );
-        });
+      const unseen = unseenFinalStates(posts, recorded);
       return { recorded, oracle, api, voices, leaderboard, unseen };
     };
     const healed = await eventually(
@@ -157,7 +147,7 @@ describe('Faults: the whole local twin killed with SIGKILL under load', () => {
     figures.add('rollupFiguresCompared', drift.compared);
     figures.add('rollupDrift', drift.drift);
 
-    expect(healed.unseen.map((p) => `${p.platform}:${p.postId}`)).toEqual([]);
+    expect(healed.unseen).toEqual([]);
     expect(collapseDays(kolAndTotalDays(healed.api))).toEqual(collapseDays(kolAndTotalDays(healed.oracle)));
     expect(healed.voices).toEqual(voiceTotalsFromOracle(healed.oracle));
     expect(healed.leaderboard).toEqual(leaderboardFromOracle(config, healed.oracle));
