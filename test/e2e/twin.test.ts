@@ -63,7 +63,7 @@ describe('Local twin, black box', () => {
     ...extra,
   ];
 
-  it('serves rollups equal to the oracle once the demo settles, then stops cleanly on SIGTERM', {
+  it('serves rollups equal to the oracle once the demo settles, then stops cleanly on Ctrl-C to its process group', {
     timeout: 150_000,
   }, async () => {
     // Arrange
