@@ -1,3 +1,4 @@
+import { QUARANTINE_PARTITION } from '../../shared/keys';
 import type { Platform } from '../../shared/platform';
 import { type FunctionId, type TableId, topology } from '../../shared/topology';
 import type { TableGrant } from '../constructs/pipeline-table';
@@ -17,7 +18,8 @@ const REJECT_KEYS = 'REJECT#*';
  * (functions/poll/cursors.ts: GetItem, PutItem), reject items (rejects.ts: BatchWriteItem) and its own
  * platform's `byTrackDay` partitions (tracked.ts: Query); a compromised poller cannot forge a post state
  * whose outbox the aggregate would apply. The aggregate owns post states (store.ts: BatchGetItem,
- * UpdateItem), writes rejects and all rollups (BatchGetItem, GetItem, UpdateItem). The report only Queries.
+ * UpdateItem), writes rejects and quarantine records (BatchWriteItem) and all rollups (BatchGetItem, GetItem,
+ * UpdateItem). The report only Queries. Replaying quarantined changes is an operator's job (scripts/).
  */
 const GRANTS: Record<FunctionId, (platform: Platform | undefined) => TableGrants> = {
   poll: (platform) => {
@@ -33,7 +35,7 @@ const GRANTS: Record<FunctionId, (platform: Platform | undefined) => TableGrants
   aggregate: () => ({
     state: [
       { actions: ['BatchGetItem', 'UpdateItem'], leadingKeys: ['POST#*'] },
-      { actions: ['BatchWriteItem'], leadingKeys: [REJECT_KEYS] },
+      { actions: ['BatchWriteItem'], leadingKeys: [REJECT_KEYS, QUARANTINE_PARTITION] },
     ],
     rollups: [{ actions: ['BatchGetItem', 'GetItem', 'UpdateItem'] }],
   }),

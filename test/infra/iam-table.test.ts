@@ -29,7 +29,7 @@ const EXPECTED: Record<string, [string, string, string][]> = {
   aggregate: [
     ['dynamodb:BatchGetItem', 'state table', leadingKeys('POST#*')],
     ['dynamodb:UpdateItem', 'state table', leadingKeys('POST#*')],
-    ['dynamodb:BatchWriteItem', 'state table', leadingKeys('REJECT#*')],
+    ['dynamodb:BatchWriteItem', 'state table', leadingKeys('QUARANTINE', 'REJECT#*')],
     ['dynamodb:BatchGetItem', 'rollups table', ''],
     ['dynamodb:GetItem', 'rollups table', ''],
     ['dynamodb:UpdateItem', 'rollups table', ''],

@@ -14,6 +14,7 @@ import type { Observation } from '../../../shared/observation';
 import type { SeededRandom } from '../../../shared/random';
 import { topology } from '../../../shared/topology';
 import { withDynamo, withSqs } from '../../support/engines';
+import { withGrantsOf } from '../../support/iam-guard';
 import { makeMessage, readRollups } from '../../support/observations';
 import { computeOracle, type RollupTable } from '../../support/oracle';
 import { type DynamoFaultPlan, faultyDynamo, ProcessCrashedError } from './faulty-dynamo';
@@ -93,7 +94,7 @@ export const startPipeline = async (options: PipelineOptions) => {
     const plan = options.faultPlan?.(invocations++) ?? {};
     const instance = faultyDynamo(dynamo.endpoint, plan, rng);
     const handler = createAggregateHandler({
-      doc: instance.doc,
+      doc: withGrantsOf(instance.doc, 'aggregate', dynamo.tables),
       tables: dynamo.tables,
       config: options.config,
       logger,

@@ -12,6 +12,7 @@ import type { Observation } from '../../../shared/observation';
 import type { Platform } from '../../../shared/platform';
 import { createAdapter } from '../../../shared/platforms';
 import type { SeededRandom } from '../../../shared/random';
+import { withGrantsOf } from '../../support/iam-guard';
 import { faultyDynamo, ProcessCrashedError } from './faulty-dynamo';
 import { silentLogger } from './pipeline';
 
@@ -100,7 +101,7 @@ export const runPollProcess = async (
     config: world.config,
     stateTableName: world.stateTable,
     eventsQueueUrl: world.eventsQueueUrl,
-    doc: dynamo.doc,
+    doc: withGrantsOf(dynamo.doc, 'poll', { state: world.stateTable }, platform),
     sqs,
     credentials: { get: async () => ({ ...LOCAL_PLATFORM_CREDENTIALS[platform] }) },
     createAdapter: (p, options) => createAdapter(p, { ...options, timeoutMs: world.timeoutMs }),

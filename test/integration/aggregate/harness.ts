@@ -16,6 +16,7 @@ import {
 import { createTables, type TableNames } from '../../../infra/local/engines';
 import type { KolPulseConfig } from '../../../shared/config';
 import type { withDynamo } from '../../support/engines';
+import { withGrantsOf } from '../../support/iam-guard';
 import { makeSqsEvent } from '../../support/observations';
 
 export type Dynamo = Awaited<ReturnType<typeof withDynamo>>;
@@ -33,7 +34,15 @@ export const aggregateHandler = (
   now: number,
   extra: Partial<AggregateDeps> = {},
 ): AggregateHandler =>
-  createAggregateHandler({ doc, tables, config, logger: silentLogger(), now: () => now, ...extra });
+  createAggregateHandler({
+    // Only what the deployed aggregate role may do (infra/stacks/table-grants.ts).
+    doc: withGrantsOf(doc, 'aggregate', tables),
+    tables,
+    config,
+    logger: silentLogger(),
+    now: () => now,
+    ...extra,
+  });
 
 /**
  * Delivers batches like the SQS trigger: records reported as failed come back in a later batch.

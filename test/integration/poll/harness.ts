@@ -16,6 +16,7 @@ import {
 import { type PlatformSettings, parseConfig } from '../../../shared/config';
 import { cursorKey, postStateKey, trackIndexKey } from '../../../shared/keys';
 import { type Observation, ObservationMessageSchema, ObservationSchema } from '../../../shared/observation';
+import { withGrantsOf } from '../../support/iam-guard';
 import { FakeClock, FakePlatform } from '../../unit/poll/fake-platform';
 
 export const T0 = Date.parse('2025-03-10T12:00:00Z');
@@ -81,7 +82,8 @@ export const makeWorld = async (
     config,
     stateTableName: tables.state,
     eventsQueueUrl: queues.events,
-    doc: engines.dynamo.doc,
+    // Only what the deployed poll role may do (infra/stacks/table-grants.ts).
+    doc: withGrantsOf(engines.dynamo.doc, 'poll', { state: tables.state }, 'x'),
     sqs: engines.sqs.client,
     credentials: noCredentials(),
     createAdapter: (_platform, adapterOpts) => {
