@@ -1,6 +1,7 @@
 import { topology } from '../../shared/topology';
 import { AWS_DYNAMO_LATENCY_MS } from '../sections/cost';
 import { PRICE_REGION, PRICE_SOURCES, PRICES, PRICES_CHECKED_ON } from './cost';
+import { computeFigures, renderFigures } from './figures';
 import { writeUnitsOf } from './metered-client';
 import {
   type BenchResults,
@@ -90,6 +91,8 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
     parts.push(
       `**Sections that crashed:**\n\n${r.errors.map((e) => `- ${e.section}: \`${e.message.split('\n')[0]}\``).join('\n')}`,
     );
+
+  parts.push(renderFigures(computeFigures(r)));
 
   parts.push('## Replay');
   parts.push(
