@@ -73,7 +73,7 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
   const largest = largestItem(r);
   if (!largest) notes.largestItemBytes = 'the efficiency section did not run';
   else
-    notes.largestItemBytes = `Largest item of the rollups and state tables after the efficiency run at scale ${scale}, sized by DynamoDB's rules (bench/lib/item-size.ts). Items whose size grows with the campaign's volume (campaign-total shards carry one marker per post) are larger at scale 1 than measured here.`;
+    notes.largestItemBytes = `Largest item of the rollups and state tables after the efficiency run at scale ${scale}, sized by DynamoDB's rules (bench/lib/item-size.ts). Items whose size grows with the campaign's volume (campaign-total shards carry one marker per post) are larger at scale 1 than measured here (inputs.largestTotalShardBytesExtrapolatedToScale1: the largest total shard divided by the scale).`;
 
   const busiest = e?.attribution.busiest;
   const busiestShare = busiest ? busiest.writeUnits / scale / (PARTITION_WCU_PER_SECOND * 60) : null;
@@ -100,7 +100,7 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
 
   const voices = null;
   notes.reportP95Ms =
-    'p95 of the reporting section (bench/sections/reporting.ts); voices is not measured yet: the reporting benchmark seeds no voice items, so it has no voices request.';
+    'series, leaderboard and totals: p95 of the reporting section (bench/sections/reporting.ts); voices is not measured yet: the reporting benchmark seeds no voice items, so it makes no voices request.';
 
   const c = r.cost;
   const aws = c ? (c.design.perMillionObservations * observationsPerDay) / 1e6 : null;
@@ -135,6 +135,9 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
     naiveUsdPerCampaignDay: naive,
     inputs: {
       observationsInReplay: r.replay.deliveries,
+      // Extrapolated, not measured: a campaign-total shard carries one marker per post of its platform and day.
+      largestTotalShardBytesExtrapolatedToScale1:
+        e?.itemSizes.byKind.total && scale < 1 ? e.itemSizes.byKind.total.maxBytes / scale : null,
       simulatedDays: 1,
       observationsPerCampaignDay: observationsPerDay,
       averageObservationsPerSecond: averageObsPerSecond,
@@ -220,6 +223,6 @@ export const renderFigures = (f: BenchFigures): string => {
     '|---|---|---|---|---|',
     ...rows,
     '',
-    `Report p95: series ${ms(p95.series)}, leaderboard ${ms(p95.leaderboard)}, totals ${ms(p95.totals)}, voices ${ms(p95.voices)}${p95.voices === null ? ` (${f.notes.reportP95Ms ?? ''})` : ''}.`,
+    `Report p95: series ${ms(p95.series)}, leaderboard ${ms(p95.leaderboard)}, totals ${ms(p95.totals)}, voices ${ms(p95.voices)}${p95.voices === null ? '. Voices is not measured yet: the reporting benchmark seeds no voice items, so it makes no voices request' : ''}.`,
   ].join('\n');
 };

@@ -1,3 +1,4 @@
+import type { TableNames } from '../../infra/local/engines';
 import { postStateKey } from '../../shared/keys';
 import type { Observation } from '../../shared/observation';
 import type { ItemWrite } from './metered-client';
@@ -11,7 +12,7 @@ import type { ItemWrite } from './metered-client';
  */
 
 export interface BusiestPartition {
-  /** `table:pk=value` or `table.index:partitionKey=value`. */
+  /** `table:pk=value` or `table.index:gsi1pk=value` (logical table names: state, rollups). */
   partition: string;
   /** Start of the busiest minute (ms since the epoch, replay time). */
   minuteStartMs: number;
@@ -52,7 +53,7 @@ export class WriteAttribution {
     unchangedObservations: 0,
   };
 
-  constructor(private readonly stateTable: string) {}
+  constructor(private readonly tables: TableNames) {}
 
   /** Call before the handler runs a batch: its observations, and the poll cycle it was formed in. */
   startBatch(observations: readonly Observation[], cycleStartMs: number): void {
@@ -83,10 +84,10 @@ export class WriteAttribution {
   /** The metered client's onWrite hook. */
   record = (write: ItemWrite): void => {
     const pk = String(write.key.pk);
-    this.add(`${write.tableName}:pk=${pk}`, write.tableUnits);
-    for (const w of write.indexWrites)
-      this.add(`${write.tableName}.${w.indexName}:gsi1pk=${w.partition}`, w.units);
-    if (write.tableName === this.stateTable && this.noopStateKeys.has(pk)) {
+    const table = write.tableName === this.tables.state ? 'state' : 'rollups';
+    this.add(`${table}:pk=${pk}`, write.tableUnits);
+    for (const w of write.indexWrites) this.add(`${table}.${w.indexName}:gsi1pk=${w.partition}`, w.units);
+    if (table === 'state' && this.noopStateKeys.has(pk)) {
       this.noop.stateWrites++;
       this.noop.writeUnits += write.tableUnits + write.indexWrites.reduce((n, w) => n + w.units, 0);
     }

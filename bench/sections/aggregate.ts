@@ -129,7 +129,7 @@ export const measureWriteEfficiency = async (replay: Replay): Promise<Efficiency
   const dynamo = await startDynalite({ isolated: true });
   try {
     const tables = await createTables(dynamo.client, 'bench-eff');
-    const attribution = new WriteAttribution(tables.state);
+    const attribution = new WriteAttribution(tables);
     const metered = meterDocumentClient(dynamo.doc, {
       mode: 'exact',
       tables: tableSpecsByName(tables),
