@@ -243,7 +243,7 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
   if (rep) {
     parts.push('## 3. Reporting latency');
     parts.push(
-      `Requests go through the report handler as API Gateway HTTP API (payload 2.0) events, one at a time after 3 warm-up requests, over rollups seeded with the key builders of \`shared/keys.ts\`: a 90-day campaign (UTC) of ${fmt(rep.kols)} KOLs with 1-2 platform accounts each, a KOL active on every day on three platforms, KOLs active on 40% of the last 30 days, each KOL's week items (the sums of its day items, as the aggregate keeps them), and campaign-total shards for 6 platforms x 4 shards x 90 days (${fmt(rep.seededItems)} items, each with the per-post marker attributes real items carry). Every answer is checked against the seeded figures. "dynalite" is the median time per request with at least one Query in flight.`,
+      `Requests go through the report handler as API Gateway HTTP API (payload 2.0) events, one at a time after 3 warm-up requests, over rollups seeded with the key builders of \`shared/keys.ts\`: a 90-day campaign (UTC) of ${fmt(rep.kols)} KOLs with 1-2 platform accounts each, a KOL active on every day on three platforms, KOLs active on 40% of the last 30 days, as many discovered voices (one platform each) active on 40% of the last 30 days, each KOL's week items (the sums of its day items, as the aggregate keeps them), and campaign-total shards for 6 platforms x 4 shards x 90 days (${fmt(rep.seededItems)} items, each with the per-post marker attributes real items carry). Every answer is checked against the seeded figures. "dynalite" is the median time per request with at least one Query in flight.`,
     );
     parts.push(
       table(
