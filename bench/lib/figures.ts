@@ -70,10 +70,11 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
   const averageObsPerSecond = observationsPerDay / SECONDS_PER_DAY;
   const e = r.efficiency;
 
+  const total = e?.itemSizes.byKind.total;
   const largest = largestItem(r);
   if (!largest) notes.largestItemBytes = 'the efficiency section did not run';
   else
-    notes.largestItemBytes = `Largest item of the rollups and state tables after the efficiency run at scale ${scale}, sized by DynamoDB's rules (bench/lib/item-size.ts). Items whose size grows with the campaign's volume (campaign-total shards carry one marker per post) are larger at scale 1 than measured here (inputs.largestTotalShardBytesExtrapolatedToScale1: the largest total shard divided by the scale).`;
+    notes.largestItemBytes = `Largest item of the rollups and state tables after the efficiency run at scale ${scale}, sized by DynamoDB's rules (bench/lib/item-size.ts). Items whose size grows with the campaign's volume (campaign-total shards carry one marker per post) are larger at scale 1 than measured here (inputs.largestTotalShardBytesExtrapolatedToScale1: the largest total shard with its per-post markers divided by the scale).`;
 
   const busiest = e?.attribution.busiest;
   const busiestShare = busiest ? busiest.writeUnits / scale / (PARTITION_WCU_PER_SECOND * 60) : null;
@@ -139,7 +140,9 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
       observationsInReplay: r.replay.deliveries,
       // Extrapolated, not measured: a campaign-total shard carries one marker per post of its platform and day.
       largestTotalShardBytesExtrapolatedToScale1:
-        e?.itemSizes.byKind.total && scale < 1 ? e.itemSizes.byKind.total.maxBytes / scale : null,
+        total && scale < 1
+          ? total.maxBytes - total.largestItemMarkerBytes + total.largestItemMarkerBytes / scale
+          : null,
       simulatedDays: 1,
       observationsPerCampaignDay: observationsPerDay,
       averageObservationsPerSecond: averageObsPerSecond,

@@ -69,7 +69,17 @@ const verify = async (
 /** Rollup item sizes at the end of a run: per-post markers make items, and so writes and reads, grow. */
 export interface ItemSizeStats {
   items: number;
-  byKind: Record<string, { items: number; averageBytes: number; maxBytes: number; maxMarkers: number }>;
+  byKind: Record<
+    string,
+    {
+      items: number;
+      averageBytes: number;
+      maxBytes: number;
+      maxMarkers: number;
+      /** Bytes of per-post marker attributes on the largest item. */
+      largestItemMarkerBytes: number;
+    }
+  >;
 }
 
 const MARKER_PREFIX_PATTERN = /^m_/;
@@ -84,12 +94,23 @@ const tableItemSizes = async (doc: DynamoDBDocumentClient, tableName: string): P
     for (const item of page.Items ?? []) {
       items++;
       const kind = String(item.kind ?? String(item.pk ?? 'unknown').split('#')[0]);
-      const entry = byKind[kind] ?? { items: 0, averageBytes: 0, maxBytes: 0, maxMarkers: 0 };
+      const entry = byKind[kind] ?? {
+        items: 0,
+        averageBytes: 0,
+        maxBytes: 0,
+        maxMarkers: 0,
+        largestItemMarkerBytes: 0,
+      };
       byKind[kind] = entry;
       const bytes = itemSize(item);
       entry.averageBytes = (entry.averageBytes * entry.items + bytes) / (entry.items + 1);
       entry.items++;
-      entry.maxBytes = Math.max(entry.maxBytes, bytes);
+      if (bytes > entry.maxBytes) {
+        entry.maxBytes = bytes;
+        entry.largestItemMarkerBytes = itemSize(
+          Object.fromEntries(Object.entries(item).filter(([k]) => MARKER_PREFIX_PATTERN.test(k))),
+        );
+      }
       entry.maxMarkers = Math.max(
         entry.maxMarkers,
         Object.keys(item).filter((k) => MARKER_PREFIX_PATTERN.test(k)).length,
