@@ -4,6 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createTables, startDynalite } from '../infra/local/engines';
 import { type BenchOptions, parseBenchArgs, UsageError } from './lib/args';
+import { computeFigures } from './lib/figures';
 import { OUT_DIR, outPath, REPO_DIR, writeJsonFile } from './lib/harness';
 import { renderMarkdown, renderSummary } from './lib/markdown';
 import { generateReplay } from './lib/replay';
@@ -162,6 +163,8 @@ const main = async (options: BenchOptions): Promise<number> => {
   const out =
     options.out ?? (options.quick ? outPath('benchmarks-quick.md') : join(REPO_DIR, 'docs', 'benchmarks.md'));
   writeFileSync(out, renderMarkdown(results, verdicts));
+  const figuresOut = `${out.replace(/\.md$/, '')}.json`;
+  writeFileSync(figuresOut, `${JSON.stringify(computeFigures(results), null, 2)}\n`);
   writeJsonFile('results.json', {
     ...results,
     throughput: results.throughput && { ...results.throughput, durationsMs: undefined },
@@ -173,7 +176,7 @@ const main = async (options: BenchOptions): Promise<number> => {
       batchBytes: undefined,
     },
   });
-  log(`report written to ${out} (raw results in ${join(OUT_DIR, 'results.json')})`);
+  log(`report written to ${out}, figures to ${figuresOut} (raw results in ${join(OUT_DIR, 'results.json')})`);
 
   const wrong = verdicts.filter((v) => v.kind === 'correctness' && v.status === 'fail');
   for (const e of results.errors) log(`section "${e.section}" crashed:\n${e.message}`);

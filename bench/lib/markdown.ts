@@ -1,6 +1,7 @@
 import { topology } from '../../shared/topology';
 import { AWS_DYNAMO_LATENCY_MS } from '../sections/cost';
 import { PRICE_REGION, PRICE_SOURCES, PRICES, PRICES_CHECKED_ON } from './cost';
+import { computeFigures, renderFigures } from './figures';
 import { writeUnitsOf } from './metered-client';
 import {
   type BenchResults,
@@ -90,6 +91,8 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
     parts.push(
       `**Sections that crashed:**\n\n${r.errors.map((e) => `- ${e.section}: \`${e.message.split('\n')[0]}\``).join('\n')}`,
     );
+
+  parts.push(renderFigures(computeFigures(r)));
 
   parts.push('## Replay');
   parts.push(
@@ -240,7 +243,7 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
   if (rep) {
     parts.push('## 3. Reporting latency');
     parts.push(
-      `Requests go through the report handler as API Gateway HTTP API (payload 2.0) events, one at a time after 3 warm-up requests, over rollups seeded with the key builders of \`shared/keys.ts\`: a 90-day campaign (UTC) of ${fmt(rep.kols)} KOLs with 1-2 platform accounts each, a KOL active on every day on three platforms, KOLs active on 40% of the last 30 days, each KOL's week items (the sums of its day items, as the aggregate keeps them), and campaign-total shards for 6 platforms x 4 shards x 90 days (${fmt(rep.seededItems)} items, each with the per-post marker attributes real items carry). Every answer is checked against the seeded figures. "dynalite" is the median time per request with at least one Query in flight.`,
+      `Requests go through the report handler as API Gateway HTTP API (payload 2.0) events, one at a time after 3 warm-up requests, over rollups seeded with the key builders of \`shared/keys.ts\`: a 90-day campaign (UTC) of ${fmt(rep.kols)} KOLs with 1-2 platform accounts each, a KOL active on every day on three platforms, KOLs active on 40% of the last 30 days, as many discovered voices (one platform each) active on 40% of the last 30 days, each KOL's week items (the sums of its day items, as the aggregate keeps them), and campaign-total shards for 6 platforms x 4 shards x 90 days (${fmt(rep.seededItems)} items, each with the per-post marker attributes real items carry). Every answer is checked against the seeded figures. "dynalite" is the median time per request with at least one Query in flight.`,
     );
     parts.push(
       table(
@@ -444,7 +447,7 @@ const missedNotes = (r: BenchResults, missed: readonly Verdict[]): string[] => {
     if (ep.p95Ms > ep.targetP95Ms) {
       const isTotals = ep.path.includes('/totals');
       notes.push(
-        `- **${ep.name}.** p95 ${fmt(ep.p95Ms, 1)} ms against ${ep.targetP95Ms} ms; ${fmt(ep.dbMsP50, 1)} ms of the ${fmt(ep.p50Ms, 1)} ms median request is spent waiting on dynalite (${fmt(ep.queriesPerRequest)} Queries reading ${fmt(ep.readUnitsPerRequest, 1)} RRU, about ${fmt((ep.readUnitsPerRequest * 4) / 1024, 1)} MB), the handler itself takes the rest. dynalite walks and decodes every item of a Query on one core; DynamoDB serves a 1 MB Query page in a few milliseconds, so in AWS this request is bound by ${ep.queriesPerRequest > 1 ? 'the day Queries run 16 at a time' : 'one or two Query pages'}. ${isTotals ? 'The volume comes from the per-post markers on campaign-total shards (read units count whole items, whatever the projection). They cannot simply move to an item of their own: the marker and the counters must change in one atomic write, and dynalite has no TransactWriteItems. Suggestions: in AWS, a transaction per coalesced KOL/voice write that also adds to an unmarked total (twice the write units of those items, small totals); on the twin, a sealed per-day total for days that no longer change, read instead of their shards.' : 'Suggestion: cache the answer for a minute (whole weeks of the range are already read from KOL week items).'}`,
+        `- **${ep.name}.** p95 ${fmt(ep.p95Ms, 1)} ms against ${ep.targetP95Ms} ms; ${fmt(ep.dbMsP50, 1)} ms of the ${fmt(ep.p50Ms, 1)} ms median request is spent waiting on dynalite (${fmt(ep.queriesPerRequest)} Queries reading ${fmt(ep.readUnitsPerRequest, 1)} RRU, about ${fmt((ep.readUnitsPerRequest * 4) / 1024, 1)} MB), the handler itself takes the rest. dynalite walks and decodes every item of a Query on one core; DynamoDB serves a 1 MB Query page in a few milliseconds, so in AWS this request is bound by ${ep.queriesPerRequest > 1 ? 'the day Queries run 16 at a time' : 'one or two Query pages'}. ${isTotals ? 'The volume comes from the per-post markers on campaign-total shards (read units count whole items, whatever the projection). They cannot simply move to an item of their own: the marker and the counters must change in one atomic write, and dynalite has no TransactWriteItems. Suggestions: in AWS, a transaction per coalesced KOL/voice write that also adds to an unmarked total (twice the write units of those items, small totals); on the twin, a sealed per-day total for days that no longer change, read instead of their shards.' : ep.path.includes('/voices') ? 'Voices have no week items: the ranking takes one index Query per day of the range and sums every voice of every day in the handler. Suggestions: voice week items (as KOLs have), or cache the answer for a minute.' : 'Suggestion: cache the answer for a minute (whole weeks of the range are already read from KOL week items).'}`,
       );
     }
   for (const p of r.poller ?? [])

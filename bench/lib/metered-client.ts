@@ -85,13 +85,20 @@ const capacityOf = (output: unknown): number => {
 
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
 
-/** Index write units for one item write, by DynamoDB's rules for global secondary indexes. */
-export const indexWriteUnits = (
+/** One index entry's write units, with the index partition it lands in. */
+export interface IndexWrite {
+  indexName: string;
+  partition: string;
+  units: number;
+}
+
+/** Index writes for one item write, by DynamoDB's rules for global secondary indexes. */
+export const indexWritesOf = (
   spec: TableSpec,
   before: Item | undefined,
   after: Item | undefined,
-): number => {
-  let units = 0;
+): IndexWrite[] => {
+  const out: IndexWrite[] = [];
   for (const index of spec.globalIndexes) {
     const entry = (item: Item | undefined): Item | undefined => {
       if (!item || item[index.partitionKey] === undefined || item[index.sortKey] === undefined)
@@ -102,21 +109,42 @@ export const indexWriteUnits = (
       for (const n of names) if (item[n] !== undefined) out[n] = item[n];
       return out;
     };
+    const write = (e: Item) =>
+      out.push({
+        indexName: index.indexName,
+        partition: String(e[index.partitionKey]),
+        units: writeUnitsFor(itemSize(e)),
+      });
     const was = entry(before);
     const now = entry(after);
-    if (!was && !now) continue;
-    if (!was && now) units += writeUnitsFor(itemSize(now));
-    else if (was && !now) units += writeUnitsFor(itemSize(was));
+    if (!was && now) write(now);
+    else if (was && !now) write(was);
     else if (was && now) {
       const keyChanged =
         !sameValue(was[index.partitionKey], now[index.partitionKey]) ||
         !sameValue(was[index.sortKey], now[index.sortKey]);
-      if (keyChanged) units += writeUnitsFor(itemSize(was)) + writeUnitsFor(itemSize(now));
-      else if (!sameValue(was, now)) units += writeUnitsFor(itemSize(now));
+      if (keyChanged) {
+        write(was);
+        write(now);
+      } else if (!sameValue(was, now)) write(now);
     }
   }
-  return units;
+  return out;
 };
+
+/** Index write units for one item write, by DynamoDB's rules for global secondary indexes. */
+export const indexWriteUnits = (spec: TableSpec, before: Item | undefined, after: Item | undefined): number =>
+  indexWritesOf(spec, before, after).reduce((n, w) => n + w.units, 0);
+
+/** One metered item write (exact mode), for callers that attribute write units to keys or partitions. */
+export interface ItemWrite {
+  tableName: string;
+  key: Item;
+  /** Base-table write units (a failed condition: the item's size). */
+  tableUnits: number;
+  indexWrites: IndexWrite[];
+  conditionFailed: boolean;
+}
 
 export interface MeteredClient {
   client: DynamoDBDocumentClient;
@@ -126,7 +154,12 @@ export interface MeteredClient {
 
 export const meterDocumentClient = (
   doc: DynamoDBDocumentClient,
-  options: { mode: MeterMode; tables: ReadonlyMap<string, TableSpec> },
+  options: {
+    mode: MeterMode;
+    tables: ReadonlyMap<string, TableSpec>;
+    /** exact mode: called once per item written, with its units. */
+    onWrite?: (write: ItemWrite) => void;
+  },
 ): MeteredClient => {
   const state = { meter: emptyMeter(), inFlight: 0, busySince: 0 };
   const rawSend = doc.send.bind(doc) as (command: Command, ...rest: unknown[]) => Promise<unknown>;
@@ -229,16 +262,22 @@ export const meterDocumentClient = (
       if (outcome === 'conditionFailed') {
         // A failed condition still costs the write units of the item as it is.
         meter.conditionalFailures += 1;
-        meter.tableWriteUnits += writeUnitsFor(itemSize(before[0]));
+        const tableUnits = writeUnitsFor(itemSize(before[0]));
+        meter.tableWriteUnits += tableUnits;
+        const target = targets[0];
+        if (target) options.onWrite?.({ ...target, tableUnits, indexWrites: [], conditionFailed: true });
       } else if (outcome === 'ok') {
         const after = await Promise.all(targets.map(readItem));
         targets.forEach((t, i) => {
           const was = before[i];
           const now = after[i];
           shadow.set(imageKey(t), now);
-          meter.tableWriteUnits += writeUnitsFor(Math.max(itemSize(was), itemSize(now)));
+          const tableUnits = writeUnitsFor(Math.max(itemSize(was), itemSize(now)));
+          meter.tableWriteUnits += tableUnits;
           const spec = options.tables.get(t.tableName);
-          if (spec) meter.indexWriteUnits += indexWriteUnits(spec, was, now);
+          const indexWrites = spec ? indexWritesOf(spec, was, now) : [];
+          for (const w of indexWrites) meter.indexWriteUnits += w.units;
+          options.onWrite?.({ ...t, tableUnits, indexWrites, conditionFailed: false });
         });
       }
     }

@@ -23,6 +23,7 @@ import { type DynamoMeter, meterDocumentClient } from '../lib/metered-client';
 import { type BatchBound, sumBounds, WriteBoundModel } from '../lib/model';
 import { type Replay, type ReplayMessage, realTimeBatches } from '../lib/replay';
 import { type Comparison, compareTables, modelTable } from '../lib/verify';
+import { WriteAttribution, type WriteAttributionResult } from '../lib/write-attribution';
 
 /** What the aggregate must equal (the project's oracle), and a check of the lower bound's bookkeeping. */
 export interface Verification {
@@ -68,12 +69,23 @@ const verify = async (
 /** Rollup item sizes at the end of a run: per-post markers make items, and so writes and reads, grow. */
 export interface ItemSizeStats {
   items: number;
-  byKind: Record<string, { items: number; averageBytes: number; maxBytes: number; maxMarkers: number }>;
+  byKind: Record<
+    string,
+    {
+      items: number;
+      averageBytes: number;
+      maxBytes: number;
+      maxMarkers: number;
+      /** Bytes of per-post marker attributes on the largest item. */
+      largestItemMarkerBytes: number;
+    }
+  >;
 }
 
 const MARKER_PREFIX_PATTERN = /^m_/;
 
-const rollupItemSizes = async (doc: DynamoDBDocumentClient, tableName: string): Promise<ItemSizeStats> => {
+/** Item sizes of a whole table by kind (the item's `kind`, else its partition key's prefix). */
+const tableItemSizes = async (doc: DynamoDBDocumentClient, tableName: string): Promise<ItemSizeStats> => {
   const byKind: ItemSizeStats['byKind'] = {};
   let items = 0;
   let startKey: Record<string, unknown> | undefined;
@@ -81,13 +93,24 @@ const rollupItemSizes = async (doc: DynamoDBDocumentClient, tableName: string): 
     const page = await doc.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
     for (const item of page.Items ?? []) {
       items++;
-      const kind = String(item.kind ?? 'unknown');
-      const entry = byKind[kind] ?? { items: 0, averageBytes: 0, maxBytes: 0, maxMarkers: 0 };
+      const kind = String(item.kind ?? String(item.pk ?? 'unknown').split('#')[0]);
+      const entry = byKind[kind] ?? {
+        items: 0,
+        averageBytes: 0,
+        maxBytes: 0,
+        maxMarkers: 0,
+        largestItemMarkerBytes: 0,
+      };
       byKind[kind] = entry;
       const bytes = itemSize(item);
       entry.averageBytes = (entry.averageBytes * entry.items + bytes) / (entry.items + 1);
       entry.items++;
-      entry.maxBytes = Math.max(entry.maxBytes, bytes);
+      if (bytes > entry.maxBytes) {
+        entry.maxBytes = bytes;
+        entry.largestItemMarkerBytes = itemSize(
+          Object.fromEntries(Object.entries(item).filter(([k]) => MARKER_PREFIX_PATTERN.test(k))),
+        );
+      }
       entry.maxMarkers = Math.max(
         entry.maxMarkers,
         Object.keys(item).filter((k) => MARKER_PREFIX_PATTERN.test(k)).length,
@@ -100,6 +123,9 @@ const rollupItemSizes = async (doc: DynamoDBDocumentClient, tableName: string): 
 
 export interface EfficiencyResult {
   itemSizes: ItemSizeStats;
+  stateItemSizes: ItemSizeStats;
+  /** Write units by partition and minute of replay time, and the writes of no-op observations. */
+  attribution: WriteAttributionResult;
   tables: TableNames;
   batches: number;
   observations: number;
@@ -124,7 +150,12 @@ export const measureWriteEfficiency = async (replay: Replay): Promise<Efficiency
   const dynamo = await startDynalite({ isolated: true });
   try {
     const tables = await createTables(dynamo.client, 'bench-eff');
-    const metered = meterDocumentClient(dynamo.doc, { mode: 'exact', tables: tableSpecsByName(tables) });
+    const attribution = new WriteAttribution(tables);
+    const metered = meterDocumentClient(dynamo.doc, {
+      mode: 'exact',
+      tables: tableSpecsByName(tables),
+      onWrite: attribution.record,
+    });
     const handler = createAggregateHandler({
       doc: metered.client,
       tables,
@@ -143,6 +174,7 @@ export const measureWriteEfficiency = async (replay: Replay): Promise<Efficiency
     const batches = realTimeBatches(replay.messages, topology.triggers.aggregate.batchSize);
     for (const batch of batches) {
       const event: SQSEvent = { Records: batch.map((m) => sqsRecordFor(m.body)) };
+      attribution.startBatch(allObservations(batch), batch[0]?.sentAt ?? 0);
       const busyBefore = metered.meter.busyMs;
       const callsBefore = callCount();
       const started = performance.now();
@@ -164,7 +196,9 @@ export const measureWriteEfficiency = async (replay: Replay): Promise<Efficiency
       meter: metered.meter,
       bound: sumBounds(bounds),
       verification: await verify(replay, dynamo.doc, tables.rollups, model),
-      itemSizes: await rollupItemSizes(dynamo.doc, tables.rollups),
+      itemSizes: await tableItemSizes(dynamo.doc, tables.rollups),
+      stateItemSizes: await tableItemSizes(dynamo.doc, tables.state),
+      attribution: attribution.result(),
       tables,
       failedRecords,
     };

@@ -4,7 +4,14 @@ import { proxyEventFor } from '../../infra/local/api-gateway';
 import { createTables, LOCAL_REGION, startDynalite } from '../../infra/local/engines';
 import { createLambdaContext } from '../../infra/local/lambda-runtime';
 import { parseConfig } from '../../shared/config';
-import { kolDayKey, kolWeekKey, MARKER_PREFIX, TOTAL_SHARDS, totalDayKey } from '../../shared/keys';
+import {
+  kolDayKey,
+  kolWeekKey,
+  MARKER_PREFIX,
+  TOTAL_SHARDS,
+  totalDayKey,
+  voiceDayKey,
+} from '../../shared/keys';
 import type { Platform } from '../../shared/platform';
 import { SeededRandom } from '../../shared/random';
 import { addDays, type Day, startOfDay, weekStartOf } from '../../shared/time';
@@ -193,6 +200,14 @@ export const measureReporting = async (options: {
         ...markers(rng, f.mentions * 3),
       });
     }
+    const voiceEngagement = seedVoices(items, {
+      rng: new SeededRandom(options.seed + 1),
+      voices: options.kols,
+      activeShare: options.leaderboardActiveShare,
+      from: leaderboardFrom,
+      days: 30,
+    });
+    const topVoice = [...voiceEngagement.entries()].sort((a, b) => b[1] - a[1])[0];
     const seedStarted = performance.now();
     await seed(dynamo.doc, tables.rollups, items);
     const seedSeconds = (performance.now() - seedStarted) / 1000;
@@ -282,6 +297,22 @@ export const measureReporting = async (options: {
         },
       },
       {
+        name: `30-day voices ranking over ${options.kols.toLocaleString('en-US')} voices (top 50 by engagement)`,
+        path: `/campaigns/${REPORT_CAMPAIGN_ID}/voices?from=${leaderboardFrom}&to=${end}&metric=engagement&limit=50`,
+        targetP95Ms: 300,
+        check: 'leader and its engagement equal the seeded ranking',
+        isCorrect: (body) => {
+          const first = (body as { items?: { platform: string; userId: string; engagement: number }[] })
+            .items?.[0];
+          return (
+            first !== undefined &&
+            topVoice !== undefined &&
+            first.engagement === topVoice[1] &&
+            voiceEngagement.get(`${first.platform}#${first.userId}`) === topVoice[1]
+          );
+        },
+      },
+      {
         name: "A campaign's daily totals (90 days, all platforms)",
         path: `/campaigns/${REPORT_CAMPAIGN_ID}/totals?from=${CAMPAIGN_START}&to=${end}`,
         targetP95Ms: 50,
@@ -339,4 +370,40 @@ const seed = async (doc: DynamoDBDocumentClient, tableName: string, items: Recor
       pending = (out.UnprocessedItems?.[tableName] ?? []).map((r) => r.PutRequest?.Item ?? {});
     }
   });
+};
+
+/**
+ * Discovered voices (non-roster authors) over the leaderboard window: each active on a share of its days,
+ * with day items as the aggregate writes them. Returns each voice's engagement by `platform#userId`.
+ */
+const seedVoices = (
+  items: Record<string, unknown>[],
+  o: { rng: SeededRandom; voices: number; activeShare: number; from: Day; days: number },
+): Map<string, number> => {
+  const engagement = new Map<string, number>();
+  const voices = Array.from({ length: o.voices }, (_, i) => ({
+    platform: o.rng.pick(PLATFORMS),
+    userId: `u${String(i + 1).padStart(6, '0')}`,
+  }));
+  for (let d = 0; d < o.days; d++) {
+    const day = addDays(o.from, d);
+    for (const v of voices) {
+      if (!o.rng.chance(o.activeShare)) continue;
+      const f = figuresFor(o.rng);
+      items.push({
+        ...voiceDayKey(REPORT_CAMPAIGN_ID, v.platform, v.userId, day),
+        campaignId: REPORT_CAMPAIGN_ID,
+        platform: v.platform,
+        day,
+        kind: 'voice',
+        userId: v.userId,
+        handle: `voice-${v.userId}`,
+        ...f,
+        ...markers(o.rng, f.mentions * 3),
+      });
+      const id = `${v.platform}#${v.userId}`;
+      engagement.set(id, (engagement.get(id) ?? 0) + f.likes + f.shares + f.comments);
+    }
+  }
+  return engagement;
 };

@@ -1,0 +1,245 @@
+import type { BenchResults } from './results';
+import { fmt } from './results';
+
+/**
+ * The Next-Idea scale figures (docs/benchmarks.json): each one measured in the run, or null with a note
+ * saying why. Write rates grow linearly with the replay's scale, so partition loads are scaled to scale 1.
+ */
+
+/** DynamoDB's per-partition write limit, in write units per second. */
+export const PARTITION_WCU_PER_SECOND = 1_000;
+const SECONDS_PER_DAY = 86_400;
+
+export const TARGETS = {
+  largestItemBytes: 64 * 1024,
+  busiestPartitionWriteShare: 0.3,
+  noopWritesPer1000: 50,
+  twinCapacityRatio: 2,
+  awsUsdPerCampaignDay: 5,
+} as const;
+
+type FigureName = keyof typeof TARGETS;
+
+export interface BenchFigures {
+  scale: number;
+  seed: number;
+  commit: string | null;
+  startedAt: string | null;
+  largestItemBytes: number | null;
+  largestItem: { table: string; kind: string } | null;
+  busiestPartitionWriteShare: number | null;
+  busiestPartitionKey: string | null;
+  noopWritesPer1000: number | null;
+  twinCapacityRatio: number | null;
+  reportP95Ms: {
+    series: number | null;
+    leaderboard: number | null;
+    totals: number | null;
+    voices: number | null;
+  };
+  awsUsdPerCampaignDay: number | null;
+  naiveUsdPerCampaignDay: number | null;
+  /** The measured inputs the figures are derived from. */
+  inputs: Record<string, number | string | null>;
+  targets: typeof TARGETS;
+  met: Record<FigureName, boolean | null>;
+  notes: Record<string, string>;
+}
+
+const largestItem = (r: BenchResults) => {
+  const e = r.efficiency;
+  if (!e) return undefined;
+  const candidates = [
+    ...Object.entries(e.itemSizes.byKind).map(([kind, k]) => ({ table: 'rollups', kind, bytes: k.maxBytes })),
+    ...Object.entries(e.stateItemSizes.byKind).map(([kind, k]) => ({
+      table: 'state',
+      kind,
+      bytes: k.maxBytes,
+    })),
+  ];
+  return candidates.sort((a, b) => b.bytes - a.bytes)[0];
+};
+
+const p95Of = (r: BenchResults, pathPart: string): number | null =>
+  r.reporting?.endpoints.find((e) => e.path.includes(pathPart))?.p95Ms ?? null;
+
+export const computeFigures = (r: BenchResults): BenchFigures => {
+  const notes: Record<string, string> = {};
+  const scale = r.replay.scale;
+  const observationsPerDay = r.replay.deliveries / scale / 1;
+  const averageObsPerSecond = observationsPerDay / SECONDS_PER_DAY;
+  const e = r.efficiency;
+
+  const total = e?.itemSizes.byKind.total;
+  const largest = largestItem(r);
+  if (!largest) notes.largestItemBytes = 'the efficiency section did not run';
+  else
+    notes.largestItemBytes = `Largest item of the rollups and state tables after the efficiency run at scale ${scale}, sized by DynamoDB's rules (bench/lib/item-size.ts). Items whose size grows with the campaign's volume (campaign-total shards carry one marker per post) are larger at scale 1 than measured here (inputs.largestTotalShardBytesExtrapolatedToScale1: the largest total shard with its per-post markers divided by the scale).`;
+
+  const busiest = e?.attribution.busiest;
+  const busiestShare = busiest ? busiest.writeUnits / scale / (PARTITION_WCU_PER_SECOND * 60) : null;
+  notes.busiestPartitionWriteShare = busiest
+    ? `Per partition key value (base table pk, and each index partition gsi1pk for writes that touch an index), the write units of its busiest minute of replay time in the efficiency run (every batch of a poll cycle is counted at the cycle's start, so a cycle's writes fall in one minute: pessimistic), divided by ${fmt(PARTITION_WCU_PER_SECOND)} WCU/s x 60 s, and divided by the scale (${scale}) to give scale 1: write rates grow linearly with scale (pessimistic for per-KOL items, whose writes do not grow as the roster grows). ${fmt(busiest.writeUnits)} WCU in the busiest minute at scale ${scale}.`
+    : 'the efficiency section did not run';
+
+  const noop = e?.attribution.noop;
+  const noopPer1000 =
+    noop && noop.isolatedObservations > 0 ? (noop.stateWrites / noop.isolatedObservations) * 1000 : null;
+  notes.noopWritesPer1000 = noop
+    ? noop.isolatedObservations > 0
+      ? `In the efficiency run, an observation whose counters equal the post's previous observation (in delivery order) is a no-op; where all of a post's observations in a batch are no-ops, every write of that post's state item in that batch is attributed to them (the metered client sees each write). ${fmt(noop.stateWrites)} writes (${fmt(noop.writeUnits)} WCU) for ${fmt(noop.isolatedObservations)} such observations (${fmt(noop.unchangedObservations)} unchanged observations in all). Rollup writes are not counted: a no-op observation changes no counter, so it adds nothing to a rollup item.`
+      : 'the replay had no batch in which a post was observed only with unchanged counters'
+    : 'the efficiency section did not run';
+
+  const t = r.throughput;
+  const twin = t?.complete ? t.observationsPerSecond / averageObsPerSecond : null;
+  notes.twinCapacityRatio = t
+    ? t.complete
+      ? `twinCapacityRatio = throughput end to end (${fmt(t.observationsPerSecond)} obs/s; steady ${fmt(t.steadyObservationsPerSecond)}) / (observations per campaign day at scale 1 / 86,400 s), where observations per day = the replay's ${fmt(r.replay.deliveries)} observations / scale ${scale} / 1 simulated day (the replay is one campaign day's posts with all their refreshes, duplicates included: in a campaign of many days, each day carries that many) = ${fmt(observationsPerDay)}, i.e. ${fmt(averageObsPerSecond, 2)} obs/s on average (the evening peak is higher).`
+      : 'the throughput run did not complete'
+    : 'the throughput section did not run';
+
+  const voices = p95Of(r, '/voices');
+  notes.reportP95Ms = `p95 of the reporting section (bench/sections/reporting.ts), ${fmt(r.reporting?.kols ?? 0)} KOLs and as many discovered voices over a 30-day window; the voices ranking has no target of its own in issue 13 and is held to the leaderboard's 300 ms.`;
+
+  const c = r.cost;
+  const aws = c ? (c.design.perMillionObservations * observationsPerDay) / 1e6 : null;
+  const naive = c ? (c.naive.perMillionObservations * observationsPerDay) / 1e6 : null;
+  if (c) {
+    notes.awsUsdPerCampaignDay = `The cost model's $${fmt(c.design.perMillionObservations, 3)} per million observations (usage measured on the replay) x ${fmt(observationsPerDay)} observations per Next-Idea campaign day (scale 1).`;
+    notes.naiveUsdPerCampaignDay = `The naive figure is a formula over the same replay (one message and unconditional writes per observation, bench/sections/cost.ts), not a run of a naive implementation: $${fmt(c.naive.perMillionObservations, 3)} per million x ${fmt(observationsPerDay)} observations per day.`;
+  } else {
+    notes.awsUsdPerCampaignDay = 'the cost model did not run (it needs the efficiency section)';
+    notes.naiveUsdPerCampaignDay = notes.awsUsdPerCampaignDay;
+  }
+
+  const figures = {
+    largestItemBytes: largest?.bytes ?? null,
+    busiestPartitionWriteShare: busiestShare,
+    noopWritesPer1000: noopPer1000,
+    twinCapacityRatio: twin,
+    awsUsdPerCampaignDay: aws,
+  };
+  const atMost = (v: number | null, limit: number) => (v === null ? null : v <= limit);
+  return {
+    scale,
+    seed: r.replay.seed,
+    commit: r.run?.commit ?? null,
+    startedAt: r.run?.startedAt ?? null,
+    ...figures,
+    largestItem: largest ? { table: largest.table, kind: largest.kind } : null,
+    busiestPartitionKey: busiest?.partition ?? null,
+    reportP95Ms: {
+      series: p95Of(r, '/series'),
+      leaderboard: p95Of(r, '/leaderboard'),
+      totals: p95Of(r, '/totals'),
+      voices,
+    },
+    naiveUsdPerCampaignDay: naive,
+    inputs: {
+      observationsInReplay: r.replay.deliveries,
+      // Extrapolated, not measured: a campaign-total shard carries one marker per post of its platform and day.
+      largestTotalShardBytesExtrapolatedToScale1:
+        total && scale < 1
+          ? total.maxBytes - total.largestItemMarkerBytes + total.largestItemMarkerBytes / scale
+          : null,
+      simulatedDays: 1,
+      observationsPerCampaignDay: observationsPerDay,
+      averageObservationsPerSecond: averageObsPerSecond,
+      throughputObservationsPerSecond: t?.observationsPerSecond ?? null,
+      busiestMinuteWriteUnitsAtRunScale: busiest?.writeUnits ?? null,
+      busiestMinuteStart: busiest ? new Date(busiest.minuteStartMs).toISOString() : null,
+      partitionsWritten: e?.attribution.partitions ?? null,
+      noopIsolatedObservations: noop?.isolatedObservations ?? null,
+      noopStateWrites: noop?.stateWrites ?? null,
+      costPerMillionObservations: c?.design.perMillionObservations ?? null,
+      naiveCostPerMillionObservations: c?.naive.perMillionObservations ?? null,
+    },
+    targets: TARGETS,
+    met: {
+      largestItemBytes: atMost(figures.largestItemBytes, TARGETS.largestItemBytes),
+      busiestPartitionWriteShare: atMost(
+        figures.busiestPartitionWriteShare,
+        TARGETS.busiestPartitionWriteShare,
+      ),
+      noopWritesPer1000: atMost(figures.noopWritesPer1000, TARGETS.noopWritesPer1000),
+      twinCapacityRatio:
+        figures.twinCapacityRatio === null ? null : figures.twinCapacityRatio >= TARGETS.twinCapacityRatio,
+      awsUsdPerCampaignDay: atMost(figures.awsUsdPerCampaignDay, TARGETS.awsUsdPerCampaignDay),
+    },
+    notes,
+  };
+};
+
+const status = (met: boolean | null) => (met === null ? 'not measured' : met ? 'met' : '**missed**');
+
+/** Met at the run's scale, but the campaign-total shard extrapolated to scale 1 would pass the target. */
+const largestItemStatus = (f: BenchFigures): string => {
+  const extrapolated = f.inputs.largestTotalShardBytesExtrapolatedToScale1;
+  if (
+    f.met.largestItemBytes !== true ||
+    typeof extrapolated !== 'number' ||
+    extrapolated <= TARGETS.largestItemBytes
+  )
+    return status(f.met.largestItemBytes);
+  return `met at scale ${f.scale}; **missed** at scale 1 by extrapolation (total shard about ${fmt(extrapolated / 1024)} KiB)`;
+};
+const orNa = (v: number | null, render: (n: number) => string) => (v === null ? 'n/a' : render(v));
+
+/** The "Next-Idea scale figures" section of docs/benchmarks.md. */
+export const renderFigures = (f: BenchFigures): string => {
+  const row = (name: string, result: string, method: string, target: string, met: boolean | null | string) =>
+    `| ${name} | ${result} | ${method.replace(/\|/g, '\\|')} | ${target} | ${typeof met === 'string' ? met : status(met)} |`;
+  const p95 = f.reportP95Ms;
+  const rows = [
+    row(
+      'Largest item',
+      orNa(f.largestItemBytes, (n) => `${fmt(n)} B (${f.largestItem?.table} ${f.largestItem?.kind})`),
+      f.notes.largestItemBytes ?? '',
+      '<= 64 KB',
+      largestItemStatus(f),
+    ),
+    row(
+      'Busiest partition (share of the per-partition write limit, scale 1)',
+      orNa(f.busiestPartitionWriteShare, (n) => `${fmt(n * 100, 1)}% (\`${f.busiestPartitionKey}\`)`),
+      f.notes.busiestPartitionWriteShare ?? '',
+      '<= 30%',
+      f.met.busiestPartitionWriteShare,
+    ),
+    row(
+      'No-op writes per 1,000 unchanged observations',
+      orNa(f.noopWritesPer1000, (n) => fmt(n, 1)),
+      f.notes.noopWritesPer1000 ?? '',
+      '<= 50',
+      f.met.noopWritesPer1000,
+    ),
+    row(
+      'Twin capacity (sustained / average Next-Idea rate)',
+      orNa(f.twinCapacityRatio, (n) => `${fmt(n, 1)}x`),
+      f.notes.twinCapacityRatio ?? '',
+      '>= 2',
+      f.met.twinCapacityRatio,
+    ),
+    row(
+      'AWS cost per campaign day',
+      orNa(
+        f.awsUsdPerCampaignDay,
+        (n) => `$${fmt(n, 2)} (naive $${orNa(f.naiveUsdPerCampaignDay, (x) => fmt(x, 2))})`,
+      ),
+      `${f.notes.awsUsdPerCampaignDay ?? ''} ${f.notes.naiveUsdPerCampaignDay ?? ''}`.trim(),
+      '<= $5',
+      f.met.awsUsdPerCampaignDay,
+    ),
+  ];
+  const ms = (v: number | null) => orNa(v, (n) => `${fmt(n, 1)} ms`);
+  return [
+    '## Next-Idea scale figures',
+    `Also in \`docs/benchmarks.json\` (machine-readable; a figure not measured is \`null\` with a note saying why). Measured at scale ${f.scale}; targets from issue 13.`,
+    '',
+    '| Figure | Result | Method | Target | Status |',
+    '|---|---|---|---|---|',
+    ...rows,
+    '',
+    `Report p95: series ${ms(p95.series)}, leaderboard ${ms(p95.leaderboard)}, totals ${ms(p95.totals)}, voices ${ms(p95.voices)} (${f.notes.reportP95Ms ?? ''})`,
+  ].join('\n');
+};
