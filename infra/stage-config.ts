@@ -102,4 +102,3 @@ export const stageConfigFromContext = (tryGetContext: (key: string) => unknown):
   );
 
 /** Prefix of every physical name of a stage, e.g. `kol-pulse-dev-state`. */
-export const resourcePrefix = (stage: string) => `kol-pulse-${stage}`;

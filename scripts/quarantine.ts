@@ -19,7 +19,7 @@ import { bucketOpenOf, DEFAULT_STORE_TUNING } from '../functions/aggregate/store
 import { startDynalite } from '../infra/local/engines';
 import { LOCAL_PREFIX } from '../infra/local/function-env';
 import { documentClientFor } from '../shared/aws';
-import { physicalName, topology } from '../shared/topology';
+import { physicalName, resourcePrefix, topology } from '../shared/topology';
 
 export interface QuarantineTarget {
   doc: DynamoDBDocumentClient;
@@ -32,17 +32,25 @@ const tablesOf = (prefix: string) => ({
   rollups: physicalName(prefix, topology.tables.rollups.name),
 });
 
-const openTarget = async (values: { local?: string; stage?: string; endpoint?: string }) => {
-  if ((values.local === undefined) === (values.stage === undefined))
-    throw new Error('give exactly one of --local <data dir> or --stage <stage>');
-  if (values.local !== undefined) {
-    const dynamo = await startDynalite({ path: join(resolve(values.local), 'dynamodb') });
+const openTarget = async ({
+  local,
+  stage,
+  endpoint,
+}: {
+  local?: string;
+  stage?: string;
+  endpoint?: string;
+}) => {
+  if (local !== undefined && stage === undefined) {
+    const dynamo = await startDynalite({ path: join(resolve(local), 'dynamodb') });
     return { doc: dynamo.doc, tables: tablesOf(LOCAL_PREFIX), close: dynamo.close };
   }
-  const client = new DynamoDBClient(values.endpoint ? { endpoint: values.endpoint } : {});
+  if (stage === undefined || local !== undefined)
+    throw new Error('give exactly one of --local <data dir> or --stage <stage>');
+  const client = new DynamoDBClient(endpoint ? { endpoint } : {});
   return {
     doc: documentClientFor(client),
-    tables: tablesOf(`kol-pulse-${values.stage}`),
+    tables: tablesOf(resourcePrefix(stage)),
     close: async () => client.destroy(),
   };
 };

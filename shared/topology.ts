@@ -146,6 +146,9 @@ export type Topology = typeof topology;
 export type TableId = keyof Topology['tables'];
 export type FunctionId = keyof Topology['functions'];
 
+/** Every resource of a stage is named `kol-pulse-<stage>-<name>`. */
+export const resourcePrefix = (stage: string) => `kol-pulse-${stage}`;
+
 /** Physical resource name: the stage prefix keeps stages apart in one account (and tests apart locally). */
 export const physicalName = (prefix: string, name: string) => `${prefix}-${name}`;
 

@@ -1,9 +1,9 @@
 import type { SQSRecord } from 'aws-lambda';
 import { describeIssues } from '../../shared/config';
+import { summariseBody } from '../../shared/json-summary';
 import { rejectKey } from '../../shared/keys';
 import { type Observation, ObservationMessageSchema, ObservationSchema } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
-import { summariseBody } from '../../shared/platforms/body';
 import { dayOf } from '../../shared/time';
 import type { SourcedObservation } from './aggregator';
 

@@ -1,10 +1,10 @@
 import type { Platform } from '../../shared/platform';
-import { ENV, type FunctionId, type TableId, topology } from '../../shared/topology';
+import { ENV, type FunctionId, resourcePrefix, type TableId, topology } from '../../shared/topology';
 import type { QueueUrls, TableNames } from './engines';
 
 /** The twin's stage. Physical names follow the deployed form `kol-pulse-<stage>-<name>`. */
 export const LOCAL_STAGE = 'local';
-export const LOCAL_PREFIX = `kol-pulse-${LOCAL_STAGE}`;
+export const LOCAL_PREFIX = resourcePrefix(LOCAL_STAGE);
 
 const TABLE_ENV: Record<TableId, string> = { state: ENV.stateTable, rollups: ENV.rollupsTable };
 const QUEUE_URL_ENV: Record<'events', string> = { events: ENV.eventsQueueUrl };

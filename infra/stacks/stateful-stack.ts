@@ -3,10 +3,10 @@ import type { CfnSecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { Platform } from '../../shared/platform';
-import { physicalName, type TableId, topology } from '../../shared/topology';
+import { physicalName, resourcePrefix, type TableId, topology } from '../../shared/topology';
 import { PipelineQueue, type QueueId } from '../constructs/pipeline-queue';
 import { PipelineTable } from '../constructs/pipeline-table';
-import { resourcePrefix, type StageConfig } from '../stage-config';
+import type { StageConfig } from '../stage-config';
 
 export interface StatefulStackProps extends StackProps {
   readonly stageConfig: StageConfig;

@@ -7,7 +7,7 @@ import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import type { Construct } from 'constructs';
 import { enabledPlatforms, type KolPulseConfig } from '../../shared/config';
 import type { Platform } from '../../shared/platform';
-import { ENV, type FunctionId, type TableId, topology } from '../../shared/topology';
+import { ENV, type FunctionId, resourcePrefix, type TableId, topology } from '../../shared/topology';
 import { LAMBDA_TASK_ROOT, PipelineFunction, REPO_ROOT } from '../constructs/pipeline-function';
 import {
   type MonitoredPoller,
@@ -18,7 +18,7 @@ import type { PipelineQueue, QueueId } from '../constructs/pipeline-queue';
 import type { PipelineTable, TableGrant } from '../constructs/pipeline-table';
 import { PollSchedule } from '../constructs/poll-schedule';
 import { ReportingApi } from '../constructs/reporting-api';
-import { resourcePrefix, type StageConfig } from '../stage-config';
+import type { StageConfig } from '../stage-config';
 import { tableGrantsOf } from './table-grants';
 
 /** Where the report function finds the dashboard page and its bundled assets. */

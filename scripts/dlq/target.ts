@@ -9,7 +9,7 @@ import {
 } from '@aws-sdk/client-sqs';
 import { z } from 'zod';
 import { describeIssues } from '../../shared/config';
-import { physicalName, topology } from '../../shared/topology';
+import { physicalName, resourcePrefix, topology } from '../../shared/topology';
 import { isUnsupported, queueCounts } from './queue';
 
 /** A mistake in the command line: reported with a hint, exit code 2. */
@@ -55,7 +55,7 @@ export const resolveTarget = async (values: {
     return { client, dlqUrl: values['queue-url'], ...(values.to ? { mainUrl: values.to } : {}) };
   const stage = values.stage ?? '';
   if (!/^[a-z][a-z0-9-]{0,15}$/.test(stage)) throw new DlqCliError(`--stage "${stage}" is not a stage name`);
-  const prefix = `kol-pulse-${stage}`;
+  const prefix = resourcePrefix(stage);
   const dlq = await client.send(
     new GetQueueUrlCommand({ QueueName: physicalName(prefix, topology.queues.events.deadLetter.name) }),
   );

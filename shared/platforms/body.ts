@@ -1,7 +1,7 @@
 /**
  * Bounded reading of platform response bodies. A platform (or a federated Mastodon instance) may answer with a
  * body of any size and any nesting: the body is read up to a byte cap, its nesting is measured before
- * `JSON.parse`, and the text put into error messages is built without recursion limits of its own.
+ * `JSON.parse`; the text put into error messages comes from shared/json-summary.ts.
  */
 
 /** Largest response body read (decoded bytes); pages of every supported API stay far below. */
@@ -74,60 +74,4 @@ export const jsonNestsDeeperThan = (text: string, maxDepth: number): boolean => 
     } else if (c === CLOSE_BRACE || c === CLOSE_BRACKET) depth--;
   }
   return false;
-};
-
-const SUMMARY_MAX_LENGTH = 300;
-const SUMMARY_MAX_DEPTH = 8;
-
-/** Appends JSON-like text of `value` to `out` until it holds `limit` characters; deeper levels become `…`. */
-const appendSummary = (
-  out: string[],
-  length: { n: number },
-  value: unknown,
-  depth: number,
-  limit: number,
-) => {
-  const push = (s: string) => {
-    out.push(s);
-    length.n += s.length;
-  };
-  if (length.n >= limit) return;
-  if (value === null || typeof value !== 'object') {
-    const text = typeof value === 'string' ? JSON.stringify(value.slice(0, limit)) : String(value);
-    push(text);
-    return;
-  }
-  if (depth >= SUMMARY_MAX_DEPTH) {
-    push(Array.isArray(value) ? '[…]' : '{…}');
-    return;
-  }
-  const isArray = Array.isArray(value);
-  const keys = Object.keys(value);
-  push(isArray ? '[' : '{');
-  for (let i = 0; i < keys.length && length.n < limit; i++) {
-    const key = keys[i] as string;
-    if (i > 0) push(',');
-    if (!isArray) push(`${JSON.stringify(key.slice(0, limit))}:`);
-    appendSummary(out, length, (value as Record<string, unknown>)[key], depth + 1, limit);
-  }
-  push(isArray ? ']' : '}');
-};
-
-/**
- * A short, single-line account of a response body for error messages: at most `maxLength` characters and a
- * few levels of nesting. It never throws, whatever the body (deep, cyclic, huge).
- */
-export const summariseBody = (body: unknown, text: string, maxLength = SUMMARY_MAX_LENGTH): string => {
-  let raw: string;
-  try {
-    if (body === undefined) raw = text.slice(0, maxLength + 1);
-    else {
-      const out: string[] = [];
-      appendSummary(out, { n: 0 }, body, 0, maxLength + 1);
-      raw = out.join('');
-    }
-  } catch {
-    raw = '(unreadable body)';
-  }
-  return raw.length > maxLength ? `${raw.slice(0, maxLength)}...` : raw;
 };

@@ -1,3 +1,4 @@
+import { summariseBody } from '../json-summary';
 import type { Platform } from '../platform';
 import {
   PermanentPlatformError,
@@ -5,13 +6,7 @@ import {
   type RateLimitState,
   TransientPlatformError,
 } from './adapter';
-import {
-  DEFAULT_MAX_BODY_BYTES,
-  DEFAULT_MAX_JSON_DEPTH,
-  jsonNestsDeeperThan,
-  readBoundedText,
-  summariseBody,
-} from './body';
+import { DEFAULT_MAX_BODY_BYTES, DEFAULT_MAX_JSON_DEPTH, jsonNestsDeeperThan, readBoundedText } from './body';
 
 /**
  * The one HTTP wrapper every adapter uses. It makes exactly one request per call (no retries: backoff and

@@ -1,6 +1,6 @@
 import type { CfnElement } from 'aws-cdk-lib';
 import type { IConstruct } from 'constructs';
-import { resourcePrefix } from '../../../infra/stage-config';
+import { resourcePrefix } from '../../../shared/topology';
 import { resourcesOf, type Statement, type Synthesized } from './app';
 
 /** One grant of a function's role: an action on a named resource, under a written-out condition ('' for none). */

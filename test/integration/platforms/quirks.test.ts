@@ -9,7 +9,7 @@ import {
 import { INSTAGRAM_UNATTRIBUTED } from '../../../shared/platforms';
 import { PermanentPlatformError, RateLimitedError } from '../../../shared/platforms/adapter';
 import { dayOf } from '../../../shared/time';
-import { adapterFor, CASES, ids, resetApi, searchAll, seed, startApi } from './support';
+import { adapterFor, caseOf, ids, resetApi, searchAll, seed, startApi } from './support';
 
 /** Each platform's own quirks, against the local platform API. */
 
@@ -22,7 +22,6 @@ afterAll(async () => {
 });
 beforeEach(() => resetApi(api));
 
-const caseOf = (platform: string) => CASES.find((c) => c.platform === platform) as (typeof CASES)[number];
 const counters = { likes: 10, shares: 3, quotes: 2, comments: 4, views: 1000 };
 
 describe('X', () => {

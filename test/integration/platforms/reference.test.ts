@@ -5,7 +5,7 @@ import {
   platformPostId,
   startPlatformApi,
 } from '../../../infra/local/platform-api';
-import { adapterFor, CASES, ids, resetApi, searchAll, seed, startApi } from './support';
+import { adapterFor, caseOf, ids, resetApi, searchAll, seed, startApi } from './support';
 
 /**
  * Behaviour the platforms' references document, against a local platform API that behaves that way
@@ -21,7 +21,6 @@ afterAll(async () => {
 });
 beforeEach(() => resetApi(api));
 
-const caseOf = (platform: string) => CASES.find((c) => c.platform === platform) as (typeof CASES)[number];
 const allOf = async (a: ReturnType<typeof adapterFor>, tags: string[]) => {
   const found = [];
   for (const query of a.buildQueries(tags)) found.push(...(await searchAll(a, query)).observations);

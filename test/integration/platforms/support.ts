@@ -128,6 +128,12 @@ export const CASES: PlatformCase[] = [
   },
 ];
 
+export const caseOf = (platform: string): PlatformCase => {
+  const found = CASES.find((c) => c.platform === platform);
+  if (!found) throw new Error(`no platform case for ${platform}`);
+  return found;
+};
+
 export const startApi = (): Promise<PlatformApi> => startPlatformApi({ store: new PlatformStore() });
 
 /** Forget the posts, queued faults and request log of the previous test. */

@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
+import { summariseBody } from '../../../shared/json-summary';
 import {
   PermanentPlatformError,
   RateLimitedError,
   TransientPlatformError,
 } from '../../../shared/platforms/adapter';
-import { jsonNestsDeeperThan, summariseBody } from '../../../shared/platforms/body';
+import { jsonNestsDeeperThan } from '../../../shared/platforms/body';
 import {
   describeUrl,
   PlatformHttp,
