@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { AlertsSchema } from './events/alerts';
 import { hashtagProblem } from './hashtags';
 import { type Platform, PlatformSchema } from './platform';
 import { isValidDay, isValidTimeZone } from './time';
@@ -69,6 +70,8 @@ export const CampaignSchema = z
     /** Last day of the campaign (inclusive); omit for an open-ended campaign. */
     end: DaySchema.optional(),
     kols: z.array(KolSchema).default([]),
+    /** Optional alerts: `spike` turns on hourly figures and SpikeDetected events (docs/events.md). */
+    alerts: AlertsSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.end && c.end < c.start)

@@ -110,6 +110,30 @@ export const totalDayKey = (campaignId: string, day: Day, platform: Platform, sh
   gsi1sk: `${day}#${platform}#${shard}`,
 });
 
+/**
+ * Hourly figures (UTC hours `YYYY-MM-DDTHH`) for spike detection, kept only for campaigns with spike
+ * alerts and expired by TTL (docs/data-model.md, "Hourly items"). Not in the byDay index.
+ */
+export const kolHourKey = (campaignId: string, kolId: string, hour: string) => ({
+  pk: `C#${campaignId}#KH#${kolId}`,
+  sk: hour,
+});
+export const voiceHourKey = (campaignId: string, platform: Platform, userId: string, hour: string) => ({
+  pk: `C#${campaignId}#VH#${platform}#${keyPart(userId)}`,
+  sk: hour,
+});
+/** The campaign's hour, sharded like its daily total (`totalShardOf`). */
+export const campaignHourKey = (campaignId: string, hour: string, shard: number) => ({
+  pk: `C#${campaignId}#H`,
+  sk: `${hour}#${shard}`,
+});
+/** A detected spike, kept for the dashboard's markers and recent-events list. */
+export const spikeRecordPartition = (campaignId: string) => `C#${campaignId}#EV`;
+export const spikeRecordKey = (campaignId: string, hour: string, eventId: string) => ({
+  pk: spikeRecordPartition(campaignId),
+  sk: `${hour}#${eventId}`,
+});
+
 export const kolSeriesPartition = (campaignId: string, kolId: string) => `C#${campaignId}#K#${kolId}`;
 export const kolDayPartition = (campaignId: string, day: Day) => `C#${campaignId}#KD#${day}`;
 export const kolWeekPartition = (campaignId: string, week: Day) => `C#${campaignId}#KW#${week}`;

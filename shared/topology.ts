@@ -14,6 +14,9 @@ export const ENV = {
   platformSecretArn: 'PLATFORM_SECRET_ARN',
   platformCredentialsFile: 'PLATFORM_CREDENTIALS_FILE',
   stage: 'STAGE',
+  /** Campaign event bus (AWS); the twin sets EVENTS_FILE instead (docs/events.md). */
+  eventBusName: 'EVENT_BUS_NAME',
+  eventsFile: 'EVENTS_FILE',
 } as const;
 
 export interface KeySchema {
@@ -87,6 +90,8 @@ export const topology = {
           ],
         },
       ],
+      // Hourly items and spike records expire (docs/data-model.md, "Hourly items"); day and week items never.
+      ttlAttribute: 'expiresAt',
     },
   },
   queues: {

@@ -1,12 +1,16 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { type KolPulseConfig, loadConfigFile } from '../../shared/config';
-import { requireEnv } from '../../shared/env';
+import { optionalEnv, requireEnv } from '../../shared/env';
+import { publisherFromEnv } from '../../shared/events/from-env';
+import type { EventPublisher } from '../../shared/events/publisher';
 import { ENV } from '../../shared/topology';
 import { Aggregator, type AggregatorOptions, DEFAULT_AGGREGATOR_OPTIONS } from './aggregator';
+import { publishBatchEvents } from './batch-events';
 import { buildCampaignIndex } from './matching';
 import { parseRecords } from './records';
 import { AggregateStore, DEFAULT_STORE_TUNING, type StoreTuning } from './store';
@@ -24,6 +28,9 @@ export interface AggregateDeps {
   observationsPerPass?: number;
   /** Powertools metrics; published once per invocation when given. */
   metrics?: Metrics;
+  /** Campaign events (docs/events.md), published after the batch's rollups are committed. */
+  events?: EventPublisher;
+  stage?: string;
 }
 
 const DEFAULT_OBSERVATIONS_PER_PASS = 2_000;
@@ -45,10 +52,12 @@ export type AggregateHandler = (event: SQSEvent, context?: Context) => Promise<S
 export const createAggregateHandler = (deps: AggregateDeps): AggregateHandler => {
   const now = deps.now ?? Date.now;
   const store = new AggregateStore(deps.doc, deps.tables, { ...DEFAULT_STORE_TUNING, ...deps.storeTuning });
+  const index = buildCampaignIndex(deps.config);
+  const hourlyCampaigns = new Set(deps.config.campaigns.filter((c) => c.alerts?.spike).map((c) => c.id));
   const aggregator = new Aggregator(
     store,
-    buildCampaignIndex(deps.config),
-    { ...DEFAULT_AGGREGATOR_OPTIONS, ...deps.options },
+    index,
+    { ...DEFAULT_AGGREGATOR_OPTIONS, hourlyCampaigns, ...deps.options },
     now,
   );
   return async (event, context) => {
@@ -68,6 +77,19 @@ export const createAggregateHandler = (deps: AggregateDeps): AggregateHandler =>
       ...(context ? { timeLeftMs: () => context.getRemainingTimeInMillis() } : {}),
     });
     for (const [recordId, error] of result.failedRecords) failures.set(recordId, error);
+    if (deps.events)
+      await publishBatchEvents(
+        {
+          ...deps,
+          rollupsTable: deps.tables.rollups,
+          index,
+          publisher: deps.events,
+          stage: deps.stage ?? 'local',
+          now,
+          log: deps.logger,
+        },
+        parsed.observations.map((o) => o.observation),
+      );
 
     const rejectCount = [...parsed.rejects.values()].reduce((n, list) => n + list.length, 0);
     if (rejectCount > 0)
@@ -106,8 +128,15 @@ export const createAggregateHandler = (deps: AggregateDeps): AggregateHandler =>
 
 export const aggregateDepsFromEnv = (
   env: Record<string, string | undefined>,
-  clients: { doc: DynamoDBDocumentClient; logger?: Logger; metrics?: Metrics },
+  clients: {
+    doc: DynamoDBDocumentClient;
+    logger?: Logger;
+    metrics?: Metrics;
+    eventBridge?: () => EventBridgeClient;
+  },
 ): AggregateDeps => ({
+  events: publisherFromEnv(env, clients.eventBridge),
+  stage: optionalEnv(env, ENV.stage) ?? 'local',
   doc: clients.doc,
   tables: {
     state: requireEnv(env, ENV.stateTable),

@@ -43,8 +43,14 @@ export interface SnapshotInput {
  * that is not newer than the day's latest reading of that counter changes nothing. Equal timestamps keep
  * the larger value, so the outcome does not depend on delivery order.
  */
-export const mergeSnapshot = (history: ZoneHistory, zone: string, snapshot: SnapshotInput): boolean => {
-  const day = dayOf(snapshot.observedAtMs, zone);
+export const mergeSnapshot = (
+  history: ZoneHistory,
+  zone: string,
+  snapshot: SnapshotInput,
+  /** The calendar unit of the history: days of `zone`; the hourly history (hourly.ts) passes UTC hours. */
+  periodOf: (observedAtMs: number, zone: string) => string = dayOf,
+): boolean => {
+  const day = periodOf(snapshot.observedAtMs, zone);
   if (history.floor && day <= history.floor.d) return false;
   let entry = history.days.find((e) => e.d === day);
   let changed = false;

@@ -12,6 +12,7 @@ import {
   mergeSnapshot,
   type Snaps,
 } from './history';
+import { planHourly } from './hourly';
 import { type Association, associate, type CampaignIndex } from './matching';
 import type { PostState, RollupChange } from './post-state';
 
@@ -20,6 +21,8 @@ export type Delta = Partial<Figures>;
 export interface PlannerOptions {
   /** Days per zone kept in a post's history before the oldest are folded into its floor. */
   maxHistoryDays: number;
+  /** Campaigns with spike alerts: their posts also keep hourly figures (hourly.ts). */
+  hourlyCampaigns?: ReadonlySet<string>;
 }
 
 export type PostPlan =
@@ -167,10 +170,13 @@ export const planPostUpdate = (
     }
   }
 
-  if (current && !historyChanged) return { kind: 'unchanged' };
+  const hourly = planHourly(base, !current, sorted, options.hourlyCampaigns ?? new Set());
+  changes.push(...hourly.changes);
+
+  if (current && !historyChanged && !hourly.changed) return { kind: 'unchanged' };
   const rev = base.rev + 1;
   const { outbox: _applied, ...rest } = base;
-  const next: PostState = { ...rest, rev, snaps };
+  const next: PostState = { ...rest, rev, snaps, ...(hourly.hourly ? { hourly: hourly.hourly } : {}) };
   if (changes.length > 0) next.outbox = { rev, changes };
   return { kind: 'write', next };
 };

@@ -56,6 +56,8 @@ export const PostStateSchema = z.object({
   /** Incremented by every write of this item; the optimistic-concurrency token. */
   rev: z.number().int().nonnegative(),
   snaps: z.record(z.string(), ZoneHistorySchema),
+  /** UTC-hour history of the first hours after publishing, for spike detection (hourly.ts). */
+  hourly: ZoneHistorySchema.optional(),
   outbox: OutboxSchema.optional(),
 });
 export type PostState = z.infer<typeof PostStateSchema>;
@@ -73,3 +75,10 @@ export const POST_STATE_ATTRIBUTES = [
   'gsi1sk',
   'expiresAt',
 ] as const;
+
+/** The attributes a state write sets: the aggregator's own, plus the optional ones the state holds. */
+export const stateAttributesOf = (state: PostState) => [
+  ...POST_STATE_ATTRIBUTES,
+  ...(state.hourly ? (['hourly'] as const) : []),
+  ...(state.outbox ? (['outbox'] as const) : []),
+];

@@ -4,7 +4,7 @@ import { type BatchRetry, batchGetItems, batchPutItems } from '../../shared/dyna
 import { markerAttribute, postStateKey, rollupBucketSk, trackIndexKey } from '../../shared/keys';
 import type { Platform } from '../../shared/platform';
 import { BucketChains } from './buckets';
-import { type Outbox, POST_STATE_ATTRIBUTES, type PostState, type RollupChange } from './post-state';
+import { type Outbox, type PostState, type RollupChange, stateAttributesOf } from './post-state';
 import { quarantineRecord } from './quarantine';
 import {
   type Contribution,
@@ -117,7 +117,7 @@ export class AggregateStore {
     const names: Record<string, string> = {};
     const exprValues: Record<string, unknown> = {};
     const sets: string[] = [];
-    for (const attr of [...POST_STATE_ATTRIBUTES, ...(next.outbox ? (['outbox'] as const) : [])]) {
+    for (const attr of stateAttributesOf(next)) {
       names[`#${attr}`] = attr;
       exprValues[`:${attr}`] = values[attr];
       sets.push(`#${attr} = :${attr}`);
