@@ -36,6 +36,8 @@ export const StageConfigSchema = z
     campaignsFile: z.string().min(1, 'must be a file path').default('config/campaigns.json'),
     /** Optional address subscribed to the alarm topic. */
     alarmEmail: z.preprocess(emptyToUndefined, z.email('must be an email').optional()),
+    /** Optional address subscribed to the spike alert topic (the example rule of docs/events.md). */
+    spikeAlertEmail: z.preprocess(emptyToUndefined, z.email('must be an email').optional()),
     logRetentionDays: contextInteger
       .pipe(
         z
@@ -76,6 +78,7 @@ export const STAGE_CONTEXT_KEYS = [
   'stage',
   'campaignsFile',
   'alarmEmail',
+  'spikeAlertEmail',
   'logRetentionDays',
   'production',
   'removalPolicy',

@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { describeIssues, type KolPulseConfig, loadConfigFile } from '../../shared/config';
 import { optionalEnv, requireEnv } from '../../shared/env';
+import { pollerBehindEvent } from '../../shared/events/builders';
+import { publishAndLog, publisherFromEnv } from '../../shared/events/from-env';
+import type { EventPublisher } from '../../shared/events/publisher';
 import { type Platform, PlatformSchema } from '../../shared/platform';
 import { createAdapter } from '../../shared/platforms';
 import type { AdapterOptions, PlatformAdapter, PlatformCredentials } from '../../shared/platforms/adapter';
@@ -54,6 +58,11 @@ export interface PollClients {
   createAdapter?: AdapterFactory;
   /** fetch for the adapters (tests may inject one). */
   fetch?: typeof fetch;
+  /** Campaign events (docs/events.md): PollerFallingBehind after a cycle with work left. */
+  events?: EventPublisher;
+  /** Builds the EventBridge client when EVENT_BUS_NAME is set (pollDepsFromEnv). */
+  eventBridge?: () => EventBridgeClient;
+  stage?: string;
 }
 
 export type PollDeps = PollTarget & PollClients & { tuning?: Partial<PollTuning> };
@@ -197,6 +206,8 @@ export const createPollHandler = (deps: PollDeps): PollHandler => {
     );
     logger.info('poll cycle finished', { ...summary, failures: summary.failures.slice(0, 20) });
     if (deps.metrics) publishMetrics(deps.metrics, summary);
+    const behind = deps.events && pollerBehindEvent(summary, deps.stage ?? 'local', clock.now());
+    if (deps.events && behind) await publishAndLog(deps.events, [behind], logger);
     if (summary.stoppedReason === 'send-failed')
       throw new PollSendError(
         `${deps.platform} poll could not send observations to the events queue; cursors were not advanced`,
@@ -228,6 +239,8 @@ export const pollDepsFromEnv = (env: Record<string, string | undefined>, clients
     eventsQueueUrl: requireEnv(env, ENV.eventsQueueUrl),
     credentials,
     ...(baseUrl ? { baseUrl } : {}),
+    events: clients.events ?? publisherFromEnv(env, clients.eventBridge),
+    stage: optionalEnv(env, ENV.stage) ?? 'local',
   };
 };
 

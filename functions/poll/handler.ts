@@ -1,5 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { Tracer } from '@aws-lambda-powertools/tracer';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { createTracedDocumentClient, traceLambdaHandler } from '../../shared/aws';
@@ -11,6 +12,7 @@ const clients = {
   sqs: tracer.captureAWSv3Client(new SQSClient({})),
   secrets: tracer.captureAWSv3Client(new SecretsManagerClient({})),
   metrics: new Metrics({ namespace: 'KolPulse', serviceName: 'poll' }),
+  eventBridge: () => tracer.captureAWSv3Client(new EventBridgeClient({})),
 };
 
 export const handler = traceLambdaHandler(tracer, createPollHandler(pollDepsFromEnv(process.env, clients)));

@@ -55,6 +55,7 @@ export const addKolPulse = (app: App, options: KolPulseOptions = {}): KolPulse =
     tables: stateful.tables,
     queues: stateful.queues,
     platformSecrets: stateful.platformSecrets,
+    campaignEvents: stateful.campaignEvents,
     entries: options.entries,
     dashboardBuildFile,
   });

@@ -4,6 +4,7 @@ import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { Platform } from '../../shared/platform';
 import { physicalName, resourcePrefix, type TableId, topology } from '../../shared/topology';
+import { CampaignEvents } from '../constructs/campaign-events';
 import { PipelineQueue, type QueueId } from '../constructs/pipeline-queue';
 import { PipelineTable } from '../constructs/pipeline-table';
 import type { StageConfig } from '../stage-config';
@@ -25,6 +26,8 @@ export class StatefulStack extends Stack {
   readonly tables: Record<TableId, PipelineTable>;
   readonly queues: Record<QueueId, PipelineQueue>;
   readonly platformSecrets: Partial<Record<Platform, Secret>>;
+  /** The campaign event bus and its example spike rule (docs/events.md). */
+  readonly campaignEvents: CampaignEvents;
 
   constructor(scope: Construct, id: string, props: StatefulStackProps) {
     super(scope, id, props);
@@ -60,6 +63,12 @@ export class StatefulStack extends Stack {
         }),
       ]),
     ) as Record<QueueId, PipelineQueue>;
+
+    this.campaignEvents = new CampaignEvents(this, 'CampaignEvents', {
+      namePrefix: prefix,
+      spikeAlertEmail: stageConfig.spikeAlertEmail,
+      removalPolicy,
+    });
 
     this.platformSecrets = {};
     for (const platform of props.platforms) {

@@ -8,6 +8,7 @@ import type { Construct } from 'constructs';
 import { enabledPlatforms, type KolPulseConfig } from '../../shared/config';
 import type { Platform } from '../../shared/platform';
 import { ENV, type FunctionId, resourcePrefix, type TableId, topology } from '../../shared/topology';
+import type { CampaignEvents } from '../constructs/campaign-events';
 import { LAMBDA_TASK_ROOT, PipelineFunction, REPO_ROOT } from '../constructs/pipeline-function';
 import {
   type MonitoredPoller,
@@ -32,6 +33,8 @@ export interface StatelessStackProps extends StackProps {
   readonly tables: Record<TableId, PipelineTable>;
   readonly queues: Record<QueueId, PipelineQueue>;
   readonly platformSecrets: Partial<Record<Platform, ISecret>>;
+  /** The campaign event bus: poll and aggregate functions publish to it (docs/events.md). */
+  readonly campaignEvents?: CampaignEvents;
   /** Source entries overriding the topology's (tests use stand-ins). */
   readonly entries?: Partial<Record<FunctionId, string>>;
   /** Module exporting `writeDashboardAssets(outDir)`, run after bundling the report function. */
@@ -119,6 +122,7 @@ export class StatelessStack extends Stack {
     ][])
       fn.bindTable(this.props.tables[tableId], grants);
     if ('sendsTo' in spec) fn.bindQueue(this.props.queues[spec.sendsTo]);
+    if (fnId !== 'report') this.props.campaignEvents?.bindPublisher(fn);
     return fn;
   }
 

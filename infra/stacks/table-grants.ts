@@ -37,7 +37,11 @@ const GRANTS: Record<FunctionId, (platform: Platform | undefined) => TableGrants
       { actions: ['BatchGetItem', 'UpdateItem'], leadingKeys: ['POST#*'] },
       { actions: ['BatchWriteItem'], leadingKeys: [REJECT_KEYS, QUARANTINE_PARTITION] },
     ],
-    rollups: [{ actions: ['BatchGetItem', 'GetItem', 'UpdateItem'] }],
+    rollups: [
+      // Query: the figures behind campaign events (batch-events.ts); PutItem: spike records only.
+      { actions: ['BatchGetItem', 'GetItem', 'UpdateItem', 'Query'] },
+      { actions: ['PutItem'], leadingKeys: ['C#*#EV'] },
+    ],
   }),
   report: () => ({
     rollups: [{ actions: ['Query'] }, { actions: ['Query'], index: BY_DAY_INDEX }],

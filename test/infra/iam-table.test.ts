@@ -22,6 +22,7 @@ const pollRows = (platform: string): [string, string, string][] => [
   ['dynamodb:Query', 'state table/index/byTrackDay', leadingKeys(`TRACK#${platform}#*`)],
   ['sqs:SendMessage', 'events queue', ''],
   ['secretsmanager:GetSecretValue', `${platform} secret`, ''],
+  ['events:PutEvents', 'campaign event bus', ''],
 ];
 
 const EXPECTED: Record<string, [string, string, string][]> = {
@@ -33,6 +34,9 @@ const EXPECTED: Record<string, [string, string, string][]> = {
     ['dynamodb:BatchGetItem', 'rollups table', ''],
     ['dynamodb:GetItem', 'rollups table', ''],
     ['dynamodb:UpdateItem', 'rollups table', ''],
+    ['dynamodb:Query', 'rollups table', ''],
+    ['dynamodb:PutItem', 'rollups table', leadingKeys('C#*#EV')],
+    ['events:PutEvents', 'campaign event bus', ''],
     ['sqs:ReceiveMessage', 'events queue', ''],
     ['sqs:DeleteMessage', 'events queue', ''],
     ['sqs:GetQueueAttributes', 'events queue', ''],

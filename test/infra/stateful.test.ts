@@ -100,7 +100,8 @@ describe('Stateful stack: queues from the topology', () => {
   });
 
   it('every queue uses SSE-SQS and has a TLS-only queue policy', () => {
-    expect(Object.keys(queues)).toHaveLength(2);
+    // events queue, its DLQ, and the spike rule's DLQ (infra/constructs/campaign-events.ts)
+    expect(Object.keys(queues)).toHaveLength(3);
     const policies = Object.values(resourcesOf(dev.statefulTemplate, 'AWS::SQS::QueuePolicy'));
     for (const [logicalId, queue] of Object.entries(queues)) {
       expect(queue.Properties.SqsManagedSseEnabled).toBe(true);

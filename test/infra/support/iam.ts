@@ -28,6 +28,7 @@ const statefulNames = (s: Synthesized): Map<string, string> => {
   }
   for (const [platform, secret] of Object.entries(s.stateful.platformSecrets))
     if (secret) names.set(id(secret), `${platform} secret`);
+  names.set(id(s.stateful.campaignEvents.bus), 'campaign event bus');
   return names;
 };
 
