@@ -14,6 +14,8 @@ export interface LocalResources {
   queues: QueueUrls;
   /** Absolute path of the campaign configuration (in AWS: the copy bundled with each function). */
   campaignsFile: string;
+  /** NDJSON file standing in for the campaign event bus (EVENTS_FILE; docs/events.md). */
+  eventsFile?: string;
 }
 
 export interface PollTarget {
@@ -49,6 +51,7 @@ export const functionEnv = (
   for (const tableId of Object.keys(spec.tables) as TableId[])
     env[TABLE_ENV[tableId]] = resources.tables[tableId];
   if ('sendsTo' in spec) env[QUEUE_URL_ENV[spec.sendsTo]] = resources.queues[spec.sendsTo];
+  if (fn !== 'report' && resources.eventsFile) env[ENV.eventsFile] = resources.eventsFile;
   if (fn === 'poll') {
     if (!poll) throw new Error('a poll function needs its platform');
     env[ENV.platform] = poll.platform;

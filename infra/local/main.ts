@@ -1,5 +1,5 @@
 // `npm start`: the local twin. Run `npm start -- --help` for the options.
-import { relative, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { ConfigError } from '../../shared/config';
 import { CliError, HELP, parseCli, type TwinOptions } from './cli';
 import { startDemoPlatform } from './demo/start';
@@ -40,6 +40,7 @@ const printBanner = (twin: Twin, options: TwinOptions) => {
     ...rows.map(([label, url]) => `  ${label.padEnd(14)}${url}`),
     '  no auth: bound to 127.0.0.1 only',
     `  data in ${data} (DynamoDB on disk; queued messages in memory, healed after a restart)`,
+    `  events in ${join(data, 'events.ndjson')} (campaign events, one JSON line each; docs/events.md)`,
     `  polling ${twin.platforms.join(', ')}${twin.speed !== 1 ? ` at ${twin.speed}x speed` : ''}; Ctrl-C to stop`,
   ];
   if (twin.recovering)

@@ -25,7 +25,7 @@ const base = {
   emittedAt: z.iso.datetime(),
 };
 
-const FiguresSchema = z.object({
+const FiguresSchema = z.strictObject({
   mentions: z.number().int(),
   likes: z.number().int(),
   shares: z.number().int(),
@@ -36,7 +36,7 @@ const FiguresSchema = z.object({
 });
 
 export const KolDayChangedSchema = z
-  .object({
+  .strictObject({
     ...base,
     campaignId: z.string(),
     kolId: z.string(),
@@ -50,9 +50,14 @@ export const KolDayChangedSchema = z
   });
 
 export const SpikeScopeSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('campaign') }),
-  z.object({ kind: z.literal('kol'), kolId: z.string() }),
-  z.object({ kind: z.literal('voice'), platform: PlatformSchema, userId: z.string(), handle: z.string() }),
+  z.strictObject({ kind: z.literal('campaign') }),
+  z.strictObject({ kind: z.literal('kol'), kolId: z.string() }),
+  z.strictObject({
+    kind: z.literal('voice'),
+    platform: PlatformSchema,
+    userId: z.string(),
+    handle: z.string(),
+  }),
 ]);
 export type SpikeScope = z.infer<typeof SpikeScopeSchema>;
 
@@ -61,7 +66,7 @@ export const SpikeMetricSchema = z.enum(SPIKE_METRICS);
 export type SpikeMetric = z.infer<typeof SpikeMetricSchema>;
 
 export const SpikeSchema = z
-  .object({
+  .strictObject({
     ...base,
     campaignId: z.string(),
     scope: SpikeScopeSchema,
@@ -81,7 +86,7 @@ export const SpikeSchema = z
   });
 
 export const BudgetNearlySpentSchema = z
-  .object({
+  .strictObject({
     ...base,
     platform: PlatformSchema,
     /** Which budget: e.g. `requests-per-cycle`, `x-post-reads-month`, `youtube-units-day`. */
@@ -98,7 +103,7 @@ export const BudgetNearlySpentSchema = z
   .meta({ title: 'BudgetNearlySpent', description: 'A platform budget crossed its warning share.' });
 
 export const PollerBehindSchema = z
-  .object({
+  .strictObject({
     ...base,
     platform: PlatformSchema,
     pollId: z.string(),

@@ -20,6 +20,7 @@ import { addDays, type Day, dayOf, startOfDay } from '../../shared/time';
  */
 
 export type RollupKind = 'kol' | 'voice' | 'total' | 'kolWeek';
+const DAILY_KINDS: ReadonlySet<string> = new Set<RollupKind>(['kol', 'voice', 'total', 'kolWeek']);
 
 export interface RollupRow {
   campaignId: string;
@@ -229,6 +230,8 @@ export const readRollups = async (doc: DynamoDBDocumentClient, table: string): P
       new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }),
     );
     for (const item of page.Items ?? []) {
+      // Hourly items and spike records (docs/events.md) are not daily figures.
+      if (!DAILY_KINDS.has(String(item.kind))) continue;
       const kind = item.kind as RollupRow['kind'];
       const platform = item.platform as Platform;
       const subject =

@@ -27,6 +27,9 @@ export interface TwinEnginesArgs {
   recordObservations: string | undefined;
 }
 
+/** Where the twin's functions write campaign events (the local stand-in for the event bus). */
+export const eventsFileOf = (dataDir: string): string => resolve(dataDir, 'events.ndjson');
+
 /** Closing removes `twin.json`, then stops fauxqs, then dynalite. */
 export const startTwinEngines = (args: TwinEnginesArgs): Promise<TwinEngines> =>
   startAll(async (closers) => {
@@ -37,6 +40,7 @@ export const startTwinEngines = (args: TwinEnginesArgs): Promise<TwinEngines> =>
       tables: await createTables(dynamo.client, LOCAL_PREFIX),
       queues: await createQueues(sqs.client, LOCAL_PREFIX),
       campaignsFile: args.campaignsFile,
+      eventsFile: eventsFileOf(args.dataDir),
     };
     closers.defer(announceQueues(args.dataDir, sqs, resources));
     return { dynamo, sqs, resources };
