@@ -8,6 +8,7 @@ import { type KolPulseConfig, loadConfigFile } from '../../shared/config';
 import { requireEnv } from '../../shared/env';
 import { ENV } from '../../shared/topology';
 import { type DashboardAssets, dashboardAssetLoader } from './dashboard/build';
+import { recentEvents, SpikeRecords } from './events-route';
 import { RollupReader } from './queries';
 import { errorResponse, unroutableResponse } from './responses';
 import {
@@ -92,7 +93,11 @@ export const createReportHandler = (deps: ReportDeps): ReportHandler => {
     assets: deps.dashboardAssets ?? dashboardAssetLoader([]),
   };
   const router = new Router({ logger });
-  for (const [path, route] of ROUTES) router.get(path, ({ req, params }) => route(ctx, req, params));
+  const routes: typeof ROUTES = [
+    ...ROUTES,
+    ['/campaigns/:campaignId/events/recent', recentEvents(new SpikeRecords(deps.doc, deps.rollupsTable))],
+  ];
+  for (const [path, route] of routes) router.get(path, ({ req, params }) => route(ctx, req, params));
   router.errorHandler(Error, async (error) => errorResponse(error, logger));
 
   return async (event, context) => {

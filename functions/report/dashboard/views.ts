@@ -8,6 +8,7 @@ import type {
 import { fetchJson, urlFor } from './api';
 import { drawChart, renderSummary, seriesChart, totalsChart } from './charts';
 import { $, showCsvLink, showError, status } from './dom';
+import { loadEvents, withSpikeMarkers } from './events';
 import { loadRanking, type RankingView } from './rankings';
 import { campaignPath, range, state } from './state';
 
@@ -57,7 +58,7 @@ const loadTotals = async () => {
   $<HTMLInputElement>('from').value = totals.from;
   $<HTMLInputElement>('to').value = totals.to;
   renderSummary($('summary'), totals.summary);
-  drawChart('totals-chart', totalsChart(totals));
+  drawChart('totals-chart', withSpikeMarkers('totals-chart', totalsChart(totals)));
   showCsvLink('totals-csv', urlFor(`${campaignPath()}/totals`, { ...range(), format: 'csv' }));
 };
 
@@ -69,7 +70,7 @@ export const loadSeries = async (kolId: string) => {
   );
   $('series-name').textContent = series.name;
   renderSummary($('series-summary'), series.summary);
-  drawChart('series-chart', seriesChart(series));
+  drawChart('series-chart', withSpikeMarkers('series-chart', seriesChart(series), kolId));
   const csv = $<HTMLAnchorElement>('series-csv');
   csv.href = urlFor(`${campaignPath()}/kols/${encodeURIComponent(kolId)}/series`, {
     ...range(),
@@ -91,6 +92,7 @@ export const loadCampaign = async () => {
   $('campaign-info').textContent =
     `${campaign.name}: ${campaign.hashtags.join(' ')} · ${campaign.start} to ${campaign.end ?? 'open'} · ` +
     `time zone ${campaign.timeZone} · ${campaign.kolCount} KOLs`;
+  await loadEvents();
   await loadTotals();
   location.hash = new URLSearchParams(
     Object.entries({ campaign: campaign.id, ...range() }).filter((e): e is [string, string] => !!e[1]),
