@@ -1,5 +1,5 @@
 import { type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { SpikeSchema } from '../../shared/events/schemas';
 import { spikeRecordPartition } from '../../shared/keys';
 import { dayOf } from '../../shared/time';
@@ -9,21 +9,15 @@ import { parseFormat, parseLimit, QueryParams } from './params';
 import { findCampaign } from './report';
 import { csvResponse, json } from './responses';
 import type { Route } from './routes';
+import type { RecentEvent, RecentEventsResponse } from './schemas';
+
+export type { RecentEvent, RecentEventsResponse } from './schemas';
 
 /**
  * `GET /campaigns/{id}/events/recent`: the campaign's latest spikes, newest hour first, from the spike
  * records the aggregate keeps (`C#{campaign}#EV`, 30 days; docs/events.md). One Query, no Scan. Each item
  * is the SpikeDetected detail plus `day`, the campaign day of its hour (where the dashboard marks it).
  */
-export const RecentEventSchema = SpikeSchema.extend({ day: z.string() });
-export type RecentEvent = z.infer<typeof RecentEventSchema>;
-export const RecentEventsResponseSchema = z.object({
-  campaignId: z.string(),
-  timeZone: z.string(),
-  items: z.array(RecentEventSchema),
-});
-export type RecentEventsResponse = z.infer<typeof RecentEventsResponseSchema>;
-
 export class SpikeRecords {
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -56,7 +50,7 @@ const scopeText = (e: RecentEvent): string =>
       ? `kol:${e.scope.kolId}`
       : `voice:${e.scope.platform}:${e.scope.handle}`;
 
-const CSV_COLUMNS: CsvColumn<RecentEvent>[] = [
+export const EVENT_CSV_COLUMNS: CsvColumn<RecentEvent>[] = [
   { header: 'hour', value: (e) => e.hour },
   { header: 'day', value: (e) => e.day },
   { header: 'scope', value: scopeText },
@@ -80,7 +74,8 @@ export const recentEvents =
       ...e,
       day: dayOf(e.hour, campaign.timeZone),
     }));
-    if (format === 'csv') return csvResponse(toCsv(CSV_COLUMNS, items), csvFilename([campaign.id, 'events']));
+    if (format === 'csv')
+      return csvResponse(toCsv(EVENT_CSV_COLUMNS, items), csvFilename([campaign.id, 'events']));
     const body: RecentEventsResponse = { campaignId: campaign.id, timeZone: campaign.timeZone, items };
     return json(body);
   };

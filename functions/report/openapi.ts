@@ -119,6 +119,7 @@ export const CSV_COLUMNS = {
   series: `kolId, day, platform, ${FIGURE_COLUMNS}`,
   leaderboard: `rank, kolId, name, platforms, ${FIGURE_COLUMNS}`,
   voices: `rank, platform, handle, userId, ${FIGURE_COLUMNS}`,
+  events: 'hour, day, scope, metric, value, baseline, factor, eventId',
 } as const;
 
 const OPERATIONS: OperationSpec[] = [
@@ -176,6 +177,15 @@ const OPERATIONS: OperationSpec[] = [
     schema: 'VoicesResponse',
     csvColumns: CSV_COLUMNS.voices,
     paged: true,
+  },
+  {
+    path: '/campaigns/{campaignId}/events/recent',
+    operationId: 'getRecentEvents',
+    summary: "A campaign's latest spikes (SpikeDetected events, docs/events.md), newest hour first",
+    pathParameters: [campaignIdParam],
+    query: ['limit', 'format'],
+    schema: 'RecentEventsResponse',
+    csvColumns: CSV_COLUMNS.events,
   },
 ];
 

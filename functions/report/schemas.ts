@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { SpikeSchema } from '../../shared/events/schemas';
 import { METRICS } from '../../shared/metrics';
 import { PlatformSchema } from '../../shared/platform';
 
@@ -123,6 +124,16 @@ export const ErrorResponseSchema = z.object({
   }),
 });
 
+/** A recent spike (docs/events.md): the SpikeDetected detail and `day`, the campaign day of its hour. */
+export const RecentEventSchema = SpikeSchema.extend({ day: z.string() });
+export type RecentEvent = z.infer<typeof RecentEventSchema>;
+export const RecentEventsResponseSchema = z.object({
+  campaignId: z.string(),
+  timeZone: z.string(),
+  items: z.array(RecentEventSchema),
+});
+export type RecentEventsResponse = z.infer<typeof RecentEventsResponseSchema>;
+
 /** Named schemas published under components.schemas, in this order. */
 export const NAMED_SCHEMAS = {
   Figures: FiguresSchema,
@@ -138,4 +149,5 @@ export const NAMED_SCHEMAS = {
   RosterEntry: RosterEntrySchema,
   CampaignDetail: CampaignDetailSchema,
   ErrorResponse: ErrorResponseSchema,
+  RecentEventsResponse: RecentEventsResponseSchema,
 } as const;

@@ -4,7 +4,7 @@
  * spike's hour, on the chart's mentions line; the marked days are also on the canvas as `data-spike-days`.
  */
 import type { ChartConfiguration } from 'chart.js';
-import type { RecentEvent, RecentEventsResponse } from '../events-route';
+import type { RecentEvent, RecentEventsResponse } from '../schemas';
 import { fetchJson, urlFor } from './api';
 import { $, formatFigure, showCsvLink } from './dom';
 import { campaignPath } from './state';

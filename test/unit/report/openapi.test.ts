@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CSV_WRITERS } from '../../../functions/report/csv-writers';
+import { EVENT_CSV_COLUMNS } from '../../../functions/report/events-route';
 import { buildOpenApiDocument, CSV_COLUMNS, openApiText } from '../../../functions/report/openapi';
 
 const committedPath = new URL('../../../docs/openapi.json', import.meta.url);
@@ -30,5 +31,6 @@ describe('OpenAPI document', () => {
     expect(headers(CSV_WRITERS.series('k', 'all'))).toBe(CSV_COLUMNS.series);
     expect(headers(CSV_WRITERS.leaderboard)).toBe(CSV_COLUMNS.leaderboard);
     expect(headers(CSV_WRITERS.voices)).toBe(CSV_COLUMNS.voices);
+    expect(headers(EVENT_CSV_COLUMNS)).toBe(CSV_COLUMNS.events);
   });
 });
