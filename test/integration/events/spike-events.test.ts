@@ -1,15 +1,18 @@
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aggregateDepsFromEnv, createAggregateHandler } from '../../../functions/aggregate/app';
+import { functionEnv } from '../../../infra/local/function-env';
 import { parseConfig } from '../../../shared/config';
 import { createPublisher, fileSink } from '../../../shared/events/publisher';
 import { parseEvent } from '../../../shared/events/schemas';
 import type { Observation } from '../../../shared/observation';
 import { SeededRandom } from '../../../shared/random';
 import { withDynamo } from '../../support/engines';
+import { withGrantsOf } from '../../support/iam-guard';
 import { makeMessage, makeObservation, makeSqsRecord } from '../../support/observations';
-import { aggregateHandler, deliverAll, freshTables } from '../aggregate/harness';
+import { aggregateHandler, deliverAll, freshTables, silentLogger } from '../aggregate/harness';
 
 const config = parseConfig({
   campaigns: [
@@ -92,10 +95,31 @@ const spikeIds = (file: string) =>
       .map((e) => String(e.detail.eventId)),
   );
 
+/** The aggregate exactly as the twin builds it: from functionEnv (EVENTS_FILE) through aggregateDepsFromEnv. */
+const runAsTwin = async (batches: ReturnType<typeof records>[]) => {
+  const tables = await freshTables(dynamo);
+  const dir = mkdtempSync(join(tmpdir(), 'kol-twin-'));
+  const campaignsFile = join(dir, 'campaigns.json');
+  writeFileSync(campaignsFile, JSON.stringify(config));
+  const eventsFile = join(dir, 'events.ndjson');
+  const env = functionEnv('aggregate', {
+    tables,
+    queues: { events: '', eventsDlq: '' },
+    campaignsFile,
+    eventsFile,
+  });
+  const deps = aggregateDepsFromEnv(env, {
+    doc: withGrantsOf(dynamo.doc, 'aggregate', tables),
+    logger: silentLogger(),
+  });
+  await deliverAll(createAggregateHandler({ ...deps, now: () => NOW }), batches);
+  return { file: eventsFile };
+};
+
 describe('Campaign events from the aggregate, written by the twin file sink', () => {
   it('publishes a spike of the KOL and of the campaign in the spike hour, none for the flat voice', async () => {
     // Act
-    const { file } = await run([records(generated(), 10)]);
+    const { file } = await runAsTwin([records(generated(), 10)]);
     // Assert
     const events = readEvents(file);
     for (const e of events)
