@@ -82,7 +82,7 @@ export class CampaignEvents extends Construct {
         deadLetterQueue: this.deadLetterQueue,
         retryAttempts: 8,
         message: RuleTargetInput.fromText(
-          `KOL Pulse spike in campaign ${EventField.fromPath('$.detail.campaignId')}: ${EventField.fromPath('$.detail.metric')} ${EventField.fromPath('$.detail.value')} in the hour ${EventField.fromPath('$.detail.hour')} (baseline ${EventField.fromPath('$.detail.baseline')} per hour). Scope: ${EventField.fromPath('$.detail.scope')}. Event id ${EventField.fromPath('$.detail.eventId')}.`,
+          `KOL Pulse spike in campaign ${EventField.fromPath('$.detail.campaignId')}: ${EventField.fromPath('$.detail.metric')} ${EventField.fromPath('$.detail.value')} in the hour ${EventField.fromPath('$.detail.hour')} (baseline ${EventField.fromPath('$.detail.baseline')} per hour). Scope: ${EventField.fromPath('$.detail.scope.kind')}. Event id ${EventField.fromPath('$.detail.eventId')}.`,
         ),
       }),
     );
