@@ -84,6 +84,8 @@ export const topology = {
             'shares',
             'comments',
             'views',
+            'reach',
+            'reachEngagement',
           ],
         },
       ],

@@ -14,6 +14,7 @@ import {
 } from './history';
 import { type Association, associate, type CampaignIndex } from './matching';
 import type { PostState, RollupChange } from './post-state';
+import { firstSeenFollowers, mentionDelta, withReachEngagement } from './reach';
 
 export type Delta = Partial<Figures>;
 
@@ -123,17 +124,22 @@ export const planPostUpdate = (
     const associations = associate(index, first);
     if (associations.length === 0) return { kind: 'unmatched' };
     const publishedAt = new Date(first.publishedAt).toISOString();
+    const followers = firstSeenFollowers(sorted);
     base = {
       platform,
       postId,
-      author: { id: first.author.id, handle: first.author.handle },
+      author: {
+        id: first.author.id,
+        handle: first.author.handle,
+        ...(followers === undefined ? {} : { followers }),
+      },
       publishedAt,
       associations,
       rev: 0,
       snaps: {},
     };
     for (const a of associations) {
-      mentions.set(a.campaignId, new Map([[dayOf(publishedAt, a.timeZone), { mentions: 1 }]]));
+      mentions.set(a.campaignId, new Map([[dayOf(publishedAt, a.timeZone), mentionDelta(followers)]]));
     }
   }
 
@@ -153,7 +159,8 @@ export const planPostUpdate = (
     }
     if (!zoneChanged) continue;
     historyChanged = true;
-    deltasByZone.set(zone, diffDailyCounters(before, dailyCounters(history)));
+    const deltas = diffDailyCounters(before, dailyCounters(history));
+    deltasByZone.set(zone, base.author.followers === undefined ? deltas : withReachEngagement(deltas));
     compactHistory(history, options.maxHistoryDays);
   }
 

@@ -46,7 +46,15 @@ export interface RollupReaderOptions {
 const BY_DAY_INDEX = topology.tables.rollups.globalIndexes[0].indexName;
 
 // Counter names collide with DynamoDB reserved words (DAY, COMMENT...), so every attribute goes through a name.
-const COUNTER_ATTRIBUTES = ['mentions', 'likes', 'shares', 'comments', 'views'] as const;
+const COUNTER_ATTRIBUTES = [
+  'mentions',
+  'likes',
+  'shares',
+  'comments',
+  'views',
+  'reach',
+  'reachEngagement',
+] as const;
 interface Projection {
   ProjectionExpression: string;
   ExpressionAttributeNames: Record<string, string>;
