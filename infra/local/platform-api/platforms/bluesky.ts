@@ -3,11 +3,15 @@ import { normalizeHashtag } from '../../../../shared/hashtags';
 import { type ApiRequest, type ApiResponse, bearer, intParam, json, termMatches } from '../context';
 import { type StoredPost, visibleCounter } from '../store';
 
-/** Bluesky (XRPC): createSession / refreshSession, app.bsky.feed.searchPosts (offset cursor) and getPosts. */
+/**
+ * Bluesky (XRPC): createSession / refreshSession, app.bsky.feed.searchPosts (offset cursor), getPosts and
+ * app.bsky.actor.getProfiles (≤ 25 actors, profileViewDetailed with followersCount).
+ */
 
 const ACCESS_TTL_MS = 2 * 3600 * 1000;
 const REFRESH_TTL_MS = 90 * 24 * 3600 * 1000;
 const MAX_URIS = 25;
+const MAX_ACTORS = 25;
 
 const xrpcError = (status: number, error: string, message: string): ApiResponse =>
   json(status, { error, message });
@@ -142,6 +146,30 @@ const getPosts = (req: ApiRequest): ApiResponse => {
   return json(200, { posts: posts.map(renderPostView) });
 };
 
+const getProfiles = (req: ApiRequest): ApiResponse => {
+  const actors = req.query.getAll('actors');
+  if (actors.length === 0)
+    return xrpcError(400, 'InvalidRequest', 'Error: Params must have the property "actors"');
+  if (actors.length > MAX_ACTORS)
+    return xrpcError(400, 'InvalidRequest', `Error: actors must not have more than ${MAX_ACTORS} elements`);
+  const profiles = actors.flatMap((actor) => {
+    const author = req.store.author('bluesky', actor);
+    if (!author) return [];
+    return [
+      {
+        did: author.id,
+        handle: author.handle,
+        displayName: author.name,
+        followersCount: author.followers ?? 0,
+        followsCount: 0,
+        postsCount: req.store.list('bluesky').filter((p) => p.author.id === author.id).length,
+        labels: [],
+      },
+    ];
+  });
+  return json(200, { profiles });
+};
+
 export const blueskyRoutes = (req: ApiRequest): ApiResponse => {
   const method = req.path.replace(/^\/xrpc\//, '');
   if (req.method === 'POST' && method === 'com.atproto.server.createSession') return createSession(req);
@@ -155,5 +183,6 @@ export const blueskyRoutes = (req: ApiRequest): ApiResponse => {
   if (!check.ok) return authFailure(check.reason);
   if (req.method === 'GET' && method === 'app.bsky.feed.searchPosts') return searchPosts(req);
   if (req.method === 'GET' && method === 'app.bsky.feed.getPosts') return getPosts(req);
+  if (req.method === 'GET' && method === 'app.bsky.actor.getProfiles') return getProfiles(req);
   return xrpcError(501, 'MethodNotImplemented', `Method Not Implemented: ${method}`);
 };
