@@ -51,7 +51,7 @@ export const PostStateSchema = z.object({
   postId: z.string(),
   /**
    * `followers`: the author's follower count carried by the observation that created this state (the
-   * earliest-observed one of that batch with a count), fixed for good: later observations never change it,
+   * earliest-observed one of that batch), fixed for good: later observations never change it,
    * so duplicates and reordering cannot change reach. Absent: unknown, the post adds nothing to reach.
    */
   author: z.object({

@@ -10,9 +10,12 @@ import type { Delta } from './planner';
  * follower count is unknown adds to neither, so the ratio compares the same posts above and below.
  */
 
-/** The follower count of the earliest-observed observation carrying one (input sorted by observedAt). */
+/**
+ * The follower count when the post was first seen: that of its earliest-observed observation (input sorted
+ * by observedAt), unknown when that one carries none, whatever later snapshots say.
+ */
 export const firstSeenFollowers = (sorted: readonly Observation[]): number | undefined =>
-  sorted.find((o) => o.author.followers !== undefined)?.author.followers;
+  sorted[0]?.author.followers;
 
 /** The mention a new post adds on its publish day, with its reach when the follower count is known. */
 export const mentionDelta = (followers: number | undefined): Delta =>

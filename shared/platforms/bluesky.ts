@@ -159,6 +159,7 @@ export class BlueskyAdapter extends HttpPlatformAdapter {
         signal,
       );
       const response = parseEnvelope('bluesky', GetProfilesResponseSchema, body, 'getProfiles');
+      // An actor missing from the answer (or whose profile does not parse) is asked again next time.
       const counts = new Map<string, number | undefined>();
       for (const raw of response.profiles) {
         const profile = ProfileSchema.safeParse(raw);

@@ -76,7 +76,8 @@ export class FollowerCache {
 
 /**
  * Looks up the stale authors of `observations` in batches of `batchSize` (each batch one request through
- * `lookup`, which answers counts by author id, absent = the platform gives none) and sets `author.followers`
+ * `lookup`, which answers counts by author id: undefined = the platform gives none, remembered like a
+ * count; an id left out = not settled, asked again next time) and sets `author.followers`
  * from the cache. Rate limits and transient failures propagate, so the poller's gate retries or stops the
  * cycle as for any request (the page is read again; nothing is lost); any other failure of a lookup leaves
  * those authors unknown for this page and they are asked again next time.
@@ -92,7 +93,8 @@ export const attachFollowers = async (
     const ids = stale.slice(i, i + batchSize);
     try {
       const counts = await lookup(ids);
-      for (const id of ids) cache.set(id, counts.get(id));
+      // An id the answer does not settle (an entry that did not parse) is asked again next time.
+      for (const id of ids) if (counts.has(id)) cache.set(id, counts.get(id));
     } catch (e) {
       if (e instanceof RateLimitedError || e instanceof TransientPlatformError) throw e;
       if (e instanceof Error && e.name === 'AbortError') throw e;

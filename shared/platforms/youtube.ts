@@ -205,6 +205,7 @@ export class YouTubeAdapter extends HttpPlatformAdapter {
       signal,
     );
     const response = parseEnvelope('youtube', VideosResponseSchema, body, 'channels.list');
+    // A channel missing from the answer (or whose entry does not parse) is asked again next time.
     const counts = new Map<string, number | undefined>();
     for (const raw of response.items) {
       const channel = ChannelSchema.safeParse(raw);

@@ -15,7 +15,7 @@ import { addDays, type Day, dayOf, startOfDay } from '../../shared/time';
  *   contributes (value - previous known value of that counter, or 0) to the day it was observed on;
  * - views stays unknown on a row no known views reading contributed to;
  * - reach(D): the follower counts of the posts counted as mentions on D, each post's count taken from its
- *   earliest-observed snapshot carrying one (unknown: the post adds nothing; a row no known count reached
+ *   earliest-observed snapshot (unknown there: the post adds nothing, ever; a row no known count reached
  *   has no reach); reachEngagement(D): the likes + shares + comments contributions to D of the posts whose
  *   count is known (engagementRate = reachEngagement / reach, derived by the report);
  * - a KOL's week row (Monday to Sunday of campaign days) is the sum of its day rows.
@@ -151,7 +151,7 @@ const addPostToCampaign = (
       return table[key];
     });
   const zone = campaign.timeZone;
-  const followers = snapshots.find((s) => s.author.followers !== undefined)?.author.followers;
+  const followers = first.author.followers;
   for (const r of rowsOf(dayOf(first.publishedAt, zone), first.platform)) {
     r.mentions += 1;
     if (followers !== undefined) r.reach = (r.reach ?? 0) + followers;
