@@ -156,18 +156,26 @@ export class YouTubeAdapter extends HttpPlatformAdapter {
     return refreshResult(postIds, observations, rejects);
   }
 
+  /** One `{resource}.list` by id (1 unit): the items of the answer. */
+  private async listById(
+    resource: 'videos' | 'channels',
+    part: string,
+    ids: readonly string[],
+    signal?: AbortSignal,
+  ) {
+    // maxResults is not supported together with id: the answer holds every id found.
+    const query = queryString([
+      ['part', part],
+      ['id', ids.join(',')],
+    ]);
+    const body = await this.get(`/${resource}?${query}`, signal);
+    return parseEnvelope('youtube', VideosResponseSchema, body, `${resource}.list`).items;
+  }
+
   private async videos(ids: readonly string[], signal?: AbortSignal) {
-    const body = await this.get(
-      `/videos?${queryString([
-        ['part', 'statistics,snippet'],
-        // maxResults is not supported together with id: the answer holds every id found.
-        ['id', ids.join(',')],
-      ])}`,
-      signal,
-    );
-    const response = parseEnvelope('youtube', VideosResponseSchema, body, 'videos.list');
+    const items = await this.listById('videos', 'statistics,snippet', ids, signal);
     const observedAt = new Date(this.now()).toISOString();
-    const mapped = mapItems('youtube', response.items, VideoSchema, (video: Video): ItemOutcome => {
+    const mapped = mapItems('youtube', items, VideoSchema, (video: Video): ItemOutcome => {
       const publishedAt = canonicalInstant(video.snippet.publishedAt);
       if (!publishedAt) return { reject: 'snippet.publishedAt is not a date' };
       const s = video.statistics;
@@ -197,17 +205,10 @@ export class YouTubeAdapter extends HttpPlatformAdapter {
 
   /** Subscriber counts by channel id: one `channels.list` (1 unit); hidden or missing counts are absent. */
   private async subscriberCounts(channelIds: string[], signal?: AbortSignal) {
-    const body = await this.get(
-      `/channels?${queryString([
-        ['part', 'statistics'],
-        ['id', channelIds.join(',')],
-      ])}`,
-      signal,
-    );
-    const response = parseEnvelope('youtube', VideosResponseSchema, body, 'channels.list');
+    const items = await this.listById('channels', 'statistics', channelIds, signal);
     // A channel missing from the answer (or whose entry does not parse) is asked again next time.
     const counts = new Map<string, number | undefined>();
-    for (const raw of response.items) {
+    for (const raw of items) {
       const channel = ChannelSchema.safeParse(raw);
       if (!channel.success) continue;
       const s = channel.data.statistics;

@@ -131,12 +131,19 @@ const searchPosts = (req: ApiRequest): ApiResponse => {
   });
 };
 
+/** A required array parameter of at most `max` values, or the XRPC error the AppView answers with. */
+const arrayParam = (req: ApiRequest, name: string, max: number): string[] | ApiResponse => {
+  const values = req.query.getAll(name);
+  if (values.length === 0)
+    return xrpcError(400, 'InvalidRequest', `Error: Params must have the property "${name}"`);
+  if (values.length > max)
+    return xrpcError(400, 'InvalidRequest', `Error: ${name} must not have more than ${max} elements`);
+  return values;
+};
+
 const getPosts = (req: ApiRequest): ApiResponse => {
-  const uris = req.query.getAll('uris');
-  if (uris.length === 0)
-    return xrpcError(400, 'InvalidRequest', 'Error: Params must have the property "uris"');
-  if (uris.length > MAX_URIS)
-    return xrpcError(400, 'InvalidRequest', `Error: uris must not have more than ${MAX_URIS} elements`);
+  const uris = arrayParam(req, 'uris', MAX_URIS);
+  if (!Array.isArray(uris)) return uris;
   const posts: StoredPost[] = [];
   for (const uri of uris) {
     const match = /^at:\/\/([^/]+)\/app\.bsky\.feed\.post\/([^/]+)$/.exec(uri);
@@ -147,11 +154,8 @@ const getPosts = (req: ApiRequest): ApiResponse => {
 };
 
 const getProfiles = (req: ApiRequest): ApiResponse => {
-  const actors = req.query.getAll('actors');
-  if (actors.length === 0)
-    return xrpcError(400, 'InvalidRequest', 'Error: Params must have the property "actors"');
-  if (actors.length > MAX_ACTORS)
-    return xrpcError(400, 'InvalidRequest', `Error: actors must not have more than ${MAX_ACTORS} elements`);
+  const actors = arrayParam(req, 'actors', MAX_ACTORS);
+  if (!Array.isArray(actors)) return actors;
   const profiles = actors.flatMap((actor) => {
     const author = req.store.author('bluesky', actor);
     if (!author) return [];
