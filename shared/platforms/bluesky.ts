@@ -67,7 +67,7 @@ type PostView = z.infer<typeof PostViewSchema>;
 export const SearchResponseSchema = z.object({ posts: z.array(z.unknown()), cursor: z.string().optional() });
 export const GetPostsResponseSchema = z.object({ posts: z.array(z.unknown()) });
 export const GetProfilesResponseSchema = z.object({ profiles: z.array(z.unknown()) });
-const ProfileSchema = z.object({ did: z.string(), followersCount: FollowerCountSchema });
+export const ProfileSchema = z.object({ did: z.string(), followersCount: FollowerCountSchema });
 /** app.bsky.actor.getProfiles: `actors` maxLength 25 (lexicon). */
 export const BLUESKY_PROFILES_PER_REQUEST = 25;
 const SessionSchema = z.object({
