@@ -166,7 +166,6 @@ const getProfiles = (req: ApiRequest): ApiResponse => {
         displayName: author.name,
         followersCount: author.followers ?? 0,
         followsCount: 0,
-        postsCount: req.store.list('bluesky').filter((p) => p.author.id === author.id).length,
         labels: [],
       },
     ];

@@ -154,7 +154,6 @@ const channels = (req: ApiRequest): ApiResponse => {
           viewCount: '0',
           ...(hidden ? {} : { subscriberCount: String(author.followers) }),
           hiddenSubscriberCount: hidden,
-          videoCount: String(req.store.list('youtube').filter((p) => p.author.id === id).length),
         },
       },
     ];
