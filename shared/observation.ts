@@ -12,6 +12,11 @@ export const ObservationSchema = z.object({
     id: z.string().min(1).max(256),
     /** Handle without '@' (Mastodon: user@instance). */
     handle: z.string().min(1).max(256),
+    /**
+     * The author's follower (YouTube: subscriber) count as the platform reported it when the post was
+     * polled; absent when the platform does not give it (Reddit, a hidden YouTube count), never 0 for unknown.
+     */
+    followers: Count.optional(),
   }),
   hashtags: z.array(z.string().min(1).max(280)).max(100),
   publishedAt: z.iso.datetime({ offset: true }),

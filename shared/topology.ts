@@ -3,6 +3,7 @@
  * (infra/local) are both generated from it, so names, triggers, batch sizes, timeouts, redrive and
  * environment cannot drift between AWS and the laptop.
  */
+import { STORED_METRICS } from './metrics';
 
 export const ENV = {
   stateTable: 'STATE_TABLE_NAME',
@@ -77,17 +78,8 @@ export const topology = {
           indexName: 'byDay',
           partitionKey: 'gsi1pk',
           sortKey: 'gsi1sk',
-          projection: [
-            'kolId',
-            'platform',
-            'handle',
-            'day',
-            'mentions',
-            'likes',
-            'shares',
-            'comments',
-            'views',
-          ],
+          // The reports read day rows from the index: its keys, descriptive attributes and every stored figure.
+          projection: ['kolId', 'platform', 'handle', 'day', ...STORED_METRICS],
         },
       ],
       // Hourly items and spike records expire (docs/data-model.md, "Hourly items"); day and week items never.

@@ -15,6 +15,7 @@ import {
 import { planHourly } from './hourly';
 import { type Association, associate, type CampaignIndex } from './matching';
 import type { PostState, RollupChange } from './post-state';
+import { firstSeenFollowers, mentionDelta, withReachEngagement } from './reach';
 
 export type Delta = Partial<Figures>;
 
@@ -126,17 +127,22 @@ export const planPostUpdate = (
     const associations = associate(index, first);
     if (associations.length === 0) return { kind: 'unmatched' };
     const publishedAt = new Date(first.publishedAt).toISOString();
+    const followers = firstSeenFollowers(sorted);
     base = {
       platform,
       postId,
-      author: { id: first.author.id, handle: first.author.handle },
+      author: {
+        id: first.author.id,
+        handle: first.author.handle,
+        ...(followers === undefined ? {} : { followers }),
+      },
       publishedAt,
       associations,
       rev: 0,
       snaps: {},
     };
     for (const a of associations) {
-      mentions.set(a.campaignId, new Map([[dayOf(publishedAt, a.timeZone), { mentions: 1 }]]));
+      mentions.set(a.campaignId, new Map([[dayOf(publishedAt, a.timeZone), mentionDelta(followers)]]));
     }
   }
 
@@ -156,7 +162,8 @@ export const planPostUpdate = (
     }
     if (!zoneChanged) continue;
     historyChanged = true;
-    deltasByZone.set(zone, diffDailyCounters(before, dailyCounters(history)));
+    const deltas = diffDailyCounters(before, dailyCounters(history));
+    deltasByZone.set(zone, base.author.followers === undefined ? deltas : withReachEngagement(deltas));
     compactHistory(history, options.maxHistoryDays);
   }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { COUNTERS } from '../../shared/metrics';
+import { COUNTERS, STORED_METRICS } from '../../shared/metrics';
 import { PlatformSchema } from '../../shared/platform';
 
 /**
@@ -26,14 +26,14 @@ const AssociationSchema = z.discriminatedUnion('target', [
   }),
 ]);
 
-const DeltaSchema = z.partialRecord(z.enum(['mentions', 'likes', 'shares', 'comments', 'views']), z.number());
+const DeltaSchema = z.partialRecord(z.enum(STORED_METRICS), z.number());
 
 export const RollupChangeSchema = z.object({
   pk: z.string(),
   sk: z.string(),
   /** Descriptive attributes set (if not already there) on the rollup item: campaignId, kolId, day... */
   attrs: z.record(z.string(), z.union([z.string(), z.number()])),
-  /** Non-zero metric deltas; `views: 0` when views became known with no net change. */
+  /** Non-zero metric deltas; `views: 0` / `reach: 0` when the figure became known with no net change. */
   delta: DeltaSchema,
   /** The bucket of (pk, sk) the change is written to (`rollupBucketSk`); absent: bucket 0, the base item. */
   bucket: z.number().int().positive().optional(),
@@ -49,7 +49,16 @@ export type Outbox = z.infer<typeof OutboxSchema>;
 export const PostStateSchema = z.object({
   platform: PlatformSchema,
   postId: z.string(),
-  author: z.object({ id: z.string(), handle: z.string() }),
+  /**
+   * `followers`: the author's follower count carried by the observation that created this state (the
+   * earliest-observed one of that batch), fixed for good: later observations never change it,
+   * so duplicates and reordering cannot change reach. Absent: unknown, the post adds nothing to reach.
+   */
+  author: z.object({
+    id: z.string(),
+    handle: z.string(),
+    followers: z.number().int().nonnegative().optional(),
+  }),
   /** UTC ISO instant. */
   publishedAt: z.string(),
   associations: z.array(AssociationSchema),

@@ -15,6 +15,9 @@ const figureColumns = <T extends ReportFigures>(): CsvColumn<T>[] => [
   { header: 'comments', value: (r) => r.comments },
   { header: 'views', value: (r) => r.views },
   { header: 'engagement', value: (r) => r.engagement },
+  { header: 'reach', value: (r) => r.reach },
+  { header: 'reachEngagement', value: (r) => r.reachEngagement },
+  { header: 'engagementRate', value: (r) => r.engagementRate },
 ];
 
 // Column orders are documented in the OpenAPI document (openapi.ts CSV_COLUMNS); a test checks they agree.

@@ -54,7 +54,7 @@ const QUERY_PARAMETERS = {
   platform: { schema: z.enum(PLATFORMS), description: 'Only this platform; default all platforms summed.' },
   metric: {
     schema: z.enum(METRICS).default(DEFAULT_METRIC),
-    description: 'Ranking metric, descending; ties by id. Unknown views rank last.',
+    description: 'Ranking metric, descending; ties by id. Unknown views, reach or engagementRate rank last.',
   },
   limit: { schema: z.int().min(1).max(MAX_LIMIT).default(DEFAULT_LIMIT), description: 'Page size.' },
   next: {
@@ -92,7 +92,7 @@ const errorResponse = (description: string) => ({
 const csvContent = (columns: string) => ({
   'text/csv': {
     schema: { type: 'string' },
-    description: `Header row then one row per item; columns: ${columns}. Unknown views are empty.`,
+    description: `Header row then one row per item; columns: ${columns}. Unknown views, reach and engagementRate are empty.`,
   },
 });
 
@@ -108,7 +108,8 @@ interface OperationSpec {
   paged?: boolean;
 }
 
-const FIGURE_COLUMNS = 'mentions, likes, shares, comments, views, engagement';
+const FIGURE_COLUMNS =
+  'mentions, likes, shares, comments, views, engagement, reach, reachEngagement, engagementRate';
 const campaignIdParam = pathParameter('campaignId', 'Campaign id from the configuration');
 
 /** Stable CSV column orders; the handlers' CSV writers use the same lists (see app.ts). */
@@ -223,7 +224,7 @@ export const buildOpenApiDocument = (): JsonObject => ({
     title: 'KOL Pulse reporting API',
     version: '1.0.0',
     description:
-      'Per-KOL daily rollups for KOL campaigns. Days are calendar days in the campaign time zone; likes, shares, comments and views are net increases observed that day, mentions are posts published that day, engagement = likes + shares + comments. In AWS every route requires IAM (SigV4) authentication; the local twin serves it without authentication on 127.0.0.1 only.',
+      'Per-KOL daily rollups for KOL campaigns. Days are calendar days in the campaign time zone; likes, shares, comments and views are net increases observed that day, mentions are posts published that day, engagement = likes + shares + comments, reach = the follower counts (when first seen) of the authors of the posts mentioned that day, engagementRate = engagement / reach over the posts with a known follower count (a ratio of sums over the range). In AWS every route requires IAM (SigV4) authentication; the local twin serves it without authentication on 127.0.0.1 only.',
     license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
   },
   security: [{ sigv4: [] }],

@@ -8,6 +8,7 @@ import {
   unescapeKeyPart,
   voiceDayPartition,
 } from '../../shared/keys';
+import { STORED_METRICS } from '../../shared/metrics';
 import { PLATFORMS, type Platform } from '../../shared/platform';
 import { type Day, splitIntoWeeks } from '../../shared/time';
 import { topology } from '../../shared/topology';
@@ -46,7 +47,7 @@ export interface RollupReaderOptions {
 const BY_DAY_INDEX = topology.tables.rollups.globalIndexes[0].indexName;
 
 // Counter names collide with DynamoDB reserved words (DAY, COMMENT...), so every attribute goes through a name.
-const COUNTER_ATTRIBUTES = ['mentions', 'likes', 'shares', 'comments', 'views'] as const;
+const COUNTER_ATTRIBUTES = STORED_METRICS;
 interface Projection {
   ProjectionExpression: string;
   ExpressionAttributeNames: Record<string, string>;

@@ -106,7 +106,7 @@ export const seriesReport = async (
   };
 };
 
-/** Descending by metric; unknown views rank below every known figure; ties by id ascending. */
+/** Descending by metric; unknown views, reach or engagementRate rank below every known figure; ties by id ascending. */
 export const compareByMetric =
   <T extends ReportFigures>(metric: Metric, idOf: (entry: T) => string) =>
   (a: T, b: T): number => {

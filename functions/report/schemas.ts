@@ -18,6 +18,16 @@ export const FiguresSchema = z.object({
   comments: Count.describe('Net increase of comments/replies observed in the period'),
   views: Count.nullable().describe('Net increase of views; null when no platform reported views'),
   engagement: Count.describe('likes + shares + comments'),
+  reach: Count.nullable().describe(
+    "Sum of the follower counts (when first seen) of the authors of the period's mentions; null when no platform gave one",
+  ),
+  reachEngagement: Count.describe(
+    'Engagement (likes + shares + comments) of the posts whose author follower count is known: the numerator of engagementRate',
+  ),
+  engagementRate: z
+    .number()
+    .nullable()
+    .describe('reachEngagement / reach over the period (a ratio of sums); null when reach is unknown or 0'),
 });
 export type ReportFigures = z.infer<typeof FiguresSchema>;
 

@@ -69,7 +69,8 @@ export interface PlatformAdapter {
   /**
    * HTTP requests one `searchPage` call makes in the steady state, for request budgets (default 1). YouTube
    * needs 2: search.list carries no statistics, so each page is hydrated with one videos.list call.
-   * Session creation (Bluesky, Reddit) and Instagram lookups come on top, rarely.
+   * Session creation (Bluesky, Reddit), Instagram lookups and follower-count lookups (Bluesky getProfiles,
+   * YouTube channels.list: once a day per author, shared/platforms/followers.ts) come on top, rarely.
    */
   readonly searchPageRequests?: number;
   /** Combines normalised hashtags into as few search queries as the platform allows. */

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { extractHashtags } from '../hashtags';
+import type { Observation } from '../observation';
 import {
   type AdapterOptions,
   PermanentPlatformError,
@@ -22,6 +23,7 @@ import {
   stopTimeMs,
   uniqueHashtags,
 } from './common';
+import { attachFollowers, FollowerCache, FollowerCountSchema } from './followers';
 import type { ErrorResponse } from './http';
 
 /**
@@ -29,6 +31,8 @@ import type { ErrorResponse } from './http';
  * `app.bsky.feed.getPosts` (≤ 25 at-uris), through the account's PDS with an app-password session
  * (`com.atproto.server.createSession`, renewed with `refreshSession` when the access token expires).
  * Search matches every term (no OR), so each hashtag is its own query. shares = reposts + quotes; no views.
+ * Post views carry no follower count (`profileViewBasic`): authors' `followersCount` comes from
+ * `app.bsky.actor.getProfiles` (≤ 25 actors), once a day per author (`FollowerCache`).
  */
 
 export const BLUESKY_DEFAULT_BASE_URL = 'https://bsky.social';
@@ -62,6 +66,10 @@ type PostView = z.infer<typeof PostViewSchema>;
 
 export const SearchResponseSchema = z.object({ posts: z.array(z.unknown()), cursor: z.string().optional() });
 export const GetPostsResponseSchema = z.object({ posts: z.array(z.unknown()) });
+export const GetProfilesResponseSchema = z.object({ profiles: z.array(z.unknown()) });
+export const ProfileSchema = z.object({ did: z.string(), followersCount: FollowerCountSchema });
+/** app.bsky.actor.getProfiles: `actors` maxLength 25 (lexicon). */
+export const BLUESKY_PROFILES_PER_REQUEST = 25;
 const SessionSchema = z.object({
   accessJwt: z.string().min(1),
   refreshJwt: z.string().min(1),
@@ -98,9 +106,11 @@ export class BlueskyAdapter extends HttpPlatformAdapter {
   readonly maxPageSize = 100;
   readonly maxRefreshBatch = 25;
   private session: Session | undefined;
+  private readonly followers: FollowerCache;
 
   constructor(options: AdapterOptions) {
     super(options, 'bluesky', BLUESKY_DEFAULT_BASE_URL);
+    this.followers = new FollowerCache(this.now);
   }
 
   buildQueries(hashtags: readonly string[]): string[] {
@@ -119,7 +129,7 @@ export class BlueskyAdapter extends HttpPlatformAdapter {
     ]);
     const body = await this.xrpc(`app.bsky.feed.searchPosts?${query}`, request.signal);
     const response = parseEnvelope('bluesky', SearchResponseSchema, body, 'searchPosts');
-    const { observations, rejects } = this.mapPosts(response.posts);
+    const { observations, rejects } = await this.withFollowers(this.mapPosts(response.posts), request.signal);
     // An empty page can still carry a cursor (posts hidden by moderation are cut after paging): go on with it,
     // unless the server hands back the cursor it was given, which would loop.
     const next = response.cursor !== request.pageToken ? response.cursor : undefined;
@@ -137,8 +147,27 @@ export class BlueskyAdapter extends HttpPlatformAdapter {
       signal,
     );
     const response = parseEnvelope('bluesky', GetPostsResponseSchema, body, 'getPosts');
-    const { observations, rejects } = this.mapPosts(response.posts);
+    const { observations, rejects } = await this.withFollowers(this.mapPosts(response.posts), signal);
     return refreshResult(postIds, observations, rejects, { idField: 'uri' });
+  }
+
+  /** Sets authors' follower counts: cached ones, the others through getProfiles (25 actors a request). */
+  private async withFollowers<T extends { observations: Observation[] }>(page: T, signal?: AbortSignal) {
+    await attachFollowers(this.followers, page.observations, BLUESKY_PROFILES_PER_REQUEST, async (dids) => {
+      const body = await this.xrpc(
+        `app.bsky.actor.getProfiles?${queryString(dids.map((did) => ['actors', did] as const))}`,
+        signal,
+      );
+      const response = parseEnvelope('bluesky', GetProfilesResponseSchema, body, 'getProfiles');
+      // An actor missing from the answer (or whose profile does not parse) is asked again next time.
+      const counts = new Map<string, number | undefined>();
+      for (const raw of response.profiles) {
+        const profile = ProfileSchema.safeParse(raw);
+        if (profile.success) counts.set(profile.data.did, profile.data.followersCount);
+      }
+      return counts;
+    });
+    return page;
   }
 
   /** A query with the session; an expired session is renewed and the query tried once more. */

@@ -23,6 +23,7 @@ import {
   refreshResult,
   requireCredential,
 } from './common';
+import { authorOf, FollowerCountSchema, type Author as Owner } from './followers';
 import type { ErrorResponse, RateLimitReader } from './http';
 
 /**
@@ -65,6 +66,7 @@ export const DiscoverySchema = z.object({
   business_discovery: z.object({
     id: z.string().min(1),
     username: z.string().min(1),
+    followers_count: FollowerCountSchema,
     media: z
       .object({
         data: z.array(z.unknown()),
@@ -111,7 +113,7 @@ const readGraphUsage: RateLimitReader = (headers, nowMs) => {
 };
 
 interface RosterMedia {
-  owner: { id: string; handle: string };
+  owner: Owner;
   media: Map<string, unknown>;
   fetchedAt: number;
   /** Cursor to the account's next (older) media, while there are more. */
@@ -176,7 +178,7 @@ export class InstagramAdapter extends HttpPlatformAdapter {
     const wanted = new Set(postIds);
     await this.loadOlderMedia(wanted, signal);
     const items: unknown[] = [];
-    const owners = new Map<string, { id: string; handle: string }>();
+    const owners = new Map<string, Owner>();
     for (const entry of this.roster.values())
       for (const [id, raw] of entry.media)
         if (wanted.has(id)) {
@@ -187,7 +189,7 @@ export class InstagramAdapter extends HttpPlatformAdapter {
     return refreshResult(postIds, observations, rejects);
   }
 
-  private ownerOf(mediaId: string): { id: string; handle: string } | undefined {
+  private ownerOf(mediaId: string): Owner | undefined {
     for (const entry of this.roster.values()) if (entry.media.has(mediaId)) return entry.owner;
     return undefined;
   }
@@ -242,7 +244,7 @@ export class InstagramAdapter extends HttpPlatformAdapter {
   ): Promise<void> {
     const userId = requireCredential('instagram', this.options.credentials, 'businessAccountId');
     const edge = `media.limit(${DISCOVERY_MEDIA_LIMIT})${after ? `.after(${after})` : ''}`;
-    const fields = `business_discovery.username(${handle}){id,username,${edge}{${MEDIA_FIELDS}}}`;
+    const fields = `business_discovery.username(${handle}){id,username,followers_count,${edge}{${MEDIA_FIELDS}}}`;
     let body: unknown;
     try {
       body = await this.get(`${this.baseUrl}/${userId}?${queryString([['fields', fields]])}`, signal);
@@ -260,7 +262,7 @@ export class InstagramAdapter extends HttpPlatformAdapter {
       body,
       'business_discovery',
     ).business_discovery;
-    entry.owner = { id: discovery.id, handle: discovery.username };
+    entry.owner = authorOf(discovery.id, discovery.username, discovery.followers_count);
     for (const raw of discovery.media?.data ?? []) {
       const item = raw as { id?: unknown; timestamp?: unknown } | undefined;
       if (typeof item?.id !== 'string') continue;
@@ -323,7 +325,7 @@ export class InstagramAdapter extends HttpPlatformAdapter {
     return undefined;
   }
 
-  private mapMedia(items: readonly unknown[], ownerOf: (id: string) => { id: string; handle: string }) {
+  private mapMedia(items: readonly unknown[], ownerOf: (id: string) => Owner) {
     const observedAt = new Date(this.now()).toISOString();
     return mapItems('instagram', items, MediaSchema, (media: Media): ItemOutcome => {
       const publishedAt = canonicalInstant(media.timestamp);

@@ -16,6 +16,7 @@ import {
   refreshResult,
   uniqueHashtags,
 } from './common';
+import { authorOf, FollowerCountSchema } from './followers';
 
 /**
  * Mastodon: `GET /api/v1/timelines/tag/:hashtag` (≤ 40 per page, `any[]` widens the search to 4 tags in all,
@@ -49,6 +50,8 @@ export const StatusSchema = z.object({
     username: z.string().min(1),
     acct: z.string().min(1),
     url: z.string().optional(),
+    /** The author's followers (reach); anything but a count (some servers send -1 when hidden) is unknown. */
+    followers_count: FollowerCountSchema,
   }),
 });
 type Status = z.infer<typeof StatusSchema>;
@@ -185,7 +188,7 @@ export class MastodonAdapter extends HttpPlatformAdapter {
       return {
         platform: 'mastodon',
         postId: status.id,
-        author: { id: status.account.id, handle: this.handleOf(status.account) },
+        author: authorOf(status.account.id, this.handleOf(status.account), status.account.followers_count),
         hashtags: uniqueHashtags([
           ...status.tags.map((t) => t.name),
           ...extractHashtags(htmlToText(status.content)),

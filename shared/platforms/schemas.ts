@@ -38,10 +38,16 @@ export const ENDPOINT_SCHEMAS: Record<Platform, Record<string, EndpointSchema>> 
   bluesky: {
     searchPosts: { envelope: bluesky.SearchResponseSchema, item: bluesky.PostViewSchema, items: postsOf },
     getPosts: { envelope: bluesky.GetPostsResponseSchema, item: bluesky.PostViewSchema, items: postsOf },
+    getProfiles: {
+      envelope: bluesky.GetProfilesResponseSchema,
+      item: bluesky.ProfileSchema,
+      items: (e: { profiles: readonly unknown[] }) => e.profiles,
+    },
   },
   youtube: {
     search: { envelope: youtube.SearchResponseSchema, item: youtube.SearchItemSchema, items: itemsOf },
     videos: { envelope: youtube.VideosResponseSchema, item: youtube.VideoSchema, items: itemsOf },
+    channels: { envelope: youtube.VideosResponseSchema, item: youtube.ChannelSchema, items: itemsOf },
   },
   reddit: {
     listing: {

@@ -17,6 +17,7 @@ import {
   stopTimeMs,
   uniqueHashtags,
 } from './common';
+import { authorOf, FollowerCountSchema } from './followers';
 
 /**
  * X API v2: `GET /2/tweets/search/recent` (last 7 days, ≤ 100 per page, query ≤ 512 characters) and
@@ -34,7 +35,8 @@ const WINDOW_MARGIN_MS = 60_000;
 const TWEET_FIELDS = 'created_at,public_metrics,entities,author_id,note_tweet';
 /** X limits each endpoint apart: rate-limit readings are kept per endpoint under these keys. */
 export const X_ENDPOINTS = { search: 'search', lookup: 'lookup' } as const;
-const USER_FIELDS = 'username';
+// public_metrics.followers_count gives each author's audience (reach) at no extra request.
+const USER_FIELDS = 'username,public_metrics';
 
 export const TweetSchema = z.object({
   id: z.string().regex(/^\d{1,19}$/, 'must be a numeric post id'),
@@ -58,7 +60,11 @@ export const TweetSchema = z.object({
 });
 type Tweet = z.infer<typeof TweetSchema>;
 
-export const UserSchema = z.object({ id: z.string().min(1), username: z.string().min(1) });
+export const UserSchema = z.object({
+  id: z.string().min(1),
+  username: z.string().min(1),
+  public_metrics: z.object({ followers_count: FollowerCountSchema }).loose().optional().catch(undefined),
+});
 
 export const ResponseSchema = z.object({
   data: z.array(z.unknown()).optional(),
@@ -144,9 +150,13 @@ export class XAdapter extends HttpPlatformAdapter {
 
   private mapTweets(response: z.infer<typeof ResponseSchema>) {
     const usernames = new Map<string, string>();
+    const followers = new Map<string, number>();
     for (const raw of response.includes?.users ?? []) {
       const user = UserSchema.safeParse(raw);
-      if (user.success) usernames.set(user.data.id, user.data.username);
+      if (!user.success) continue;
+      usernames.set(user.data.id, user.data.username);
+      const count = user.data.public_metrics?.followers_count;
+      if (count !== undefined) followers.set(user.data.id, count);
     }
     const observedAt = new Date(this.now()).toISOString();
     return mapItems('x', response.data ?? [], TweetSchema, (tweet: Tweet): ItemOutcome => {
@@ -158,7 +168,7 @@ export class XAdapter extends HttpPlatformAdapter {
       return {
         platform: 'x',
         postId: tweet.id,
-        author: { id: tweet.author_id, handle: username },
+        author: authorOf(tweet.author_id, username, followers.get(tweet.author_id)),
         hashtags: uniqueHashtags([
           ...(tweet.entities?.hashtags ?? []).map((h) => h.tag),
           ...extractHashtags(tweet.text),

@@ -24,6 +24,7 @@ import {
   rejectItem,
   stopTimeMs,
 } from './common';
+import { attachFollowers, FollowerCache } from './followers';
 import type { ErrorResponse } from './http';
 
 /**
@@ -31,7 +32,9 @@ import type { ErrorResponse } from './http';
  * hydrated with `videos.list?part=statistics,snippet` (≤ 50 ids), because search results carry no statistics.
  * API key (`key=`) or OAuth bearer token. views = viewCount, likes = likeCount (absent when the owner hides
  * it), comments = commentCount (absent when comments are off); YouTube publishes no share count.
- * Hashtags come from the title and description (`snippet.tags` are keywords, not hashtags).
+ * Hashtags come from the title and description (`snippet.tags` are keywords, not hashtags). Authors'
+ * subscriber counts (reach) come from `channels.list?part=statistics` (≤ 50 ids, 1 unit), once a day per
+ * channel (`FollowerCache`); a hidden count (`hiddenSubscriberCount`) stays unknown.
  */
 
 export const YOUTUBE_DEFAULT_BASE_URL = 'https://www.googleapis.com/youtube/v3';
@@ -78,6 +81,17 @@ export const SearchItemSchema = z.object({
   snippet: z.object({ publishedAt: z.iso.datetime({ offset: true }) }),
 });
 export const VideosResponseSchema = z.object({ items: z.array(z.unknown()).default([]) });
+export const ChannelSchema = z.object({
+  id: z.string().min(1),
+  statistics: z
+    .object({
+      subscriberCount: CountString.optional().catch(undefined),
+      hiddenSubscriberCount: z.boolean().optional(),
+    })
+    .optional(),
+});
+/** channels.list takes at most 50 ids per request. */
+export const YOUTUBE_CHANNELS_PER_REQUEST = 50;
 
 interface GoogleError {
   error?: { errors?: { reason?: string }[]; message?: string };
@@ -91,10 +105,12 @@ export class YouTubeAdapter extends HttpPlatformAdapter {
   readonly maxPageSize = 50;
   readonly maxRefreshBatch = 50;
   readonly searchPageRequests = 2;
+  private readonly followers: FollowerCache;
 
   constructor(options: AdapterOptions) {
     // YouTube sends no rate-limit headers; its limits are daily quotas.
     super(options, 'youtube', YOUTUBE_DEFAULT_BASE_URL, () => ({}));
+    this.followers = new FollowerCache(this.now);
   }
 
   buildQueries(hashtags: readonly string[]): string[] {
@@ -140,18 +156,26 @@ export class YouTubeAdapter extends HttpPlatformAdapter {
     return refreshResult(postIds, observations, rejects);
   }
 
+  /** One `{resource}.list` by id (1 unit): the items of the answer. */
+  private async listById(
+    resource: 'videos' | 'channels',
+    part: string,
+    ids: readonly string[],
+    signal?: AbortSignal,
+  ) {
+    // maxResults is not supported together with id: the answer holds every id found.
+    const query = queryString([
+      ['part', part],
+      ['id', ids.join(',')],
+    ]);
+    const body = await this.get(`/${resource}?${query}`, signal);
+    return parseEnvelope('youtube', VideosResponseSchema, body, `${resource}.list`).items;
+  }
+
   private async videos(ids: readonly string[], signal?: AbortSignal) {
-    const body = await this.get(
-      `/videos?${queryString([
-        ['part', 'statistics,snippet'],
-        // maxResults is not supported together with id: the answer holds every id found.
-        ['id', ids.join(',')],
-      ])}`,
-      signal,
-    );
-    const response = parseEnvelope('youtube', VideosResponseSchema, body, 'videos.list');
+    const items = await this.listById('videos', 'statistics,snippet', ids, signal);
     const observedAt = new Date(this.now()).toISOString();
-    return mapItems('youtube', response.items, VideoSchema, (video: Video): ItemOutcome => {
+    const mapped = mapItems('youtube', items, VideoSchema, (video: Video): ItemOutcome => {
       const publishedAt = canonicalInstant(video.snippet.publishedAt);
       if (!publishedAt) return { reject: 'snippet.publishedAt is not a date' };
       const s = video.statistics;
@@ -173,6 +197,24 @@ export class YouTubeAdapter extends HttpPlatformAdapter {
         url: `https://www.youtube.com/watch?v=${encodeURIComponent(video.id)}`,
       };
     });
+    await attachFollowers(this.followers, mapped.observations, YOUTUBE_CHANNELS_PER_REQUEST, (channelIds) =>
+      this.subscriberCounts(channelIds, signal),
+    );
+    return mapped;
+  }
+
+  /** Subscriber counts by channel id: one `channels.list` (1 unit); hidden or missing counts are absent. */
+  private async subscriberCounts(channelIds: string[], signal?: AbortSignal) {
+    const items = await this.listById('channels', 'statistics', channelIds, signal);
+    // A channel missing from the answer (or whose entry does not parse) is asked again next time.
+    const counts = new Map<string, number | undefined>();
+    for (const raw of items) {
+      const channel = ChannelSchema.safeParse(raw);
+      if (!channel.success) continue;
+      const s = channel.data.statistics;
+      counts.set(channel.data.id, s?.hiddenSubscriberCount ? undefined : s?.subscriberCount);
+    }
+    return counts;
   }
 
   private async get(pathAndQuery: string, signal?: AbortSignal): Promise<unknown> {

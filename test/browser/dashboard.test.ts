@@ -27,8 +27,15 @@ const api = async (path: string): Promise<unknown> => {
   return res.json();
 };
 
-/** Text shown in a figure cell, as a number (null for unknown). */
-const shown = (text: string): number | null => (text === 'n/a' ? null : Number(text.replace(/,/g, '')));
+/** A rate to the two decimals of a percentage the page shows. */
+const toShownRate = (rate: number): number => Math.round(rate * 10_000) / 10_000;
+
+/** Text shown in a figure cell, as a number (null for unknown); a percentage (engagement rate) as a ratio. */
+const shown = (text: string): number | null => {
+  if (text === 'n/a') return null;
+  const n = Number(text.replace(/[,%]/g, ''));
+  return text.endsWith('%') ? toShownRate(n / 100) : n;
+};
 
 const tableRows = (id: string) =>
   page.$$eval(`#${id} tbody tr`, (rows) =>
@@ -52,6 +59,8 @@ const figuresOf = (e: LeaderboardResponse['items'][number] | Record<string, unkn
   comments: e.comments,
   views: e.views,
   engagement: e.engagement,
+  reach: e.reach,
+  engagementRate: typeof e.engagementRate === 'number' ? toShownRate(e.engagementRate) : null,
 });
 
 beforeAll(async () => {
@@ -119,6 +128,39 @@ describe('dashboard', () => {
     );
     rows = await tableRows('leaderboard');
     expect(rows.map((r) => r.id)).toEqual(byLikes.items.map((e) => e.kolId));
+  });
+
+  it('shows the reach and engagement rate cards exactly as the API reports them, and sorts by them', async () => {
+    const totals = TotalsResponseSchema.parse(await api(`campaigns/${CAMPAIGN_ID}/totals`));
+    const card = (metric: string) =>
+      page.$eval(`#summary dd[data-metric="${metric}"]`, (dd) => ({
+        text: dd.textContent ?? '',
+        value: (dd as HTMLElement).dataset.value ?? '',
+      }));
+    const reach = await card('reach');
+    expect(reach.value).toBe(String(totals.summary.reach));
+    expect(shown(reach.text)).toBe(totals.summary.reach);
+    const rate = await card('engagementRate');
+    // The exact ratio rides on the card; the text is that ratio as a percentage.
+    expect(rate.value).toBe(String(totals.summary.engagementRate));
+    expect(totals.summary.engagementRate).toBe(
+      (totals.summary.reachEngagement ?? 0) / (totals.summary.reach ?? Number.NaN),
+    );
+    expect(rate.text).toMatch(/^-?[\d,]+(\.\d{1,2})?%$/);
+
+    for (const metric of ['engagementRate', 'reach'] as const) {
+      await page.click(`#leaderboard thead button[data-metric="${metric}"]`);
+      await page.waitForSelector(`#leaderboard th[aria-sort="descending"] button[data-metric="${metric}"]`);
+      await page.waitForFunction(() => document.querySelectorAll('#leaderboard tbody tr').length > 0);
+      const ranked = LeaderboardResponseSchema.parse(
+        await api(`campaigns/${CAMPAIGN_ID}/leaderboard?metric=${metric}`),
+      );
+      const rows = await tableRows('leaderboard');
+      expect(rows.map((r) => r.id)).toEqual(ranked.items.map((e) => e.kolId));
+      rows.forEach((r, i) => {
+        expect(figuresShown(r.figures)).toEqual(figuresOf(ranked.items[i] ?? {}));
+      });
+    }
   });
 
   it("opens a KOL's daily series from the leaderboard", async () => {

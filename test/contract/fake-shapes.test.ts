@@ -61,6 +61,12 @@ const reddit = async () => {
   ).json()) as { access_token: string };
   return { authorization: `Bearer ${token.access_token}` };
 };
+const youtubeChannel = async () => {
+  const videos = (await get('youtube', `/videos?part=snippet&id=${ids.youtube}&key=k`)) as {
+    items: { snippet: { channelId: string } }[];
+  };
+  return videos.items[0]?.snippet.channelId;
+};
 const ig = `access_token=t&user_id=${LOCAL_PLATFORM_CREDENTIALS.instagram.businessAccountId}`;
 const igFields = 'id,caption,comments_count,like_count,media_type,permalink,timestamp';
 const xFields = 'tweet.fields=created_at,public_metrics,entities,author_id,note_tweet&expansions=author_id';
@@ -92,6 +98,16 @@ const CALLS: { platform: Platform; endpoint: string; call: () => Promise<unknown
     platform: 'youtube',
     endpoint: 'videos',
     call: () => get('youtube', `/videos?part=snippet,statistics&id=${ids.youtube}&key=k`),
+  },
+  {
+    platform: 'bluesky',
+    endpoint: 'getProfiles',
+    call: async () => get('bluesky', `/xrpc/app.bsky.actor.getProfiles?actors=kol_0`, await bluesky()),
+  },
+  {
+    platform: 'youtube',
+    endpoint: 'channels',
+    call: async () => get('youtube', `/channels?part=statistics&id=${await youtubeChannel()}&key=k`),
   },
   {
     platform: 'reddit',
@@ -128,4 +144,64 @@ describe.each(CALLS)('$platform $endpoint', ({ platform, endpoint, call }) => {
     expect(items.length).toBeGreaterThan(0);
     for (const item of items) expect(schema.item.safeParse(item).error).toBeUndefined();
   });
+});
+
+/** The follower fields reach needs, where and in the form each platform serves them (docs/platforms.md). */
+const FOLLOWER_FIELDS: {
+  platform: Platform;
+  call: () => Promise<unknown>;
+  count: (body: never) => unknown;
+}[] = [
+  {
+    platform: 'x',
+    call: () =>
+      get(
+        'x',
+        `/2/tweets/search/recent?query=%23shape&${xFields}&user.fields=username,public_metrics`,
+        bearer,
+      ),
+    count: (b: { includes: { users: { public_metrics: { followers_count: unknown } }[] } }) =>
+      b.includes.users[0]?.public_metrics.followers_count,
+  },
+  {
+    platform: 'mastodon',
+    call: () => get('mastodon', '/api/v1/timelines/tag/shape'),
+    count: (b: { account: { followers_count: unknown } }[]) => b[0]?.account.followers_count,
+  },
+  {
+    platform: 'bluesky',
+    call: async () => get('bluesky', '/xrpc/app.bsky.actor.getProfiles?actors=kol_0', await bluesky()),
+    count: (b: { profiles: { followersCount: unknown }[] }) => b.profiles[0]?.followersCount,
+  },
+  {
+    platform: 'youtube',
+    call: async () => get('youtube', `/channels?part=statistics&id=${await youtubeChannel()}&key=k`),
+    // A decimal string, like every YouTube statistic.
+    count: (b: { items: { statistics: { subscriberCount: string } }[] }) =>
+      Number(b.items[0]?.statistics.subscriberCount),
+  },
+  {
+    platform: 'instagram',
+    call: () =>
+      get(
+        'instagram',
+        `/${LOCAL_PLATFORM_CREDENTIALS.instagram.businessAccountId}?${ig}&fields=${encodeURIComponent('business_discovery.username(kol_0){id,username,followers_count}')}`,
+      ),
+    count: (b: { business_discovery: { followers_count: unknown } }) => b.business_discovery.followers_count,
+  },
+];
+
+describe.each(FOLLOWER_FIELDS)('$platform follower count', ({ platform, call, count }) => {
+  it("serves the author's follower count the store holds", async () => {
+    const author = api.store.get(platform, ids[platform] as string)?.author;
+    expect(author?.followers).toEqual(expect.any(Number));
+    expect(count((await call()) as never)).toBe(author?.followers);
+  });
+});
+
+it('X serves public_metrics only when user.fields asks for it, as X does', async () => {
+  const body = (await get('x', `/2/tweets/search/recent?query=%23shape&${xFields}`, bearer)) as {
+    includes: { users: Record<string, unknown>[] };
+  };
+  expect(body.includes.users[0]).not.toHaveProperty('public_metrics');
 });

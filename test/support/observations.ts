@@ -136,18 +136,20 @@ export const generateScenario = (seed: number, options: ScenarioOptions = {}): S
     ],
   });
 
-  const authors: { platform: Platform; id: string; handle: string }[] = [
-    { platform: 'x', id: 'x-100', handle: 'AdaTech' },
-    { platform: 'x', id: 'x-101', handle: 'adatech' }, // no user id match: matched by handle
-    { platform: 'x', id: 'x-200', handle: 'cy_renamed' }, // matched by user id despite the handle
-    { platform: 'mastodon', id: 'm-1', handle: 'Ada@social.example' },
-    { platform: 'mastodon', id: 'm-2', handle: 'dee@mastodon.example' },
-    { platform: 'bluesky', id: 'did:plc:bo', handle: 'Bo.bsky.social' },
+  // Follower counts as the adapters' per-author cache gives them: one value per author (0 is a known count;
+  // absent, as for a hidden YouTube count, is unknown).
+  const authors: { platform: Platform; id: string; handle: string; followers?: number }[] = [
+    { platform: 'x', id: 'x-100', handle: 'AdaTech', followers: 52_000 },
+    { platform: 'x', id: 'x-101', handle: 'adatech', followers: 0 }, // no user id match: matched by handle
+    { platform: 'x', id: 'x-200', handle: 'cy_renamed', followers: 1_250 }, // matched by user id despite the handle
+    { platform: 'mastodon', id: 'm-1', handle: 'Ada@social.example', followers: 4_100 },
+    { platform: 'mastodon', id: 'm-2', handle: 'dee@mastodon.example', followers: 830 },
+    { platform: 'bluesky', id: 'did:plc:bo', handle: 'Bo.bsky.social', followers: 9_900 },
     { platform: 'youtube', id: 'UCcytube0000000000000200', handle: 'CyTube' },
-    { platform: 'x', id: 'x-900', handle: 'Outsider_One' },
-    { platform: 'mastodon', id: 'm-900', handle: 'fan@other.example' },
+    { platform: 'x', id: 'x-900', handle: 'Outsider_One', followers: 17 },
+    { platform: 'mastodon', id: 'm-900', handle: 'fan@other.example', followers: 260 },
     { platform: 'bluesky', id: 'did:plc:zz', handle: 'voice.bsky.social' },
-    { platform: 'youtube', id: 'yt-900', handle: 'ReviewChannel' },
+    { platform: 'youtube', id: 'yt-900', handle: 'ReviewChannel', followers: 310_000 },
   ];
   const tagSets: string[][] = [
     ['NextIdea'],
@@ -204,7 +206,11 @@ export const generateScenario = (seed: number, options: ScenarioOptions = {}): S
       observations.push({
         platform: author.platform,
         postId,
-        author: { id: author.id, handle: author.handle },
+        author: {
+          id: author.id,
+          handle: author.handle,
+          ...(author.followers === undefined ? {} : { followers: author.followers }),
+        },
         hashtags,
         publishedAt: new Date(publishedMs).toISOString(),
         observedAt: new Date(observedMs).toISOString(),

@@ -14,6 +14,10 @@ import { addDays, type Day, dayOf, startOfDay } from '../../shared/time';
  * - likes/shares/comments/views(D): walking a post's snapshots in observedAt order, each known counter
  *   contributes (value - previous known value of that counter, or 0) to the day it was observed on;
  * - views stays unknown on a row no known views reading contributed to;
+ * - reach(D): the follower counts of the posts counted as mentions on D, each post's count taken from its
+ *   earliest-observed snapshot (unknown there: the post adds nothing, ever; a row no known count reached
+ *   has no reach); reachEngagement(D): the likes + shares + comments contributions to D of the posts whose
+ *   count is known (engagementRate = reachEngagement / reach, derived by the report);
  * - a KOL's week row (Monday to Sunday of campaign days) is the sum of its day rows.
  * The unit of computation is one post (`postRollups`), so the benchmark's write lower bound can follow a
  * post's rows batch by batch with these same rules. Benchmarks, the fault suite and the e2e test reuse it.
@@ -36,6 +40,10 @@ export interface RollupRow {
   comments: number;
   /** Absent when no known views value contributed. */
   views?: number;
+  /** Absent when no post with a known follower count was mentioned on the row. */
+  reach?: number;
+  /** Absent when 0. */
+  reachEngagement?: number;
 }
 
 /** Rows by `rowKey`, with rows that hold nothing (all zero, views unknown) left out. */
@@ -48,11 +56,24 @@ export const rowKey = (r: Pick<RollupRow, 'campaignId' | 'kind' | 'subject' | 'd
 export const voiceSubject = (platform: Platform, userId: string): string => `${platform}:${userId}`;
 
 const isEmptyRow = (r: RollupRow): boolean =>
-  r.mentions === 0 && r.likes === 0 && r.shares === 0 && r.comments === 0 && r.views === undefined;
+  r.mentions === 0 &&
+  r.likes === 0 &&
+  r.shares === 0 &&
+  r.comments === 0 &&
+  r.views === undefined &&
+  r.reach === undefined &&
+  !r.reachEngagement;
 
-/** Drops rows that hold nothing, so tables from different sources compare with toEqual. */
-export const withoutEmptyRows = (table: RollupTable): RollupTable =>
-  Object.fromEntries(Object.entries(table).filter(([, r]) => !isEmptyRow(r)));
+/** Drops rows that hold nothing (and a 0 reachEngagement), so tables from different sources compare with toEqual. */
+export const withoutEmptyRows = (table: RollupTable): RollupTable => {
+  const out: RollupTable = {};
+  for (const [key, r] of Object.entries(table)) {
+    if (isEmptyRow(r)) continue;
+    if (r.reachEngagement === 0) delete r.reachEngagement;
+    out[key] = r;
+  }
+  return out;
+};
 
 /** Which roster KOL wrote the post: an account's user id where it has one, else its handle on that platform. */
 const rosterKol = (campaign: Campaign, o: Observation): string | undefined => {
@@ -131,15 +152,22 @@ const addPostToCampaign = (
       return table[key];
     });
   const zone = campaign.timeZone;
-  for (const r of rowsOf(dayOf(first.publishedAt, zone), first.platform)) r.mentions += 1;
+  const followers = first.author.followers;
+  for (const r of rowsOf(dayOf(first.publishedAt, zone), first.platform)) {
+    r.mentions += 1;
+    if (followers !== undefined) r.reach = (r.reach ?? 0) + followers;
+  }
   const observedDays = snapshots.map((s) => observedDayOf(s, zone));
   for (const counter of COUNTERS) {
+    const engaging = followers !== undefined && counter !== 'views';
     let previous = 0;
     for (const [i, s] of snapshots.entries()) {
       const value = s.counters[counter];
       if (value === undefined) continue;
-      for (const r of rowsOf(observedDays[i] ?? '', s.platform))
+      for (const r of rowsOf(observedDays[i] ?? '', s.platform)) {
         r[counter] = (r[counter] ?? 0) + value - previous;
+        if (engaging) r.reachEngagement = (r.reachEngagement ?? 0) + value - previous;
+      }
       previous = value;
     }
   }
@@ -181,7 +209,10 @@ const mondayOf = (day: Day): Day => {
   return date.toISOString().slice(0, 10);
 };
 
-export type Figures = Pick<RollupRow, 'mentions' | 'likes' | 'shares' | 'comments' | 'views'>;
+export type Figures = Pick<
+  RollupRow,
+  'mentions' | 'likes' | 'shares' | 'comments' | 'views' | 'reach' | 'reachEngagement'
+>;
 
 export const zeroFigures = (): Figures => ({ mentions: 0, likes: 0, shares: 0, comments: 0 });
 
@@ -192,6 +223,9 @@ export const addFigures = (into: Figures, add: Figures): void => {
   into.shares += add.shares;
   into.comments += add.comments;
   if (add.views !== undefined) into.views = (into.views ?? 0) + add.views;
+  if (add.reach !== undefined) into.reach = (into.reach ?? 0) + add.reach;
+  if (add.reachEngagement !== undefined)
+    into.reachEngagement = (into.reachEngagement ?? 0) + add.reachEngagement;
 };
 
 const withKolWeeks = (table: RollupTable): RollupTable => {
@@ -259,6 +293,9 @@ export const readRollups = async (doc: DynamoDBDocumentClient, table: string): P
       row.shares += asNumber(item.shares);
       row.comments += asNumber(item.comments);
       if (typeof item.views === 'number') row.views = (row.views ?? 0) + item.views;
+      if (typeof item.reach === 'number') row.reach = (row.reach ?? 0) + item.reach;
+      if (typeof item.reachEngagement === 'number')
+        row.reachEngagement = (row.reachEngagement ?? 0) + item.reachEngagement;
     }
     startKey = page.LastEvaluatedKey;
   } while (startKey);

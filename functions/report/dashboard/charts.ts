@@ -12,7 +12,7 @@ import {
   Tooltip,
 } from 'chart.js';
 import type { ReportFigures, SeriesResponse, TotalsResponse } from '../schemas';
-import { $, formatFigure } from './dom';
+import { $, formatMetric } from './dom';
 import { METRICS } from './state';
 
 Chart.register(
@@ -28,7 +28,31 @@ Chart.register(
 );
 
 // Okabe-Ito colours: distinguishable with common colour-vision deficiencies.
-const COLORS = { mentions: '#D55E00', likes: '#0072B2', shares: '#009E73', comments: '#CC79A7' } as const;
+const COLORS = {
+  mentions: '#D55E00',
+  likes: '#0072B2',
+  shares: '#009E73',
+  comments: '#CC79A7',
+  reach: '#E69F00',
+  engagementRate: '#56B4E9',
+} as const;
+
+/** Reach (followers of the day's mentions) on its own axis: it is orders of magnitude above engagement. */
+const reachLine = (days: readonly ReportFigures[]) => ({
+  type: 'line' as const,
+  label: 'Reach',
+  data: days.map((d) => d.reach),
+  borderColor: COLORS.reach,
+  backgroundColor: COLORS.reach,
+  borderDash: [6, 3],
+  yAxisID: 'reach',
+});
+const reachAxis = {
+  position: 'right' as const,
+  beginAtZero: true,
+  grid: { drawOnChartArea: false },
+  title: { display: true, text: 'Reach' },
+};
 
 /** Fills a summary block (a <dl>) with one figure per metric, creating its entries on first use. */
 export const renderSummary = (dl: HTMLElement, figures: ReportFigures) => {
@@ -43,7 +67,7 @@ export const renderSummary = (dl: HTMLElement, figures: ReportFigures) => {
       wrap.append(dt, dd);
       dl.append(wrap);
     }
-    dd.textContent = formatFigure(figures[key]);
+    dd.textContent = formatMetric(key, figures[key]);
     dd.dataset.value = figures[key] === null ? '' : String(figures[key]);
   }
 };
@@ -75,6 +99,7 @@ export const totalsChart = (t: TotalsResponse): ChartConfiguration => ({
         backgroundColor: COLORS.mentions,
         yAxisID: 'mentions',
       },
+      reachLine(t.days),
     ],
   },
   options: {
@@ -90,6 +115,7 @@ export const totalsChart = (t: TotalsResponse): ChartConfiguration => ({
         grid: { drawOnChartArea: false },
         title: { display: true, text: 'Mentions' },
       },
+      reach: reachAxis,
     },
   },
 });
@@ -98,12 +124,34 @@ export const seriesChart = (s: SeriesResponse): ChartConfiguration => ({
   type: 'line',
   data: {
     labels: s.days.map((d) => d.day),
-    datasets: (['mentions', 'likes', 'shares', 'comments'] as const).map((m) => ({
-      label: m[0]?.toUpperCase() + m.slice(1),
-      data: s.days.map((d) => d[m]),
-      borderColor: COLORS[m],
-      backgroundColor: COLORS[m],
-    })),
+    datasets: [
+      ...(['mentions', 'likes', 'shares', 'comments'] as const).map((m) => ({
+        type: 'line' as const,
+        label: m[0]?.toUpperCase() + m.slice(1),
+        data: s.days.map((d) => d[m]),
+        borderColor: COLORS[m],
+        backgroundColor: COLORS[m],
+        yAxisID: 'y',
+      })),
+      reachLine(s.days),
+      {
+        type: 'line' as const,
+        label: 'Engagement rate (%)',
+        data: s.days.map((d) => (d.engagementRate === null ? null : d.engagementRate * 100)),
+        borderColor: COLORS.engagementRate,
+        backgroundColor: COLORS.engagementRate,
+        borderDash: [2, 2],
+        yAxisID: 'rate',
+      },
+    ],
   },
-  options: { maintainAspectRatio: false, animation: false, interaction: { mode: 'index', intersect: false } },
+  options: {
+    maintainAspectRatio: false,
+    animation: false,
+    interaction: { mode: 'index', intersect: false },
+    scales: {
+      reach: reachAxis,
+      rate: { ...reachAxis, position: 'left', title: { display: true, text: 'Engagement rate (%)' } },
+    },
+  },
 });

@@ -10,6 +10,11 @@ const numberFormat = new Intl.NumberFormat('en-US');
 export const formatFigure = (value: number | null): string =>
   value === null ? 'n/a' : numberFormat.format(value);
 
+const percentFormat = new Intl.NumberFormat('en-US', { style: 'percent', maximumFractionDigits: 2 });
+/** A metric's value as shown: engagementRate as a percentage, every other figure as a whole number. */
+export const formatMetric = (metric: string, value: number | null): string =>
+  metric === 'engagementRate' && value !== null ? percentFormat.format(value) : formatFigure(value);
+
 export const status = (text: string, isError = false) => {
   const el = $('status');
   el.textContent = text;

@@ -1,6 +1,6 @@
 import type { ReportFigures } from '../schemas';
 import { fetchJson, urlFor } from './api';
-import { $, cell, formatFigure, showCsvLink, showError } from './dom';
+import { $, cell, formatMetric, showCsvLink, showError } from './dom';
 import { campaignPath, METRICS, type Metric, range } from './state';
 
 const PAGE_SIZE = 50;
@@ -49,7 +49,7 @@ const appendRows = <T extends ReportFigures & { rank: number }>(view: RankingVie
     tr.dataset.id = view.rowId(entry);
     tr.append(cell('td', String(entry.rank)), ...view.leadCells(entry).map((c) => cell('td', c)));
     for (const { key } of METRICS) {
-      const td = cell('td', formatFigure(entry[key]));
+      const td = cell('td', formatMetric(key, entry[key]));
       td.dataset.metric = key;
       td.dataset.value = entry[key] === null ? '' : String(entry[key]);
       tr.append(td);

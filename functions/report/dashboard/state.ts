@@ -9,6 +9,8 @@ export const METRICS: { key: Metric; label: string }[] = [
   { key: 'comments', label: 'Comments' },
   { key: 'views', label: 'Views' },
   { key: 'engagement', label: 'Engagement' },
+  { key: 'reach', label: 'Reach' },
+  { key: 'engagementRate', label: 'Engagement rate' },
 ];
 
 /** What the page shows: the campaign, the filters, the sort of each ranking and the selected KOL. */

@@ -28,6 +28,8 @@ export interface StoredAuthor {
   handle: string;
   /** Display name. */
   name: string;
+  /** Followers (YouTube: subscribers) the platform shows; null when the account hides the count. */
+  followers: number | null;
 }
 
 export interface StoredPost {
@@ -58,7 +60,11 @@ export interface NewPost {
   platform: Platform;
   /** Generated in the platform's own id format when omitted. */
   id?: string;
-  author: { id?: string; handle: string; name?: string };
+  /**
+   * `followers`: null hides the count; omitted, the author keeps the count it already has in the store, or
+   * gets a stable one derived from its handle (`defaultFollowers`).
+   */
+  author: { id?: string; handle: string; name?: string; followers?: number | null };
   text?: string;
   hashtags?: readonly string[];
   publishedAt: string | number | Date;
@@ -120,6 +126,12 @@ export const generatePostId = (platform: Platform, publishedMs: number, seq: num
   }
 };
 
+/** A follower count stable for a handle, spread from tens to hundreds of thousands like real audiences. */
+export const defaultFollowers = (platform: Platform, handle: string): number => {
+  const n = digest(`followers:${platform}:${handle.toLowerCase()}`).readUInt32BE(0);
+  return Math.floor(10 ** (1 + (n % 50_000) / 10_000));
+};
+
 /** An author id in the platform's own format, stable for a handle. */
 export const generateAuthorId = (platform: Platform, handle: string): string => {
   const key = `${platform}:${handle.toLowerCase()}`;
@@ -158,6 +170,8 @@ export const newestFirst = (a: StoredPost, b: StoredPost): number =>
 export class PlatformStore {
   private readonly posts = new Map<string, StoredPost>();
   private seq = 0;
+  /** Follower counts by `key(platform, authorId)`, so adding a post does not walk the store. */
+  private readonly followerCounts = new Map<string, number | null>();
 
   private key(platform: Platform, id: string): string {
     return `${platform}\u0000${id}`;
@@ -177,13 +191,18 @@ export class PlatformStore {
     const missing = hashtags.filter((t) => !present.has(t));
     if (missing.length > 0) text = `${text}${text ? ' ' : ''}${missing.map((t) => `#${t}`).join(' ')}`;
     const handle = input.author.handle.replace(/^@/, '');
+    const authorId = input.author.id ?? generateAuthorId(input.platform, handle);
     const post: StoredPost = {
       platform: input.platform,
       id,
       author: {
-        id: input.author.id ?? generateAuthorId(input.platform, handle),
+        id: authorId,
         handle,
         name: input.author.name ?? handle,
+        followers:
+          input.author.followers !== undefined
+            ? input.author.followers
+            : (this.followersOf(input.platform, authorId) ?? defaultFollowers(input.platform, handle)),
       },
       text,
       hashtags: [...new Set([...hashtags, ...extractHashtags(text)])],
@@ -195,7 +214,34 @@ export class PlatformStore {
       seq: this.seq,
     };
     this.posts.set(this.key(post.platform, id), post);
+    if (input.author.followers !== undefined)
+      this.setFollowers(post.platform, authorId, post.author.followers);
+    else this.followerCounts.set(this.key(post.platform, authorId), post.author.followers);
     return post;
+  }
+
+  /** The author's follower count as the platform shows it now (null: hidden; undefined: no such author). */
+  followersOf(platform: Platform, authorId: string): number | null | undefined {
+    return this.followerCounts.get(this.key(platform, authorId));
+  }
+
+  /** An author gains or loses followers (or hides the count): every one of its posts shows the new count. */
+  setFollowers(platform: Platform, authorId: string, followers: number | null): void {
+    this.followerCounts.set(this.key(platform, authorId), followers);
+    for (const post of this.posts.values())
+      if (post.platform === platform && post.author.id === authorId) post.author.followers = followers;
+  }
+
+  /** The author as the platform's profile endpoints show it, from any of its posts (deleted ones too). */
+  author(platform: Platform, idOrHandle: string): StoredAuthor | undefined {
+    const wanted = idOrHandle.toLowerCase();
+    for (const post of this.posts.values())
+      if (
+        post.platform === platform &&
+        (post.author.id === idOrHandle || post.author.handle.toLowerCase() === wanted)
+      )
+        return post.author;
+    return undefined;
   }
 
   get(platform: Platform, id: string): StoredPost | undefined {
@@ -246,6 +292,7 @@ export class PlatformStore {
 
   clear(): void {
     this.posts.clear();
+    this.followerCounts.clear();
   }
 }
 

@@ -6,6 +6,7 @@ import type { Platform } from '../../../shared/platform';
 import { addDays, type Day, dayOf, weekStartOf } from '../../../shared/time';
 import {
   addFigures,
+  type Figures,
   type RollupRow,
   type RollupTable,
   rowKey,
@@ -22,6 +23,8 @@ interface ApiFigures {
   shares: number;
   comments: number;
   views: number | null;
+  reach: number | null;
+  reachEngagement: number;
 }
 interface ApiDay {
   day: Day;
@@ -42,17 +45,18 @@ const getJson = async <T>(url: string): Promise<T> => {
   return (await response.json()) as T;
 };
 
-const toRow = (
-  base: Omit<RollupRow, 'mentions' | 'likes' | 'shares' | 'comments' | 'views'>,
-  f: ApiFigures,
-) => ({
-  ...base,
+/** The API's figures in the oracle's shape: unknown views or reach absent, a 0 reachEngagement absent. */
+const oracleFigures = (f: ApiFigures): Figures => ({
   mentions: f.mentions,
   likes: f.likes,
   shares: f.shares,
   comments: f.comments,
   ...(f.views === null ? {} : { views: f.views }),
+  ...(f.reach === null ? {} : { reach: f.reach }),
+  ...(f.reachEngagement === 0 ? {} : { reachEngagement: f.reachEngagement }),
 });
+
+const toRow = (base: Omit<RollupRow, keyof Figures>, f: ApiFigures) => ({ ...base, ...oracleFigures(f) });
 
 export interface DayRanges {
   [campaignId: string]: { from: Day; to: Day };
@@ -104,7 +108,13 @@ export const dailyRowsFromApi = async (
 };
 
 /** Per-voice or per-KOL figures over the whole range (the ranking endpoints sum over a range, not per day). */
-export type RangeTotals = Record<string, Omit<ApiFigures, 'views'> & { views?: number }>;
+export type RangeTotals = Record<string, Figures>;
+
+/** A 0 reachEngagement is the same as none (the API always reports it, the oracle only when it moved). */
+const withoutZeroReachEngagement = (totals: RangeTotals): RangeTotals => {
+  for (const f of Object.values(totals)) if (f.reachEngagement === 0) delete f.reachEngagement;
+  return totals;
+};
 
 /** Every item of a ranking endpoint (leaderboard or voices) for each campaign, paged, keyed by `keyOf`. */
 const rankingFromApi = async <T extends ApiFigures>(
@@ -121,10 +131,7 @@ const rankingFromApi = async <T extends ApiFigures>(
       const page: { items: T[]; next: string | null } = await getJson(
         `${urlOf(c.id, from, to)}&limit=500${next ? `&next=${encodeURIComponent(next)}` : ''}`,
       );
-      for (const item of page.items) {
-        const { mentions, likes, shares, comments, views } = item;
-        out[keyOf(c.id, item)] = { mentions, likes, shares, comments, ...(views === null ? {} : { views }) };
-      }
+      for (const item of page.items) out[keyOf(c.id, item)] = oracleFigures(item);
       next = page.next;
     } while (next);
   }
@@ -160,7 +167,7 @@ export const leaderboardFromOracle = (config: KolPulseConfig, table: RollupTable
     const sum = out[`${r.campaignId}|${r.subject}`];
     if (r.kind === 'kol' && sum) addFigures(sum, r);
   }
-  return out;
+  return withoutZeroReachEngagement(out);
 };
 
 /** Sums a table's rows over days (and keeps per-day mentions separately, which never move between days). */
@@ -191,7 +198,7 @@ export const voiceTotalsFromOracle = (table: RollupTable): RangeTotals => {
     addFigures(sum, r);
     out[key] = sum;
   }
-  return out;
+  return withoutZeroReachEngagement(out);
 };
 
 /**

@@ -37,6 +37,10 @@ describe('Aggregate: rollups equal the oracle', () => {
     // Assert
     const expected = computeOracle(scenario.config, scenario.observations);
     expect(Object.keys(expected).length).toBeGreaterThan(20);
+    // The scenario exercises reach: known counts (0 included), reach-known engagement, and unknown counts.
+    const rows = Object.values(expected);
+    expect(rows.some((r) => (r.reach ?? 0) > 0 && (r.reachEngagement ?? 0) !== 0)).toBe(true);
+    expect(rows.some((r) => r.mentions > 0 && r.reach === undefined)).toBe(true);
     expect(await readRollups(dynamo.doc, tables.rollups)).toEqual(expected);
   });
 

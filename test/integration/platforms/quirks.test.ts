@@ -38,7 +38,7 @@ describe('X', () => {
     const [o] = (await searchAll(a, a.buildQueries(['nextidea'])[0] as string)).observations;
     expect(o?.counters).toEqual({ likes: 10, shares: 5, comments: 4, views: 1000 });
     expect(o?.hashtags).toEqual(expect.arrayContaining(['nextidea', '腾讯nextidea']));
-    expect(o?.author).toEqual({ id: post.author.id, handle: 'kol_a' });
+    expect(o?.author).toEqual({ id: post.author.id, handle: 'kol_a', followers: post.author.followers });
     expect(o?.url).toBe(`https://x.com/kol_a/status/${post.id}`);
   });
 
@@ -165,6 +165,10 @@ describe('YouTube', () => {
   it('hydrates each search page with one videos.list call and reads string statistics', async () => {
     seed(api, caseOf('youtube'), 3, { counters });
     const a = adapterFor(api, 'youtube');
+    // The first page also looks its channels' subscriber counts up (cached for a day after that).
+    await a.searchPage({ query: '#nextidea', overlapMs: 0 });
+    expect(api.requestsFor('youtube', '/channels')).toHaveLength(1);
+    api.requests.length = 0;
     const page = await a.searchPage({ query: '#nextidea', overlapMs: 0 });
     expect(api.requests).toHaveLength(a.searchPageRequests ?? 1);
     expect(page.observations[0]?.counters).toEqual({ likes: 10, comments: 4, views: 1000 });
@@ -238,7 +242,7 @@ describe('Instagram', () => {
     const byId = new Map(run.observations.map((o) => [o.postId, o.author]));
     for (const post of posts) {
       const expected = roster.includes(post.author.handle)
-        ? { id: post.author.id, handle: post.author.handle }
+        ? { id: post.author.id, handle: post.author.handle, followers: post.author.followers }
         : INSTAGRAM_UNATTRIBUTED;
       expect(byId.get(post.id)).toEqual(expected);
     }

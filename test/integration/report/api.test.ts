@@ -136,6 +136,9 @@ describe('GET /campaigns/{campaignId}/totals', () => {
       comments: 0,
       views: null,
       engagement: 0,
+      reach: null,
+      reachEngagement: 0,
+      engagementRate: null,
       platforms: {},
     });
     expect(body.summary).toEqual(sumRows(rows));
@@ -163,10 +166,24 @@ describe('GET /campaigns/{campaignId}/totals', () => {
       `attachment; filename="${CAMPAIGN_ID}_totals_${SEED_FROM}_${SEED_TO}.csv"`,
     );
     const lines = res.body.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('day,platform,mentions,likes,shares,comments,views,engagement');
+    expect(lines[0]).toBe(
+      'day,platform,mentions,likes,shares,comments,views,engagement,reach,reachEngagement,engagementRate',
+    );
     expect(lines.slice(1)).toEqual(
       json.days.map((d) =>
-        [d.day, 'all', d.mentions, d.likes, d.shares, d.comments, d.views ?? '', d.engagement].join(','),
+        [
+          d.day,
+          'all',
+          d.mentions,
+          d.likes,
+          d.shares,
+          d.comments,
+          d.views ?? '',
+          d.engagement,
+          d.reach ?? '',
+          d.reachEngagement,
+          d.engagementRate ?? '',
+        ].join(','),
       ),
     );
   });
@@ -209,7 +226,9 @@ describe('GET /campaigns/{campaignId}/kols/{kolId}/series', () => {
       `${CAMPAIGN_ID}_bob_series_x_2026-03-01_2026-03-02.csv`,
     );
     const lines = res.body.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('kolId,day,platform,mentions,likes,shares,comments,views,engagement');
+    expect(lines[0]).toBe(
+      'kolId,day,platform,mentions,likes,shares,comments,views,engagement,reach,reachEngagement,engagementRate',
+    );
     expect(lines.slice(1).map((l) => l.split(',').slice(0, 3).join(','))).toEqual([
       'bob,2026-03-01,x',
       'bob,2026-03-02,x',
@@ -284,7 +303,9 @@ describe('GET /campaigns/{campaignId}/leaderboard', () => {
   it('serves CSV pages with the next token in a header', async () => {
     const res = await get(handler, `${base}/leaderboard?${range}&limit=2&format=csv`);
     const lines = res.body.trimEnd().split('\r\n');
-    expect(lines[0]).toBe('rank,kolId,name,platforms,mentions,likes,shares,comments,views,engagement');
+    expect(lines[0]).toBe(
+      'rank,kolId,name,platforms,mentions,likes,shares,comments,views,engagement,reach,reachEngagement,engagementRate',
+    );
     expect(lines).toHaveLength(3);
     expect(res.headers['x-next-token']).toMatch(/^[A-Za-z0-9_-]+$/);
     const rest = await get(
@@ -337,7 +358,7 @@ describe('GET /campaigns/{campaignId}/voices', () => {
 
 describe('bad input', () => {
   const cases: [string, string, string][] = [
-    [`${base}/leaderboard?metric=reach`, 'metric', 'invalid_metric'],
+    [`${base}/leaderboard?metric=followers`, 'metric', 'invalid_metric'],
     [`${base}/totals?from=2026-02-30`, 'from', 'invalid_date'],
     [`${base}/totals?to=yesterday`, 'to', 'invalid_date'],
     [`${base}/totals?from=2026-03-10&to=2026-03-01`, 'from', 'reversed_range'],
@@ -364,7 +385,7 @@ describe('bad input', () => {
 
   it('names every allowed value of an enumerated parameter', async () => {
     const { error } = ErrorResponseSchema.parse(
-      (await get(handler, `${base}/leaderboard?metric=reach`)).json(),
+      (await get(handler, `${base}/leaderboard?metric=followers`)).json(),
     );
     expect(error.allowed).toEqual([...METRICS]);
   });

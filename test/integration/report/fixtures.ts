@@ -68,6 +68,9 @@ export interface SeedFigures {
   shares: number;
   comments: number;
   views?: number;
+  /** Absent: no mention with a known follower count (unknown reach). */
+  reach?: number;
+  reachEngagement?: number;
 }
 export interface SeedRow {
   kind: 'kol' | 'voice';
@@ -87,17 +90,19 @@ export const seedRows = (): SeedRow[] => {
     t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
     return ((t ^ (t >>> 14)) >>> 0) % n;
   };
-  const actors: { kind: 'kol' | 'voice'; id: string; platform: Platform; views: boolean }[] = [
-    { kind: 'kol', id: 'alice', platform: 'x', views: true },
-    { kind: 'kol', id: 'alice', platform: 'mastodon', views: false },
-    { kind: 'kol', id: 'bob', platform: 'x', views: true },
-    { kind: 'kol', id: 'carol', platform: 'bluesky', views: false },
-    // dave (YouTube) has no data at all; erin only ties with bob on some metrics by chance.
-    { kind: 'voice', id: 'fan#1', platform: 'x', views: true },
-    { kind: 'voice', id: '=HYPERLINK("x")', platform: 'bluesky', views: false },
-    { kind: 'voice', id: 'techie@fosstodon.org', platform: 'mastodon', views: false },
-    { kind: 'voice', id: 'quiet', platform: 'reddit', views: false },
-  ];
+  // reach: whether the actor's follower count is known (Reddit never gives one).
+  const actors: { kind: 'kol' | 'voice'; id: string; platform: Platform; views: boolean; reach: boolean }[] =
+    [
+      { kind: 'kol', id: 'alice', platform: 'x', views: true, reach: true },
+      { kind: 'kol', id: 'alice', platform: 'mastodon', views: false, reach: true },
+      { kind: 'kol', id: 'bob', platform: 'x', views: true, reach: true },
+      { kind: 'kol', id: 'carol', platform: 'bluesky', views: false, reach: true },
+      // dave (YouTube) has no data at all; erin only ties with bob on some metrics by chance.
+      { kind: 'voice', id: 'fan#1', platform: 'x', views: true, reach: true },
+      { kind: 'voice', id: '=HYPERLINK("x")', platform: 'bluesky', views: false, reach: false },
+      { kind: 'voice', id: 'techie@fosstodon.org', platform: 'mastodon', views: false, reach: true },
+      { kind: 'voice', id: 'quiet', platform: 'reddit', views: false, reach: false },
+    ];
   const rows: SeedRow[] = [];
   for (let d = 0; d < SEED_DAYS; d++) {
     const day = addDays(SEED_FROM, d);
@@ -105,19 +110,19 @@ export const seedRows = (): SeedRow[] => {
     if (d === 3 || d === 7) continue;
     for (const a of actors) {
       if (rand(4) === 0) continue;
-      rows.push({
-        kind: a.kind,
-        id: a.id,
-        platform: a.platform,
-        day,
-        figures: {
-          mentions: rand(3),
-          likes: rand(50) - (d === 5 ? 60 : 0),
-          shares: rand(10),
-          comments: rand(20),
-          ...(a.views && rand(3) > 0 ? { views: rand(1000) } : {}),
-        },
-      });
+      const figures: SeedFigures = {
+        mentions: rand(3),
+        likes: rand(50) - (d === 5 ? 60 : 0),
+        shares: rand(10),
+        comments: rand(20),
+        ...(a.views && rand(3) > 0 ? { views: rand(1000) } : {}),
+      };
+      if (a.reach) {
+        // Reach lands with mentions; the engagement of reach-known posts is part of the day's engagement.
+        if (figures.mentions > 0) figures.reach = figures.mentions * rand(3000);
+        figures.reachEngagement = figures.likes + figures.shares;
+      }
+      rows.push({ kind: a.kind, id: a.id, platform: a.platform, day, figures });
     }
   }
   return rows;
@@ -144,7 +149,7 @@ export const seedRollups = async (
   campaignId = CAMPAIGN_ID,
 ): Promise<void> => {
   const items: Record<string, unknown>[] = [];
-  type Sum = { f: Required<SeedFigures>; views: boolean };
+  type Sum = { f: Required<SeedFigures>; views: boolean; reach: boolean };
   const add = (into: Sum, figures: SeedFigures) => {
     into.f.mentions += figures.mentions;
     into.f.likes += figures.likes;
@@ -154,14 +159,21 @@ export const seedRollups = async (
       into.f.views += figures.views;
       into.views = true;
     }
+    if (figures.reach !== undefined) {
+      into.f.reach += figures.reach;
+      into.reach = true;
+    }
+    into.f.reachEngagement += figures.reachEngagement ?? 0;
   };
   const emptySum = (): Sum => ({
-    f: { mentions: 0, likes: 0, shares: 0, comments: 0, views: 0 },
+    f: { mentions: 0, likes: 0, shares: 0, comments: 0, views: 0, reach: 0, reachEngagement: 0 },
     views: false,
+    reach: false,
   });
-  const counters = ({ f: { views, ...rest }, views: known }: Sum) => ({
+  const counters = ({ f: { views, reach, ...rest }, views: known, reach: reachKnown }: Sum) => ({
     ...rest,
     ...(known ? { views } : {}),
+    ...(reachKnown ? { reach } : {}),
   });
   // Items that sum rows (total shards, KOL weeks), by key.
   const sums = new Map<string, { item: Record<string, unknown>; sum: Sum }>();

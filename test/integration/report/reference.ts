@@ -9,18 +9,35 @@ export interface RefFigures {
   comments: number;
   views: number | null;
   engagement: number;
+  reach: number | null;
+  reachEngagement: number;
+  engagementRate: number | null;
 }
 
 export const sumRows = (rows: readonly SeedRow[]): RefFigures => {
-  const f: RefFigures = { mentions: 0, likes: 0, shares: 0, comments: 0, views: null, engagement: 0 };
+  const f: RefFigures = {
+    mentions: 0,
+    likes: 0,
+    shares: 0,
+    comments: 0,
+    views: null,
+    engagement: 0,
+    reach: null,
+    reachEngagement: 0,
+    engagementRate: null,
+  };
   for (const r of rows) {
     f.mentions += r.figures.mentions;
     f.likes += r.figures.likes;
     f.shares += r.figures.shares;
     f.comments += r.figures.comments;
     if (r.figures.views !== undefined) f.views = (f.views ?? 0) + r.figures.views;
+    if (r.figures.reach !== undefined) f.reach = (f.reach ?? 0) + r.figures.reach;
+    f.reachEngagement += r.figures.reachEngagement ?? 0;
   }
   f.engagement = f.likes + f.shares + f.comments;
+  // Written from the definition, not with the product's helper: unknown when reach is unknown or 0.
+  f.engagementRate = f.reach ? f.reachEngagement / f.reach : null;
   return f;
 };
 

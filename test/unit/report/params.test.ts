@@ -136,6 +136,9 @@ describe('Function: compareByMetric', () => {
     comments: 0,
     views,
     engagement: likes,
+    reach: null,
+    reachEngagement: 0,
+    engagementRate: null,
   });
 
   it('sorts descending, unknown views last, ties by id', () => {

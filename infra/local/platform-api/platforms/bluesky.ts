@@ -3,11 +3,15 @@ import { normalizeHashtag } from '../../../../shared/hashtags';
 import { type ApiRequest, type ApiResponse, bearer, intParam, json, termMatches } from '../context';
 import { type StoredPost, visibleCounter } from '../store';
 
-/** Bluesky (XRPC): createSession / refreshSession, app.bsky.feed.searchPosts (offset cursor) and getPosts. */
+/**
+ * Bluesky (XRPC): createSession / refreshSession, app.bsky.feed.searchPosts (offset cursor), getPosts and
+ * app.bsky.actor.getProfiles (≤ 25 actors, profileViewDetailed with followersCount).
+ */
 
 const ACCESS_TTL_MS = 2 * 3600 * 1000;
 const REFRESH_TTL_MS = 90 * 24 * 3600 * 1000;
 const MAX_URIS = 25;
+const MAX_ACTORS = 25;
 
 const xrpcError = (status: number, error: string, message: string): ApiResponse =>
   json(status, { error, message });
@@ -127,12 +131,19 @@ const searchPosts = (req: ApiRequest): ApiResponse => {
   });
 };
 
+/** A required array parameter of at most `max` values, or the XRPC error the AppView answers with. */
+const arrayParam = (req: ApiRequest, name: string, max: number): string[] | ApiResponse => {
+  const values = req.query.getAll(name);
+  if (values.length === 0)
+    return xrpcError(400, 'InvalidRequest', `Error: Params must have the property "${name}"`);
+  if (values.length > max)
+    return xrpcError(400, 'InvalidRequest', `Error: ${name} must not have more than ${max} elements`);
+  return values;
+};
+
 const getPosts = (req: ApiRequest): ApiResponse => {
-  const uris = req.query.getAll('uris');
-  if (uris.length === 0)
-    return xrpcError(400, 'InvalidRequest', 'Error: Params must have the property "uris"');
-  if (uris.length > MAX_URIS)
-    return xrpcError(400, 'InvalidRequest', `Error: uris must not have more than ${MAX_URIS} elements`);
+  const uris = arrayParam(req, 'uris', MAX_URIS);
+  if (!Array.isArray(uris)) return uris;
   const posts: StoredPost[] = [];
   for (const uri of uris) {
     const match = /^at:\/\/([^/]+)\/app\.bsky\.feed\.post\/([^/]+)$/.exec(uri);
@@ -140,6 +151,26 @@ const getPosts = (req: ApiRequest): ApiResponse => {
     if (post && !post.deleted && post.author.id === match?.[1]) posts.push(post);
   }
   return json(200, { posts: posts.map(renderPostView) });
+};
+
+const getProfiles = (req: ApiRequest): ApiResponse => {
+  const actors = arrayParam(req, 'actors', MAX_ACTORS);
+  if (!Array.isArray(actors)) return actors;
+  const profiles = actors.flatMap((actor) => {
+    const author = req.store.author('bluesky', actor);
+    if (!author) return [];
+    return [
+      {
+        did: author.id,
+        handle: author.handle,
+        displayName: author.name,
+        followersCount: author.followers ?? 0,
+        followsCount: 0,
+        labels: [],
+      },
+    ];
+  });
+  return json(200, { profiles });
 };
 
 export const blueskyRoutes = (req: ApiRequest): ApiResponse => {
@@ -155,5 +186,6 @@ export const blueskyRoutes = (req: ApiRequest): ApiResponse => {
   if (!check.ok) return authFailure(check.reason);
   if (req.method === 'GET' && method === 'app.bsky.feed.searchPosts') return searchPosts(req);
   if (req.method === 'GET' && method === 'app.bsky.feed.getPosts') return getPosts(req);
+  if (req.method === 'GET' && method === 'app.bsky.actor.getProfiles') return getProfiles(req);
   return xrpcError(501, 'MethodNotImplemented', `Method Not Implemented: ${method}`);
 };

@@ -171,6 +171,10 @@ const businessDiscovery = (req: ApiRequest, userId: string): ApiResponse => {
       username: author.handle,
       name: author.name,
       media_count: owned.length,
+      // Only when asked for, like every Graph API field.
+      ...(/[{,]followers_count[,}]/.test(spec) && author.followers !== null
+        ? { followers_count: author.followers }
+        : {}),
       media: discoveryMedia(req, userId, spec, owned),
     },
     id: userId,

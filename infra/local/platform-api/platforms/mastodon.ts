@@ -23,6 +23,8 @@ const accountOf = (post: StoredPost, localDomain: string) => {
     acct: local ? username : `${username}@${domain}`,
     display_name: post.author.name,
     url: `https://${domain}/@${username}`,
+    // The Account entity always carries followers_count; a count the store hides has no Mastodon equivalent.
+    followers_count: post.author.followers ?? 0,
     locked: false,
     bot: false,
     group: false,

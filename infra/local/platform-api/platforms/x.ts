@@ -82,10 +82,26 @@ export const renderTweet = (post: StoredPost, fields: readonly string[] = []) =>
 
 const tweetFields = (req: ApiRequest): string[] => (req.query.get('tweet.fields') ?? '').split(',');
 
-const users = (posts: StoredPost[]) => {
-  const byId = new Map<string, { id: string; name: string; username: string }>();
+/** includes.users; `public_metrics` only when `user.fields` lists it, as on X. */
+const users = (req: ApiRequest, posts: StoredPost[]) => {
+  const metrics = (req.query.get('user.fields') ?? '').split(',').includes('public_metrics');
+  const byId = new Map<string, Record<string, unknown>>();
   for (const p of posts)
-    byId.set(p.author.id, { id: p.author.id, name: p.author.name, username: p.author.handle });
+    byId.set(p.author.id, {
+      id: p.author.id,
+      name: p.author.name,
+      username: p.author.handle,
+      ...(metrics
+        ? {
+            public_metrics: {
+              followers_count: p.author.followers ?? 0,
+              following_count: 0,
+              tweet_count: 0,
+              listed_count: 0,
+            },
+          }
+        : {}),
+    });
   return [...byId.values()];
 };
 
@@ -157,7 +173,7 @@ const search = (req: ApiRequest): ApiResponse => {
   if (remaining.length > page.length) meta.next_token = encodeAfter(last);
   return json(200, {
     data: page.map((p) => renderTweet(p, tweetFields(req))),
-    includes: { users: users(page) },
+    includes: { users: users(req, page) },
     meta,
   });
 };
@@ -191,7 +207,7 @@ const lookup = (req: ApiRequest): ApiResponse => {
   }
   return json(200, {
     ...(found.length > 0
-      ? { data: found.map((p) => renderTweet(p, tweetFields(req))), includes: { users: users(found) } }
+      ? { data: found.map((p) => renderTweet(p, tweetFields(req))), includes: { users: users(req, found) } }
       : {}),
     ...(errors.length > 0 ? { errors } : {}),
   });

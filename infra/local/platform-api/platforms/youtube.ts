@@ -1,7 +1,10 @@
 import { type ApiRequest, type ApiResponse, bearer, intParam, json, termMatches, titleOf } from '../context';
 import { type StoredPost, visibleCounter } from '../store';
 
-/** YouTube Data API v3: search.list (type=video, order=date, pageToken) and videos.list (statistics as strings). */
+/**
+ * YouTube Data API v3: search.list (type=video, order=date, pageToken), videos.list (statistics as strings)
+ * and channels.list (part=statistics: subscriberCount as a string, left out when hiddenSubscriberCount).
+ */
 
 const MAX_RESULTS = 50;
 /** Search results stop about 500 deep. */
@@ -125,10 +128,49 @@ const videos = (req: ApiRequest): ApiResponse => {
   });
 };
 
+/** channels.list by id (≤ 50): statistics of the channels found; unknown ids are simply absent. */
+const channels = (req: ApiRequest): ApiResponse => {
+  const q = req.query;
+  if (!q.get('part')) return googleError(400, 'required', 'Required parameter: part');
+  const ids = (q.get('id') ?? '').split(',').filter(Boolean);
+  if (ids.length === 0)
+    return googleError(
+      400,
+      'missingRequiredParameter',
+      'No filter selected. Expected one of: id, forHandle, mine',
+    );
+  if (ids.length > MAX_RESULTS)
+    return googleError(400, 'invalidFilters', `The request specifies more than ${MAX_RESULTS} ids.`);
+  const items = [...new Set(ids)].flatMap((id) => {
+    const author = req.store.author('youtube', id);
+    if (!author || author.id !== id) return [];
+    const hidden = author.followers === null;
+    return [
+      {
+        kind: 'youtube#channel',
+        etag: `etag-${id}`,
+        id,
+        statistics: {
+          viewCount: '0',
+          ...(hidden ? {} : { subscriberCount: String(author.followers) }),
+          hiddenSubscriberCount: hidden,
+        },
+      },
+    ];
+  });
+  return json(200, {
+    kind: 'youtube#channelListResponse',
+    etag: 'etag-channels',
+    pageInfo: { totalResults: items.length, resultsPerPage: items.length },
+    items,
+  });
+};
+
 export const youtubeRoutes = (req: ApiRequest): ApiResponse => {
   if (!req.query.get('key') && !bearer(req.headers))
     return googleError(403, 'forbidden', 'The request is missing a valid API key.', 'global');
   if (req.method === 'GET' && req.path === '/youtube/v3/search') return search(req);
   if (req.method === 'GET' && req.path === '/youtube/v3/videos') return videos(req);
+  if (req.method === 'GET' && req.path === '/youtube/v3/channels') return channels(req);
   return googleError(404, 'notFound', `Not Found: ${req.path}`, 'global');
 };
