@@ -192,7 +192,11 @@ export const periodOf = (quota: Pick<Quota, 'period' | 'timeZone'>, now: number)
   const first = `${day.slice(0, 7)}-01`;
   const [y, m] = [Number(day.slice(0, 4)), Number(day.slice(5, 7))];
   const next = m === 12 ? `${y + 1}-01-01` : `${y}-${String(m + 1).padStart(2, '0')}-01`;
-  return { id: day.slice(0, 7), start: startOfDay(first, quota.timeZone), end: startOfDay(next, quota.timeZone) };
+  return {
+    id: day.slice(0, 7),
+    start: startOfDay(first, quota.timeZone),
+    end: startOfDay(next, quota.timeZone),
+  };
 };
 
 /**

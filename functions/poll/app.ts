@@ -21,9 +21,9 @@ import {
   SecretsManagerCredentials,
 } from './credentials';
 import { CursorStore } from './cursors';
-import { DynamoPostRecords } from './post-records';
 import type { PollLog, PollStores } from './cycle';
 import { runPollCycle } from './poller';
+import { DynamoPostRecords } from './post-records';
 import { RejectStore } from './rejects';
 import { ObservationSender } from './sender';
 import { emptySummary, type PollSummary } from './summary';

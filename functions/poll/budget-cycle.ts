@@ -15,7 +15,11 @@ export interface BudgetInputs {
 }
 
 /** Opens the cycle's budget share (reserving it in the ledger) and loads the tracked posts' records. */
-export const openBudget = async (deps: PollCycleDeps, now: number, periodMs: number): Promise<BudgetInputs> => {
+export const openBudget = async (
+  deps: PollCycleDeps,
+  now: number,
+  periodMs: number,
+): Promise<BudgetInputs> => {
   const budget = resolveBudget(deps.platform, deps.settings.budget);
   const worstSearch = {
     requests: deps.adapter.searchPageRequests ?? 1,

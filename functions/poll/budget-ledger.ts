@@ -130,7 +130,12 @@ export class DynamoBudgetLedger implements BudgetLedger {
     await this.doc.send(
       new PutCommand({
         TableName: this.tableName,
-        Item: { pk: budgetPartition(this.platform), sk: BUDGET_SUMMARY_SK, kind: 'budget-summary', ...summary },
+        Item: {
+          pk: budgetPartition(this.platform),
+          sk: BUDGET_SUMMARY_SK,
+          kind: 'budget-summary',
+          ...summary,
+        },
       }),
     );
   }

@@ -49,7 +49,15 @@ export interface RefreshInputs {
 const withHistory = (post: TrackedPost, records: Map<string, PostRecord>): ValueCandidate => {
   const r = records.get(post.postId);
   return r
-    ? { ...post, history: { changedAt: r.sentAt, changes: r.changes, kol: r.kol, ...(r.readDay ? { readDay: r.readDay } : {}) } }
+    ? {
+        ...post,
+        history: {
+          changedAt: r.changedAt,
+          changes: r.changes,
+          kol: r.kol,
+          ...(r.readDay ? { readDay: r.readDay } : {}),
+        },
+      }
     : post;
 };
 

@@ -75,7 +75,8 @@ const openCycle = (
   rejects: deps.stores.openRejects(input.pollId),
   cursors: deps.stores.cursors,
   spend: budget.spend,
-  sent: sentFilterOf(deps, startedAt, budget),
+  // A backfill re-sends what it reads: it exists to recover observations lost after they were sent.
+  sent: searches.backfill ? undefined : sentFilterOf(deps, startedAt, budget),
   records: deps.stores.records,
   summary: {
     ...emptySummary(deps.platform, input.pollId, 'complete'),

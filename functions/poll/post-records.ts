@@ -17,8 +17,13 @@ export interface PostRecord {
   publishedAt: string;
   /** Fingerprint of the last observation sent. */
   fp: string;
-  /** observedAt (epoch ms) of the last observation sent: when the counters last changed. */
+  /** observedAt (epoch ms) of the last observation sent. */
   sentAt: number;
+  /**
+   * When the counters were last seen changing: the observedAt of a sent observation that differed from an
+   * earlier one; for a post's first observation, its publish time (a first sighting is no sign of motion).
+   */
+  changedAt: number;
   /** Observations sent (changes seen, the first one included). */
   changes: number;
   /** The author is on a campaign roster. */
@@ -111,6 +116,7 @@ export class SentFilter {
         publishedAt: new Date(o.publishedAt).toISOString(),
         fp,
         sentAt: at,
+        changedAt: last ? at : Date.parse(o.publishedAt),
         changes: (last?.changes ?? 0) + 1,
         kol: this.roster.has(normalizeHandle(o.author.handle)) || this.roster.has(o.author.id),
         ...(readDay ? { readDay } : {}),
@@ -180,14 +186,16 @@ export class DynamoPostRecords implements PostRecordStore {
 }
 
 const toRecord = (item: Record<string, unknown>): PostRecord | undefined => {
-  const { postId, publishedAt, fp, sentAt, changes, kol, readDay } = item;
-  if (typeof postId !== 'string' || typeof publishedAt !== 'string' || typeof fp !== 'string') return undefined;
+  const { postId, publishedAt, fp, sentAt, changedAt, changes, kol, readDay } = item;
+  if (typeof postId !== 'string' || typeof publishedAt !== 'string' || typeof fp !== 'string')
+    return undefined;
   if (typeof sentAt !== 'number') return undefined;
   return {
     postId,
     publishedAt,
     fp,
     sentAt,
+    changedAt: typeof changedAt === 'number' ? changedAt : sentAt,
     changes: typeof changes === 'number' ? changes : 1,
     kol: kol === true,
     ...(typeof readDay === 'string' ? { readDay } : {}),

@@ -84,7 +84,10 @@ export const fetchSearchPage = async (
       page.observations.map((o) => o.postId),
       cycle.clock.now(),
     );
-    cycle.spend.charge('search', { requests: cycle.gate.apiCalls - callsBefore, reads: reads ?? page.observations.length });
+    cycle.spend.charge('search', {
+      requests: cycle.gate.apiCalls - callsBefore,
+      reads: reads ?? page.observations.length,
+    });
     return page;
   } catch (e) {
     if (e instanceof QuotaExhaustedError) {

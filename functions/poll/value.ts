@@ -118,7 +118,12 @@ export const planValueRefreshes = (
   const cyclesPerDay = Math.max(1, Math.round(DAY_MS / policy.periodMs));
   const scored: Scored[] = candidates.map((post) => {
     const cls = valueClassOf(post, now);
-    return { post, cls, base: baseExponent(cls, post, now, policy), readFree: post.history?.readDay === today };
+    return {
+      post,
+      cls,
+      base: baseExponent(cls, post, now, policy),
+      readFree: post.history?.readDay === today,
+    };
   });
   const readsPerCycle = allowance.readsPerCycle ?? allowance.reads ?? Number.POSITIVE_INFINITY;
   let stretch = 0;

@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { extractHashtags } from '../hashtags';
-import { type AdapterOptions, QuotaExhaustedError, type RefreshResult, type SearchPage, type SearchRequest } from './adapter';
+import {
+  type AdapterOptions,
+  QuotaExhaustedError,
+  type RefreshResult,
+  type SearchPage,
+  type SearchRequest,
+} from './adapter';
 import { HttpPlatformAdapter } from './base';
 import {
   CountSchema,
@@ -153,7 +159,12 @@ export class XAdapter extends HttpPlatformAdapter {
   private usageCapped(): QuotaExhaustedError {
     const now = new Date(this.now());
     const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
-    return new QuotaExhaustedError('x', 'reads', nextMonth, 'X monthly post-read cap reached (UsageCapExceeded)');
+    return new QuotaExhaustedError(
+      'x',
+      'reads',
+      nextMonth,
+      'X monthly post-read cap reached (UsageCapExceeded)',
+    );
   }
 
   private mapTweets(response: z.infer<typeof ResponseSchema>) {
