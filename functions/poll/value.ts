@@ -91,16 +91,17 @@ interface Scored {
   readFree: boolean;
 }
 
-/** Expected refresh requests and charged reads per cycle at a stretch. */
+/** Expected posts refreshed and reads charged per cycle at a stretch. */
 const expectedCost = (scored: readonly Scored[], stretch: number, batch: number, cyclesPerDay: number) => {
   let posts = 0;
   let reads = 0;
   for (const s of scored) {
     const interval = 2 ** (s.base + extraOf(s.cls, stretch));
     posts += 1 / interval;
-    reads += 1 / Math.max(interval, cyclesPerDay);
+    if (!s.readFree) reads += 1 / Math.max(interval, cyclesPerDay);
   }
-  return { requests: posts / batch, reads };
+  // Less than one post (or read) a cycle on average fits any allowance that has room for one.
+  return { posts: Math.floor(posts), reads: Math.floor(reads) };
 };
 
 /**
@@ -129,7 +130,7 @@ export const planValueRefreshes = (
   let stretch = 0;
   for (; stretch < 40; stretch++) {
     const cost = expectedCost(scored, stretch, batch, cyclesPerDay);
-    if (cost.requests <= Math.max(allowance.requests, 0) && cost.reads <= readsPerCycle) break;
+    if (cost.posts <= Math.max(allowance.requests, 0) * batch && cost.reads <= readsPerCycle) break;
   }
   const cycle = cycleIndexAt(now, policy.periodMs);
   const due = scored
