@@ -119,6 +119,7 @@ export class PlatformQuotas {
             error_subcode: 2207034,
           },
         },
+        headers: { 'X-Business-Use-Case-Usage': this.usage(nowMs) },
       };
     this.igHashtags.set(name, nowMs);
     return undefined;
