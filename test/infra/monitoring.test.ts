@@ -1,4 +1,5 @@
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -123,5 +124,41 @@ describe('PipelineMonitoring', () => {
         'ReportApiServerErrors',
       ].sort(),
     );
+  });
+});
+
+describe('budget alarms', () => {
+  const budgetProps = (stack: Stack): Omit<PipelineMonitoringProps, 'pollers' | 'functions'> => ({
+    namePrefix: 'kol-pulse-test',
+    removalPolicy: RemovalPolicy.DESTROY,
+    workQueues: [],
+    deadLetterQueues: [],
+    tables: [],
+    api: new HttpApi(stack, 'Api'),
+  });
+  const stubFunction = (stack: Stack, id: string) =>
+    new LambdaFunction(stack, id, {
+      runtime: Runtime.NODEJS_24_X,
+      handler: 'index.handler',
+      code: Code.fromInline('export const handler = async () => undefined;'),
+    });
+
+  it('alarms at 80% of a monthly budget and on a quota the platform refused, per platform', () => {
+    const stack = new Stack(new App(), 'Test');
+    const monitoring = new PipelineMonitoring(stack, 'Monitoring', {
+      ...budgetProps(stack),
+      pollers: [{ label: 'PollX', fn: stubFunction(stack, 'Poller'), periodMs: 300_000, platform: 'x' }],
+      functions: [],
+    });
+    const ids = monitoring.alarms.map((a) => a.node.id);
+    expect(ids).toEqual(expect.arrayContaining(['PollXBudget80Percent', 'PollXQuotaRefused']));
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'BudgetUsedFraction',
+      Namespace: 'KolPulse',
+      Threshold: 0.8,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Dimensions: Match.arrayWith([{ Name: 'platform', Value: 'x' }]),
+    });
   });
 });
