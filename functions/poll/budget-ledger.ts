@@ -76,23 +76,35 @@ export class DynamoBudgetLedger implements BudgetLedger {
     );
   }
 
+  /** One UpdateItem on the quota's current ledger item; every write also refreshes its limit and TTL. */
+  private update(
+    quota: Quota,
+    now: number,
+    set: string,
+    values: Record<string, unknown>,
+    condition?: string,
+  ) {
+    return this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: this.key(quota, now),
+        UpdateExpression: `${set} #limit = :limit, expiresAt = :exp`,
+        ...(condition ? { ConditionExpression: condition } : {}),
+        ExpressionAttributeNames: { '#limit': 'limit' },
+        ExpressionAttributeValues: { ...values, ':limit': quota.limit, ':exp': expiresAt(now) },
+      }),
+    );
+  }
+
   async reserve(quota: Quota, now: number, amount: number): Promise<boolean> {
     if (amount <= 0) return true;
     try {
-      await this.doc.send(
-        new UpdateCommand({
-          TableName: this.tableName,
-          Key: this.key(quota, now),
-          UpdateExpression: 'ADD used :n SET #limit = :limit, expiresAt = :exp',
-          ConditionExpression: 'attribute_not_exists(used) OR used <= :max',
-          ExpressionAttributeNames: { '#limit': 'limit' },
-          ExpressionAttributeValues: {
-            ':n': amount,
-            ':max': quota.limit - amount,
-            ':limit': quota.limit,
-            ':exp': expiresAt(now),
-          },
-        }),
+      await this.update(
+        quota,
+        now,
+        'ADD used :n SET',
+        { ':n': amount, ':max': quota.limit - amount },
+        'attribute_not_exists(used) OR used <= :max',
       );
       return true;
     } catch (e) {
@@ -102,28 +114,11 @@ export class DynamoBudgetLedger implements BudgetLedger {
   }
 
   async adjust(quota: Quota, now: number, delta: number): Promise<void> {
-    if (delta === 0) return;
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: this.key(quota, now),
-        UpdateExpression: 'ADD used :n SET #limit = :limit, expiresAt = :exp',
-        ExpressionAttributeNames: { '#limit': 'limit' },
-        ExpressionAttributeValues: { ':n': delta, ':limit': quota.limit, ':exp': expiresAt(now) },
-      }),
-    );
+    if (delta !== 0) await this.update(quota, now, 'ADD used :n SET', { ':n': delta });
   }
 
   async exhaust(quota: Quota, now: number): Promise<void> {
-    await this.doc.send(
-      new UpdateCommand({
-        TableName: this.tableName,
-        Key: this.key(quota, now),
-        UpdateExpression: 'SET used = :limit, #limit = :limit, expiresAt = :exp',
-        ExpressionAttributeNames: { '#limit': 'limit' },
-        ExpressionAttributeValues: { ':limit': quota.limit, ':exp': expiresAt(now) },
-      }),
-    );
+    await this.update(quota, now, 'SET used = :limit,', {});
   }
 
   async saveSummary(summary: BudgetSummary): Promise<void> {

@@ -125,28 +125,11 @@ describe('PipelineMonitoring', () => {
       ].sort(),
     );
   });
-});
-
-describe('budget alarms', () => {
-  const budgetProps = (stack: Stack): Omit<PipelineMonitoringProps, 'pollers' | 'functions'> => ({
-    namePrefix: 'kol-pulse-test',
-    removalPolicy: RemovalPolicy.DESTROY,
-    workQueues: [],
-    deadLetterQueues: [],
-    tables: [],
-    api: new HttpApi(stack, 'Api'),
-  });
-  const stubFunction = (stack: Stack, id: string) =>
-    new LambdaFunction(stack, id, {
-      runtime: Runtime.NODEJS_24_X,
-      handler: 'index.handler',
-      code: Code.fromInline('export const handler = async () => undefined;'),
-    });
 
   it('alarms at 80% of a monthly budget and on a quota the platform refused, per platform', () => {
     const stack = new Stack(new App(), 'Test');
     const monitoring = new PipelineMonitoring(stack, 'Monitoring', {
-      ...budgetProps(stack),
+      ...monitoringProps(stack),
       pollers: [{ label: 'PollX', fn: stubFunction(stack, 'Poller'), periodMs: 300_000, platform: 'x' }],
       functions: [],
     });
