@@ -96,9 +96,7 @@ const readGraphUsage: RateLimitReader = (headers, nowMs) => {
       for (const entry of entries) {
         const e = entry as Record<string, unknown>;
         // Throttling starts when any of the three reaches 100 (Graph API rate limiting, BUC headers).
-        const used = ['call_count', 'total_cputime', 'total_time']
-          .map((k) => e[k])
-          .filter((v): v is number => typeof v === 'number');
+        const used = [e.call_count, e.total_cputime, e.total_time].filter((v) => typeof v === 'number');
         if (used.length > 0) {
           const left = Math.max(0, 100 - Math.max(...used));
           // Percent of the allowance left: the closest the Graph API comes to "requests remaining".
