@@ -44,6 +44,8 @@ const GRANTS: Record<FunctionId, (platform: Platform | undefined) => TableGrants
   }),
   report: () => ({
     rollups: [{ actions: ['Query'] }, { actions: ['Query'], index: BY_DAY_INDEX }],
+    // GET /budgets: the pollers' ledger summaries only (functions/report/budgets.ts)
+    state: [{ actions: ['BatchGetItem'], leadingKeys: ['BUDGET#*'] }],
   }),
 };
 

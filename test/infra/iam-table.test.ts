@@ -45,6 +45,7 @@ const EXPECTED: Record<string, [string, string, string][]> = {
   report: [
     ['dynamodb:Query', 'rollups table', ''],
     ['dynamodb:Query', 'rollups table/index/byDay', ''],
+    ['dynamodb:BatchGetItem', 'state table', leadingKeys('BUDGET#*')],
   ],
 };
 
