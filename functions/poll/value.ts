@@ -92,7 +92,7 @@ interface Scored {
 }
 
 /** Expected posts refreshed and reads charged per cycle at a stretch. */
-const expectedCost = (scored: readonly Scored[], stretch: number, batch: number, cyclesPerDay: number) => {
+const expectedCost = (scored: readonly Scored[], stretch: number, cyclesPerDay: number) => {
   let posts = 0;
   let reads = 0;
   for (const s of scored) {
@@ -129,7 +129,7 @@ export const planValueRefreshes = (
   const readsPerCycle = allowance.readsPerCycle ?? allowance.reads ?? Number.POSITIVE_INFINITY;
   let stretch = 0;
   for (; stretch < 40; stretch++) {
-    const cost = expectedCost(scored, stretch, batch, cyclesPerDay);
+    const cost = expectedCost(scored, stretch, cyclesPerDay);
     if (cost.posts <= Math.max(allowance.requests, 0) * batch && cost.reads <= readsPerCycle) break;
   }
   const cycle = cycleIndexAt(now, policy.periodMs);
