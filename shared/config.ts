@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { BudgetSchema, budgetProblems } from './budget';
 import { AlertsSchema } from './events/alerts';
 import { hashtagProblem } from './hashtags';
 import { type Platform, PlatformSchema } from './platform';
@@ -170,6 +171,8 @@ export const PlatformSettingsSchema = z
     maxRequestsPerCycle: z.number().int().min(1).max(10_000).default(300),
     /** Deeper re-reads on a slower cadence than the overlap (default: `DEFAULT_LATE_READS`); `[]`: none. */
     lateReads: z.array(LateReadSchema).max(5).optional(),
+    /** What the platform may cost (docs/platforms.md, "Budgets"); omitted: the published limits. */
+    budget: BudgetSchema.optional(),
   })
   .superRefine((s, ctx) => {
     s.lateReads?.forEach((layer, i) => {
@@ -199,6 +202,9 @@ export const KolPulseConfigSchema = z
         });
       ids.add(c.id);
     });
+    for (const [platform, settings] of Object.entries(cfg.platforms) as [Platform, PlatformSettings][])
+      for (const [path, message] of settings.budget ? budgetProblems(platform, settings.budget) : [])
+        ctx.addIssue({ code: 'custom', path: ['platforms', platform, 'budget', ...path], message });
   });
 export type KolPulseConfig = z.infer<typeof KolPulseConfigSchema>;
 

@@ -66,6 +66,25 @@ export const cursorKey = (platform: Platform, query: string) => ({
 
 export const rejectKey = (day: Day, id: string) => ({ pk: `REJECT#${day}`, sk: id });
 
+/** A platform's budget ledger: one item per quota and period (`{quota}#{period id}`), plus its summary. */
+export const budgetPartition = (platform: Platform) => `BUDGET#${platform}`;
+export const budgetKey = (platform: Platform, quota: string, periodId: string) => ({
+  pk: budgetPartition(platform),
+  sk: `${keyPart(quota)}#${periodId}`,
+});
+export const BUDGET_SUMMARY_SK = 'SUMMARY';
+
+/**
+ * The poller's own record of a tracked post (last counters it sent, when they last changed), one partition
+ * per platform and UTC publish day like `byTrackDay`, so a cycle reads its tracked posts' records with the
+ * same per-day Queries.
+ */
+export const postRecordPartition = (platform: Platform, utcDay: Day) => `PREC#${platform}#${utcDay}`;
+export const postRecordKey = (platform: Platform, publishedAt: string, postId: string) => ({
+  pk: postRecordPartition(platform, publishedAt.slice(0, 10)),
+  sk: keyPart(postId),
+});
+
 // ---- Rollups table -------------------------------------------------------------------------------
 
 /** A roster KOL's figures for one day on one platform. Query pk for a KOL's series (all platforms). */

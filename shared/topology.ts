@@ -117,7 +117,8 @@ export const topology = {
       handler: 'handler',
       memoryMb: 1024,
       timeoutSeconds: 10,
-      tables: { rollups: 'read' },
+      // state: only the pollers' budget summaries, for GET /budgets (infra/stacks/table-grants.ts)
+      tables: { rollups: 'read', state: 'read' },
     },
   },
   triggers: {

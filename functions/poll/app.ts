@@ -8,13 +8,13 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { describeIssues, type KolPulseConfig, loadConfigFile } from '../../shared/config';
 import { optionalEnv, requireEnv } from '../../shared/env';
-import { pollerBehindEvent } from '../../shared/events/builders';
 import { publishAndLog, publisherFromEnv } from '../../shared/events/from-env';
 import type { EventPublisher } from '../../shared/events/publisher';
 import { type Platform, PlatformSchema } from '../../shared/platform';
 import { createAdapter } from '../../shared/platforms';
 import type { AdapterOptions, PlatformAdapter, PlatformCredentials } from '../../shared/platforms/adapter';
 import { ENV } from '../../shared/topology';
+import { DynamoBudgetLedger } from './budget-ledger';
 import { activeCampaigns, rosterHandles } from './campaigns';
 import { type Clock, systemClock } from './clock';
 import {
@@ -25,7 +25,9 @@ import {
 } from './credentials';
 import { CursorStore } from './cursors';
 import type { PollLog, PollStores } from './cycle';
+import { pollCycleEvents } from './poll-events';
 import { runPollCycle } from './poller';
+import { DynamoPostRecords } from './post-records';
 import { RejectStore } from './rejects';
 import { ObservationSender } from './sender';
 import { emptySummary, type PollSummary } from './summary';
@@ -125,6 +127,26 @@ const publishMetrics = (metrics: Metrics, summary: PollSummary) => {
   metrics.addMetric('OperationFailures', MetricUnit.Count, summary.failures.length);
   metrics.addMetric('StoppedEarly', MetricUnit.Count, summary.stoppedReason === 'complete' ? 0 : 1);
   metrics.addMetric('PollSucceeded', MetricUnit.Count, summary.stoppedReason === 'send-failed' ? 0 : 1);
+  metrics.addMetric('ObservationsSuppressed', MetricUnit.Count, summary.suppressed);
+  metrics.addMetric('QuotaExhausted', MetricUnit.Count, summary.quotaStops.length);
+  metrics.addMetric('RefreshesDeferred', MetricUnit.Count, summary.deferred);
+  metrics.publishStoredMetrics();
+};
+
+/**
+ * `BudgetUsedFraction`: the largest used/limit over the platform's monthly budgets (X's read cap, a
+ * `usdPerMonth` ceiling), alarmed at 0.8; `QuotaUsedFraction`: the largest over every quota (daily
+ * ones reach 1 at the end of each day by design: the planner paces them to last exactly the day).
+ */
+const publishBudgetMetrics = (metrics: Metrics, summary: PollSummary) => {
+  const quotas = summary.budgetUse;
+  if (quotas.length === 0) return;
+  const fraction = (q: PollSummary['budgetUse'][number]) => (q.limit > 0 ? q.used / q.limit : 1);
+  metrics.addDimension('platform', summary.platform);
+  metrics.addMetric('QuotaUsedFraction', MetricUnit.NoUnit, Math.max(...quotas.map(fraction)));
+  const monthly = quotas.filter((q) => q.period === 'month');
+  if (monthly.length > 0)
+    metrics.addMetric('BudgetUsedFraction', MetricUnit.NoUnit, Math.max(...monthly.map(fraction)));
   metrics.publishStoredMetrics();
 };
 
@@ -134,6 +156,8 @@ export const createPollStores = (deps: PollDeps, clock: Clock, tuning: PollTunin
   trackedPosts: (now, trackingDays) =>
     listTrackedPosts(deps.doc, deps.stateTableName, deps.platform, now, trackingDays),
   openRejects: (pollId) => new RejectStore(deps.doc, deps.stateTableName, pollId, clock),
+  budget: new DynamoBudgetLedger(deps.doc, deps.stateTableName, deps.platform),
+  records: new DynamoPostRecords(deps.doc, deps.stateTableName, deps.platform),
   openSender: (pollId) =>
     new ObservationSender({
       sqs: deps.sqs,
@@ -205,9 +229,20 @@ export const createPollHandler = (deps: PollDeps): PollHandler => {
       },
     );
     logger.info('poll cycle finished', { ...summary, failures: summary.failures.slice(0, 20) });
-    if (deps.metrics) publishMetrics(deps.metrics, summary);
-    const behind = deps.events && pollerBehindEvent(summary, deps.stage ?? 'local', clock.now());
-    if (deps.events && behind) await publishAndLog(deps.events, [behind], logger);
+    if (deps.metrics) {
+      publishMetrics(deps.metrics, summary);
+      publishBudgetMetrics(deps.metrics, summary);
+    }
+    if (deps.events) {
+      const events = pollCycleEvents(
+        deps.platform,
+        settings.budget,
+        summary,
+        deps.stage ?? 'local',
+        clock.now(),
+      );
+      if (events.length > 0) await publishAndLog(deps.events, events, logger);
+    }
     if (summary.stoppedReason === 'send-failed')
       throw new PollSendError(
         `${deps.platform} poll could not send observations to the events queue; cursors were not advanced`,

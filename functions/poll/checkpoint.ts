@@ -8,6 +8,9 @@ import { cursorStateOf, type QueryRun } from './query-run';
  */
 export const saveCheckpoint = async (cycle: Cycle, runs: readonly QueryRun[]): Promise<void> => {
   await cycle.sender.flush();
+  // Only what is on the queue may count as sent: the records follow the flush.
+  if (cycle.sent && cycle.records && cycle.sent.updates.size > 0)
+    await cycle.records.save(cycle.sent.commit());
   const dirty = runs.filter((r) => r.dirty);
   await Promise.all(
     dirty.map((run) => cycle.cursors.save(run.name, cursorStateOf(run), cycle.pollId, cycle.clock.now())),

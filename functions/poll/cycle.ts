@@ -1,10 +1,13 @@
 import type { KolPulseConfig, PlatformSettings } from '../../shared/config';
 import type { Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
-import type { PlatformAdapter, RejectedItem } from '../../shared/platforms/adapter';
+import type { PlatformAdapter, QuotaExhaustedError, RejectedItem } from '../../shared/platforms/adapter';
+import type { BudgetLedger } from './budget-ledger';
 import type { Clock } from './clock';
 import type { CursorItems } from './cursors';
+import type { CycleBudget } from './cycle-budget';
 import type { RequestGate } from './gate';
+import type { PostRecordStore, SentFilter } from './post-records';
 import type { RejectStore } from './rejects';
 import type { ObservationSender } from './sender';
 import type { PollSummary } from './summary';
@@ -27,6 +30,10 @@ export interface PollStores {
   trackedPosts(now: number, trackingDays: number): Promise<TrackedPost[]>;
   openRejects(pollId: string): RejectStore;
   openSender(pollId: string): ObservationSender;
+  /** The platform's budget ledger; without one the budget's quotas are not paced (tests). */
+  budget?: BudgetLedger;
+  /** The poller's per-post records; without them every observation is sent and refresh is age-only. */
+  records?: PostRecordStore;
 }
 
 /** What one cycle of one platform runs with. */
@@ -61,6 +68,11 @@ export interface Cycle {
   rejects: RejectStore;
   cursors: CursorItems;
   summary: PollSummary;
+  /** This cycle's share of the platform's budget. */
+  spend: CycleBudget;
+  /** Drops observations equal to the last one sent for their post; undefined without a record store. */
+  sent: SentFilter | undefined;
+  records: PostRecordStore | undefined;
 }
 
 export const OVERSIZED_REASON = 'observation larger than an SQS message';
@@ -74,7 +86,8 @@ export const queueObservations = async (
   observations: readonly Observation[],
   adapterRejects: readonly RejectedItem[],
 ): Promise<void> => {
-  const oversized = await cycle.sender.add(observations);
+  const toSend = cycle.sent ? cycle.sent.filter(observations, cycle.clock.now()) : observations;
+  const oversized = await cycle.sender.add(toSend);
   recordRejects(cycle, [
     ...adapterRejects,
     ...oversized.map((item) => ({ platform: cycle.platform, reason: OVERSIZED_REASON, item })),
@@ -98,4 +111,15 @@ export const flushRejects = async (cycle: Cycle): Promise<void> => {
   const lost = await cycle.rejects.flush();
   if (lost.length > 0)
     cycle.log('error', 'could not record rejected items', { count: lost.length, reasons: lost.slice(0, 10) });
+};
+
+/** The platform said a quota is spent: work drawing on it stops for the period; the rest goes on. */
+export const quotaSpent = (cycle: Cycle, error: QuotaExhaustedError): void => {
+  cycle.spend.exhaust(error.quota);
+  if (!cycle.summary.quotaStops.includes(error.quota)) cycle.summary.quotaStops.push(error.quota);
+  cycle.log('warn', 'a quota of the platform is spent; work drawing on other quotas goes on', {
+    quota: error.quota,
+    until: error.retryAt === undefined ? undefined : new Date(error.retryAt).toISOString(),
+    error: error.message,
+  });
 };

@@ -1,6 +1,7 @@
 import {
   PermanentPlatformError,
   type PlatformAdapter,
+  QuotaExhaustedError,
   RateLimitedError,
   type RateLimitState,
   TransientPlatformError,
@@ -94,6 +95,8 @@ export class RequestGate {
         this.consecutiveFailures = 0;
         return result;
       } catch (e) {
+        // A spent quota bucket lasts until its period ends: the caller stops only the work drawing on it.
+        if (e instanceof QuotaExhaustedError) throw e;
         if (e instanceof RateLimitedError) {
           rateLimitWaits++;
           const retryAt =

@@ -1,3 +1,4 @@
+import { type BudgetInputs, closeBudget, openBudget, sentFilterOf } from './budget-cycle';
 import { saveCheckpoint } from './checkpoint';
 import { clockMsOf } from './clock';
 import { type Cycle, flushRejects, type PollCycleDeps, type PollCycleInput } from './cycle';
@@ -28,8 +29,9 @@ export const runPollCycle = async (deps: PollCycleDeps, input: PollCycleInput): 
     ...searches,
     now: startedAt,
   });
-  const refreshes = await planRefreshes(deps, startedAt, searches, lateRuns.length > 0);
-  const cycle = openCycle(deps, input, startedAt, searches, refreshes);
+  const budget = await openBudget(deps, startedAt, searches.periodMs);
+  const refreshes = await planRefreshes(deps, startedAt, searches, lateRuns.length > 0, budget);
+  const cycle = openCycle(deps, input, startedAt, searches, refreshes, budget);
   try {
     await untilStopped(cycle, async () => {
       await searchQueries(cycle, runs, searches, refreshes.searchAllowance);
@@ -43,6 +45,7 @@ export const runPollCycle = async (deps: PollCycleDeps, input: PollCycleInput): 
     sendFailed(cycle, e);
   } finally {
     await flushRejects(cycle);
+    await closeBudget(deps, cycle, startedAt);
   }
   return finalSummary(cycle, runs);
 };
@@ -53,6 +56,7 @@ const openCycle = (
   startedAt: number,
   searches: SearchPlan,
   refreshes: RefreshPlan,
+  budget: BudgetInputs,
 ): Cycle => ({
   platform: deps.platform,
   pollId: input.pollId,
@@ -70,12 +74,17 @@ const openCycle = (
   sender: deps.stores.openSender(input.pollId),
   rejects: deps.stores.openRejects(input.pollId),
   cursors: deps.stores.cursors,
+  spend: budget.spend,
+  // A backfill re-sends what it reads: it exists to recover observations lost after they were sent.
+  sent: searches.backfill ? undefined : sentFilterOf(deps, startedAt, budget),
+  records: deps.stores.records,
   summary: {
     ...emptySummary(deps.platform, input.pollId, 'complete'),
     activeCampaigns: searches.campaigns,
     queries: searches.queries.length,
     tracked: refreshes.tracked,
     due: refreshes.due.length,
+    deferred: refreshes.deferred,
     ...(searches.backfill ? { backfill: searches.backfill } : {}),
   },
 });

@@ -1,5 +1,10 @@
-import { PermanentPlatformError, type SearchPage, type SearchRequest } from '../../shared/platforms/adapter';
-import { type Cycle, queueObservations } from './cycle';
+import {
+  PermanentPlatformError,
+  QuotaExhaustedError,
+  type SearchPage,
+  type SearchRequest,
+} from '../../shared/platforms/adapter';
+import { type Cycle, queueObservations, quotaSpent } from './cycle';
 import { isPlatformFailure } from './gate';
 import type { SearchPlan } from './plan';
 import {
@@ -28,6 +33,9 @@ export const pageRoundRobin = async <T extends { done: boolean }>(
   readPage: (item: T, cost: number) => Promise<void>,
 ): Promise<boolean> => {
   const cost = cycle.adapter.searchPageRequests ?? 1;
+  const reads = cycle.spend.countsReads;
+  const expected = { requests: cost, reads: reads ? 1 : 0 };
+  const worst = { requests: cost, reads: reads ? cycle.adapter.maxPageSize : 0 };
   const order = rotate(items, cycleIndex);
   for (;;) {
     const pending = order.filter((r) => !r.done);
@@ -35,6 +43,8 @@ export const pageRoundRobin = async <T extends { done: boolean }>(
     for (const item of pending) {
       if (item.done) continue;
       if (cycle.gate.apiCalls + cost > allowance) return false;
+      // The budget's search share is spent (or a search quota is): refresh still gets its own share.
+      if (!cycle.spend.affords('search', expected, worst)) return false;
       await readPage(item, cost);
     }
   }
@@ -63,13 +73,28 @@ export const fetchSearchPage = async (
   cost: number,
   failed: (error: Error) => void,
 ): Promise<SearchPage | undefined> => {
+  const callsBefore = cycle.gate.apiCalls;
   try {
-    return await cycle.gate.call(
+    const page = await cycle.gate.call(
       (signal) => cycle.adapter.searchPage({ ...request, signal }),
       cost,
       'search',
     );
+    const reads = cycle.sent?.unreadToday(
+      page.observations.map((o) => o.postId),
+      cycle.clock.now(),
+    );
+    cycle.spend.charge('search', {
+      requests: cycle.gate.apiCalls - callsBefore,
+      reads: reads ?? page.observations.length,
+    });
+    return page;
   } catch (e) {
+    if (e instanceof QuotaExhaustedError) {
+      cycle.spend.charge('search', { requests: cycle.gate.apiCalls - callsBefore, reads: 0 });
+      quotaSpent(cycle, e);
+      return undefined;
+    }
     if (!isPlatformFailure(e)) throw e;
     failed(e);
     return undefined;

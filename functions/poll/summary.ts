@@ -35,6 +35,16 @@ export interface PollSummary {
   /** Operations that failed after their retries; the cycle carried on with the rest. */
   failures: string[];
   backfill?: string;
+  /** Observations not sent because they equal the last one sent for their post (no-op observations). */
+  suppressed: number;
+  /** Quotas the platform reported spent this cycle (the work drawing on them stopped, the rest went on). */
+  quotaStops: string[];
+  /** Units spent this cycle per quota of the platform's budget. */
+  budgetSpent: Record<string, number>;
+  /** Each quota's use in its current period after this cycle (empty without a ledger). */
+  budgetUse: { name: string; unit: string; period: string; used: number; limit: number }[];
+  /** Due posts the refresh budget could not pay for this cycle. */
+  deferred: number;
 }
 
 /** A summary with every count at zero. */
@@ -68,4 +78,9 @@ export const emptySummary = (
   apiCalls: 0,
   stoppedReason,
   failures: [],
+  suppressed: 0,
+  quotaStops: [],
+  budgetSpent: {},
+  budgetUse: [],
+  deferred: 0,
 });

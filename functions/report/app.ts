@@ -5,8 +5,9 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type KolPulseConfig, loadConfigFile } from '../../shared/config';
-import { requireEnv } from '../../shared/env';
+import { optionalEnv, requireEnv } from '../../shared/env';
 import { ENV } from '../../shared/topology';
+import { budgetsResponse } from './budgets';
 import { type DashboardAssets, dashboardAssetLoader } from './dashboard/build';
 import { recentEvents, SpikeRecords } from './events-route';
 import { RollupReader } from './queries';
@@ -29,6 +30,8 @@ export interface ReportDeps {
   config: KolPulseConfig;
   doc: DynamoDBDocumentClient;
   rollupsTable: string;
+  /** State table: `GET /budgets` reads the pollers' budget ledgers there (omitted: no such route). */
+  stateTable?: string;
   logger: Logger;
   /** Clock for "today" in default date ranges. */
   now?: () => number;
@@ -59,7 +62,9 @@ export const reportDepsFromEnv = (
   const here = moduleDir();
   const rollupsTable = requireEnv(env, ENV.rollupsTable);
   const campaignsFile = requireEnv(env, ENV.campaignsFile);
+  const stateTable = optionalEnv(env, ENV.stateTable);
   return {
+    ...(stateTable ? { stateTable } : {}),
     config: loadConfigFile(campaignsFile),
     rollupsTable,
     doc: clients.doc,
@@ -98,6 +103,8 @@ export const createReportHandler = (deps: ReportDeps): ReportHandler => {
     ['/campaigns/:campaignId/events/recent', recentEvents(new SpikeRecords(deps.doc, deps.rollupsTable))],
   ];
   for (const [path, route] of routes) router.get(path, ({ req, params }) => route(ctx, req, params));
+  const { stateTable } = deps;
+  if (stateTable) router.get('/budgets', () => budgetsResponse(deps.doc, stateTable, deps.config));
   router.errorHandler(Error, async (error) => errorResponse(error, logger));
 
   return async (event, context) => {

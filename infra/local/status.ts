@@ -16,6 +16,8 @@ export interface TwinCounters {
   aggregateFailures: number;
   triggerErrors: number;
   lastError?: string;
+  /** Per platform, the largest share of a budget quota used in its current period (0..1), from the last poll. */
+  budget?: Record<string, number>;
 }
 
 export interface StatusSnapshot extends TwinCounters {
@@ -116,6 +118,9 @@ export const formatStatusLine = (s: StatusSnapshot): string => {
     `rollups ${compact(s.rollupItems)}`,
     `errors ${s.errors}`,
   ];
+  const budget = Object.entries(s.budget ?? {});
+  if (budget.length > 0)
+    parts.push(`budget ${budget.map(([p, f]) => `${p} ${Math.round(f * 100)}%`).join(' ')}`);
   if (s.demo?.frozen) parts.push('demo settled');
   const line = parts.join(' | ');
   return s.errors > 0 && s.lastError ? `${line} (last: ${s.lastError.slice(0, 80)})` : line;

@@ -155,7 +155,7 @@ export class StatelessStack extends Stack {
         target: fn,
         deadLetterQueue: scheduleDeadLetterQueue,
       });
-      monitored.push({ label, fn, periodMs: schedule.periodMs });
+      monitored.push({ label, fn, periodMs: schedule.periodMs, platform });
     }
     return { functions, monitored, scheduleDeadLetterQueue };
   }

@@ -29,6 +29,9 @@ const GRANTS: Record<FunctionId, (platform: Platform | undefined) => TableGrants
         { actions: ['GetItem', 'PutItem'], leadingKeys: [`CURSOR#${platform}`] },
         { actions: ['BatchWriteItem'], leadingKeys: [REJECT_KEYS] },
         { actions: ['Query'], index: TRACK_INDEX, leadingKeys: [`TRACK#${platform}#*`] },
+        // Budget ledger (functions/poll/budget-ledger.ts) and per-post records (post-records.ts).
+        { actions: ['BatchGetItem', 'UpdateItem', 'PutItem'], leadingKeys: [`BUDGET#${platform}`] },
+        { actions: ['Query', 'BatchWriteItem'], leadingKeys: [`PREC#${platform}#*`] },
       ],
     };
   },
@@ -45,6 +48,8 @@ const GRANTS: Record<FunctionId, (platform: Platform | undefined) => TableGrants
   }),
   report: () => ({
     rollups: [{ actions: ['Query'] }, { actions: ['Query'], index: BY_DAY_INDEX }],
+    // GET /budgets: the pollers' ledger summaries only (functions/report/budgets.ts)
+    state: [{ actions: ['BatchGetItem'], leadingKeys: ['BUDGET#*'] }],
   }),
 };
 

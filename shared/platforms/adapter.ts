@@ -106,6 +106,24 @@ export class RateLimitedError extends Error {
   }
 }
 
+/**
+ * One of the platform's quota buckets is spent until `retryAt` (YouTube 403 `quotaExceeded` on search.list
+ * or on the units bucket, X's monthly post-read cap). Only work that draws on `quota` must stop: the poller
+ * goes on with operations that draw on other buckets.
+ */
+export class QuotaExhaustedError extends RateLimitedError {
+  override name = 'QuotaExhaustedError';
+  constructor(
+    platform: Platform,
+    /** The quota's name in the platform's budget (shared/budget.ts). */
+    readonly quota: string,
+    retryAt: number | undefined,
+    message: string,
+  ) {
+    super(platform, retryAt, message);
+  }
+}
+
 /** A failure worth retrying later (5xx, timeout, connection reset, truncated or malformed body). */
 export class TransientPlatformError extends Error {
   override name = 'TransientPlatformError';

@@ -96,14 +96,16 @@ const readGraphUsage: RateLimitReader = (headers, nowMs) => {
       const entries: unknown[] =
         name === 'x-app-usage' ? [parsed] : Object.values(parsed as Record<string, unknown[]>).flat();
       for (const entry of entries) {
-        const e = entry as { call_count?: number; estimated_time_to_regain_access?: number };
-        if (typeof e.call_count === 'number') {
-          const left = Math.max(0, 100 - e.call_count);
+        const e = entry as Record<string, unknown>;
+        // Throttling starts when any of the three reaches 100 (Graph API rate limiting, BUC headers).
+        const used = [e.call_count, e.total_cputime, e.total_time].filter((v) => typeof v === 'number');
+        if (used.length > 0) {
+          const left = Math.max(0, 100 - Math.max(...used));
           // Percent of the allowance left: the closest the Graph API comes to "requests remaining".
           state.remaining = state.remaining === undefined ? left : Math.min(state.remaining, left);
         }
-        if (typeof e.estimated_time_to_regain_access === 'number' && e.estimated_time_to_regain_access > 0)
-          state.resetAt = nowMs + e.estimated_time_to_regain_access * 60_000;
+        const regain = e.estimated_time_to_regain_access;
+        if (typeof regain === 'number' && regain > 0) state.resetAt = nowMs + regain * 60_000;
       }
     } catch {
       // an unreadable usage header tells nothing

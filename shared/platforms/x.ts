@@ -1,6 +1,12 @@
 import { z } from 'zod';
 import { extractHashtags } from '../hashtags';
-import type { AdapterOptions, RefreshResult, SearchPage, SearchRequest } from './adapter';
+import {
+  type AdapterOptions,
+  QuotaExhaustedError,
+  type RefreshResult,
+  type SearchPage,
+  type SearchRequest,
+} from './adapter';
 import { HttpPlatformAdapter } from './base';
 import {
   CountSchema,
@@ -73,6 +79,12 @@ export const ResponseSchema = z.object({
   errors: z.array(z.unknown()).optional(),
 });
 
+/** X answers 429 with this problem once an app's monthly usage cap is spent. */
+const isUsageCapped = (body: unknown): boolean => {
+  const problem = body as { type?: unknown; title?: unknown } | undefined;
+  return problem?.title === 'UsageCapExceeded' || String(problem?.type ?? '').endsWith('/usage-capped');
+};
+
 // Whole seconds, rounded down so no post of the boundary second is skipped.
 const formatStartTime = (ms: number): string =>
   new Date(Math.floor(ms / 1000) * 1000).toISOString().replace('.000Z', 'Z');
@@ -144,8 +156,21 @@ export class XAdapter extends HttpPlatformAdapter {
       headers: { authorization: `Bearer ${token}` },
       signal,
       endpoint,
+      classifyError: (r) => (isUsageCapped(r.body) ? this.usageCapped() : undefined),
     });
     return response.body;
+  }
+
+  /** The monthly post-read cap is spent: no read of any endpoint succeeds before the next month (UTC). */
+  private usageCapped(): QuotaExhaustedError {
+    const now = new Date(this.now());
+    const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+    return new QuotaExhaustedError(
+      'x',
+      'reads',
+      nextMonth,
+      'X monthly post-read cap reached (UsageCapExceeded)',
+    );
   }
 
   private mapTweets(response: z.infer<typeof ResponseSchema>) {

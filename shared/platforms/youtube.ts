@@ -5,6 +5,7 @@ import { addDays, dayOf, startOfDay } from '../time';
 import {
   type AdapterOptions,
   PermanentPlatformError,
+  QuotaExhaustedError,
   RateLimitedError,
   type RefreshResult,
   type SearchPage,
@@ -230,18 +231,20 @@ export class YouTubeAdapter extends HttpPlatformAdapter {
       url,
       headers: !apiKey && bearerToken ? { authorization: `Bearer ${bearerToken}` } : {},
       signal,
-      classifyError: (r) => this.classify(r),
+      classifyError: (r) => this.classify(r, pathAndQuery.startsWith('/search') ? 'search' : 'units'),
     });
     return response.body;
   }
 
-  private classify(r: ErrorResponse): Error | undefined {
+  /** A quota error names the bucket of the method that hit it: search.list has its own, the rest share units. */
+  private classify(r: ErrorResponse, bucket: 'search' | 'units'): Error | undefined {
     const reasons = ((r.body as GoogleError | undefined)?.error?.errors ?? []).map((e) => e.reason ?? '');
-    if (r.status === 403 && reasons.some((x) => QUOTA_REASONS.has(x)))
-      return new RateLimitedError(
+    if ((r.status === 403 || r.status === 429) && reasons.some((x) => QUOTA_REASONS.has(x)))
+      return new QuotaExhaustedError(
         'youtube',
+        bucket,
         nextPacificMidnight(this.now()),
-        'YouTube daily quota exceeded (403 quotaExceeded); it resets at midnight Pacific Time',
+        `YouTube ${bucket === 'search' ? 'search.list' : 'units'} quota exceeded (${r.status} quotaExceeded); it resets at midnight Pacific Time`,
       );
     if (r.status === 403 && reasons.some((x) => RATE_REASONS.has(x)))
       return new RateLimitedError('youtube', undefined, `YouTube rate limit (403 ${reasons.join(', ')})`);

@@ -1,6 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DynamoBudgetLedger } from '../../functions/poll/budget-ledger';
 import {
   type LeaderboardResponse,
   LeaderboardResponseSchema,
@@ -9,7 +10,8 @@ import {
   VoicesResponseSchema,
 } from '../../functions/report/schemas';
 import { type ReportServer, startReportServer } from '../../infra/local/api-gateway';
-import { CAMPAIGN_ID, seedRollups, seedRows, testHandler } from '../integration/report/fixtures';
+import { parseConfig } from '../../shared/config';
+import { CAMPAIGN_ID, config, seedRollups, seedRows, testHandler } from '../integration/report/fixtures';
 import { withDynamo } from '../support/engines';
 
 const SCREENSHOT = fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url));
@@ -66,8 +68,23 @@ const figuresOf = (e: LeaderboardResponse['items'][number] | Record<string, unkn
 beforeAll(async () => {
   dynamo = await withDynamo();
   await seedRollups(dynamo.doc, dynamo.tables.rollups, seedRows());
+  await new DynamoBudgetLedger(dynamo.doc, dynamo.tables.state, 'x').saveSummary({
+    platform: 'x',
+    at: '2025-07-10T12:00:00.000Z',
+    quotas: [{ name: 'usd', unit: 'reads', period: 'month', used: 15_000, limit: 60_000 }],
+    refreshed: 40,
+    lastRefreshAt: '2025-07-10T12:00:00.000Z',
+  });
   server = await startReportServer({
-    handler: testHandler({ doc: dynamo.doc, rollupsTable: dynamo.tables.rollups }),
+    handler: testHandler({
+      doc: dynamo.doc,
+      rollupsTable: dynamo.tables.rollups,
+      stateTable: dynamo.tables.state,
+      config: parseConfig({
+        campaigns: config.campaigns,
+        platforms: { x: { budget: { usdPerMonth: 300 } } },
+      }),
+    }),
   });
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
@@ -212,6 +229,14 @@ describe('dashboard', () => {
     await page.waitForFunction(() => document.querySelector('#status')?.textContent?.startsWith('Showing'));
     await page.waitForFunction(() => document.querySelector('#leaderboard tr.selected') !== null);
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
+  });
+
+  it("shows each platform's budget use in its own panel", async () => {
+    await page.waitForSelector('#budgets tr td');
+    const rows = await page.$$eval('#budgets tr', (trs) =>
+      trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
+    );
+    expect(rows).toEqual([['x', 'usd (reads/month)', '15000', '60000', '25%', '2025-07-10T12:00:00.000Z']]);
   });
 
   it('raised no page errors and fetched nothing from other origins', () => {

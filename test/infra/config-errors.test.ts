@@ -81,6 +81,18 @@ describe('Bad campaign file fails synth naming the field', () => {
     );
   });
 
+  it('a bad budget names platforms.youtube.budget and the field', () => {
+    const file = campaignsVariant('bad-budget.json', (cfg) => {
+      (cfg.platforms as Record<string, Record<string, unknown>>).youtube = {
+        enabled: true,
+        budget: { quotas: { serch: { limit: 50 } } },
+      };
+    });
+    expect(() => buildFixtureApp({ context: { campaignsFile: file } })).toThrow(
+      /platforms\.youtube\.budget\.quotas\.serch: unknown quota "serch" for youtube/,
+    );
+  });
+
   it('a missing file says it cannot be read', () => {
     expect(() => buildFixtureApp({ context: { campaignsFile: join(dir, 'nope.json') } })).toThrow(
       /Cannot read campaign configuration .*nope\.json/,

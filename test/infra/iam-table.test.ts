@@ -20,6 +20,11 @@ const pollRows = (platform: string): [string, string, string][] => [
   ['dynamodb:PutItem', 'state table', leadingKeys(`CURSOR#${platform}`)],
   ['dynamodb:BatchWriteItem', 'state table', leadingKeys('REJECT#*')],
   ['dynamodb:Query', 'state table/index/byTrackDay', leadingKeys(`TRACK#${platform}#*`)],
+  ['dynamodb:BatchGetItem', 'state table', leadingKeys(`BUDGET#${platform}`)],
+  ['dynamodb:UpdateItem', 'state table', leadingKeys(`BUDGET#${platform}`)],
+  ['dynamodb:PutItem', 'state table', leadingKeys(`BUDGET#${platform}`)],
+  ['dynamodb:Query', 'state table', leadingKeys(`PREC#${platform}#*`)],
+  ['dynamodb:BatchWriteItem', 'state table', leadingKeys(`PREC#${platform}#*`)],
   ['sqs:SendMessage', 'events queue', ''],
   ['secretsmanager:GetSecretValue', `${platform} secret`, ''],
   ['events:PutEvents', 'campaign event bus', ''],
@@ -44,6 +49,7 @@ const EXPECTED: Record<string, [string, string, string][]> = {
   report: [
     ['dynamodb:Query', 'rollups table', ''],
     ['dynamodb:Query', 'rollups table/index/byDay', ''],
+    ['dynamodb:BatchGetItem', 'state table', leadingKeys('BUDGET#*')],
   ],
 };
 

@@ -1,4 +1,5 @@
 import { App, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 import { HttpApi } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Code, Function as LambdaFunction, Runtime } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
@@ -123,5 +124,24 @@ describe('PipelineMonitoring', () => {
         'ReportApiServerErrors',
       ].sort(),
     );
+  });
+
+  it('alarms at 80% of a monthly budget and on a quota the platform refused, per platform', () => {
+    const stack = new Stack(new App(), 'Test');
+    const monitoring = new PipelineMonitoring(stack, 'Monitoring', {
+      ...monitoringProps(stack),
+      pollers: [{ label: 'PollX', fn: stubFunction(stack, 'Poller'), periodMs: 300_000, platform: 'x' }],
+      functions: [],
+    });
+    const ids = monitoring.alarms.map((a) => a.node.id);
+    expect(ids).toEqual(expect.arrayContaining(['PollXBudget80Percent', 'PollXQuotaRefused']));
+    const template = Template.fromStack(stack);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'BudgetUsedFraction',
+      Namespace: 'KolPulse',
+      Threshold: 0.8,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      Dimensions: Match.arrayWith([{ Name: 'platform', Value: 'x' }]),
+    });
   });
 });

@@ -5,6 +5,7 @@
  */
 import type { CampaignsResponse } from '../schemas';
 import { fetchJson } from './api';
+import { loadBudgets } from './budgets';
 import { $, showError, status } from './dom';
 import { state } from './state';
 import { loadCampaign } from './views';
@@ -38,6 +39,8 @@ const start = async () => {
     void loadCampaign().catch(showError);
   });
   await loadCampaign();
+  // A panel of its own: a deployment without GET /budgets shows none.
+  await loadBudgets().catch(() => undefined);
 };
 
 if (document.readyState === 'loading')

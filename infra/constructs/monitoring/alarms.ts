@@ -6,6 +6,7 @@ import {
   type IAlarmAction,
   type IMetric,
   MathExpression,
+  Metric,
   Stats,
   TreatMissingData,
 } from 'aws-cdk-lib/aws-cloudwatch';
@@ -132,6 +133,39 @@ const alarmOnPollersFallingBehind = (set: AlarmSet, pollers: readonly MonitoredP
   }
 };
 
+/** Share of a monthly budget (X's read cap, a `usdPerMonth` ceiling) at which the budget alarm fires. */
+export const BUDGET_ALARM_FRACTION = 0.8;
+
+/**
+ * The poller publishes, per platform, the largest used/limit over its monthly budgets (namespace KolPulse,
+ * Powertools' `service` dimension `poll`) and counts quota refusals of the platform. Daily quotas are paced
+ * to be used up exactly at the end of each day, so their fraction is charted, not alarmed; a refusal means
+ * someone else spends the same quota (or the ledger is wrong) and is.
+ */
+const alarmOnBudgets = (set: AlarmSet, pollers: readonly MonitoredPoller[]) => {
+  for (const { label, platform } of pollers) {
+    if (!platform) continue;
+    const metric = (metricName: string, statistic: string) =>
+      new Metric({
+        namespace: 'KolPulse',
+        metricName,
+        dimensionsMap: { service: 'poll', platform },
+        period: Duration.minutes(15),
+        statistic,
+      });
+    set.add(`${label}Budget80Percent`, {
+      description: `${label}: ${BUDGET_ALARM_FRACTION * 100}% of a monthly budget of ${platform} is spent. Runbook: docs/operations.md, "Budgets".`,
+      metric: metric('BudgetUsedFraction', Stats.MAXIMUM),
+      threshold: BUDGET_ALARM_FRACTION,
+    });
+    set.add(`${label}QuotaRefused`, {
+      description: `${label}: ${platform} refused a request because a quota was spent before the ledger expected. Runbook: docs/operations.md, "Budgets".`,
+      metric: metric('QuotaExhausted', Stats.SUM),
+      threshold: 1,
+    });
+  }
+};
+
 const alarmOnApiServerErrors = (set: AlarmSet, api: HttpApi) =>
   set.add('ReportApiServerErrors', {
     description: 'The reporting API answered 5xx.',
@@ -150,6 +184,7 @@ export const addPipelineAlarms = (
   alarmOnOldestMessage(set, targets.workQueues);
   alarmOnFailedInvocations(set, everyFunction(targets));
   alarmOnPollersFallingBehind(set, targets.pollers);
+  alarmOnBudgets(set, targets.pollers);
   alarmOnApiServerErrors(set, targets.api);
   return set.alarms;
 };

@@ -10,6 +10,8 @@ export interface MonitoredFunction {
 
 export interface MonitoredPoller extends MonitoredFunction {
   readonly periodMs: number;
+  /** The platform it polls: its budget metrics carry it as the `platform` dimension. */
+  readonly platform?: string;
 }
 
 export interface MonitoredQueue {

@@ -8,6 +8,7 @@ import { mastodonRoutes } from './platforms/mastodon';
 import { redditRoutes } from './platforms/reddit';
 import { xRoutes } from './platforms/x';
 import { youtubeRoutes } from './platforms/youtube';
+import type { PlatformQuotas } from './quotas';
 import { type RateLimiter, tooManyRequests } from './rate-limits';
 import type { PlatformStore } from './store';
 import type { TokenStore } from './tokens';
@@ -51,6 +52,8 @@ export interface HandlerContext {
   sessions: TokenStore;
   faults: FaultQueue;
   limiter: RateLimiter;
+  /** Quotas and charges (YouTube buckets, X reads, Instagram hashtags and usage); none when omitted. */
+  quotas?: PlatformQuotas;
   requests: LoggedRequest[];
   /** Pending fault delays, cleared on close. */
   timers: Set<NodeJS.Timeout>;
@@ -137,7 +140,9 @@ const answerOf = (
       body: tooManyRequests(platform),
       headers: { 'retry-after': String(limit.retryAfterSeconds) },
     };
-  return ROUTES[platform]({
+  const refused = ctx.quotas?.refuse(platform, entry.path, url.searchParams, entry.at);
+  if (refused) return refused;
+  const answer = ROUTES[platform]({
     platform,
     method: entry.method,
     path: entry.path,
@@ -150,6 +155,8 @@ const answerOf = (
     sessions: ctx.sessions,
     options: ctx.behaviour,
   });
+  const usage = ctx.quotas?.charge(platform, answer, entry.at) ?? {};
+  return { ...answer, headers: { ...answer.headers, ...usage } };
 };
 
 export const handleRequest = async (

@@ -1,6 +1,7 @@
 export { type Fault, type FaultMatch, FaultQueue } from './faults';
 export { hashtagIdOf } from './platforms/instagram';
 export { youtubeQuotaExceededBody } from './platforms/youtube';
+export { PlatformQuotas, type QuotaOptions } from './quotas';
 export {
   LOCAL_PLATFORM_CREDENTIALS,
   type LoggedRequest,

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { PLATFORMS, type Platform } from '../../../shared/platform';
 import { FaultQueue } from './faults';
 import { type HandlerContext, handleRequest, type LoggedRequest, PREFIX_PATHS, send } from './handler';
+import { PlatformQuotas, type QuotaOptions } from './quotas';
 import { RateLimiter } from './rate-limits';
 import type { PlatformStore } from './store';
 import { TokenStore } from './tokens';
@@ -24,6 +25,8 @@ export interface PlatformApiOptions {
   now?: () => number;
   /** Requests per platform (X: per endpoint) per window before the server answers 429 (not YouTube: quotas). */
   rateLimit?: { limit: number; windowMs: number };
+  /** Quotas and charges to enforce (YouTube buckets, X reads, Instagram hashtags/usage); none by default. */
+  quotas?: QuotaOptions;
   /** Bluesky: the only app password createSession accepts; any non-empty password when omitted. */
   blueskyAppPassword?: string;
   /** Domain of the simulated Mastodon server (its accounts show a bare acct). Default mastodon.social. */
@@ -40,6 +43,8 @@ export interface PlatformApi {
   store: PlatformStore;
   requests: LoggedRequest[];
   faults: FaultQueue;
+  /** The quotas enforced (and what was charged against them), when `quotas` was given. */
+  quotas: PlatformQuotas | undefined;
   /** Requests logged for one platform, optionally for one path. */
   requestsFor(platform: Platform, path?: string): LoggedRequest[];
   /** Expire the sessions issued so far (Bluesky access tokens, or also refresh tokens; Reddit tokens). */
@@ -92,6 +97,7 @@ export const startPlatformApi = async (options: PlatformApiOptions): Promise<Pla
     sessions: new TokenStore(now),
     faults: new FaultQueue(),
     limiter: new RateLimiter(options.rateLimit ?? { limit: 100_000, windowMs: 15 * 60_000 }),
+    ...(options.quotas ? { quotas: new PlatformQuotas(options.quotas) } : {}),
     requests: [],
     timers: new Set(),
     log: options.log,
@@ -116,6 +122,7 @@ export const startPlatformApi = async (options: PlatformApiOptions): Promise<Pla
     store: options.store,
     requests,
     faults,
+    quotas: ctx.quotas,
     requestsFor: (platform, path) =>
       requests.filter((r) => r.platform === platform && (path === undefined || r.path.endsWith(path))),
     expireSessions: (platform, opts = {}) => sessions.expire(platform, opts.refreshTokens ?? false),

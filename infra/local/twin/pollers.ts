@@ -41,6 +41,12 @@ const countPolls = ({ counters, fail }: TwinContext): SchedulerOptions => ({
     const summary = result as PollSummary | undefined;
     counters.pollsRun++;
     counters.observationsQueued += summary?.observationsSent ?? 0;
+    const use = summary?.budgetUse ?? [];
+    if (summary && use.length > 0)
+      counters.budget = {
+        ...counters.budget,
+        [summary.platform]: Math.max(...use.map((q) => (q.limit > 0 ? q.used / q.limit : 1))),
+      };
     const failures = summary?.failures ?? [];
     counters.pollFailures += failures.length;
     if (failures.length > 0) fail(`${job}: ${firstLine(failures[0])}`);

@@ -126,11 +126,9 @@ describe('poll cycle: late re-reads (dynalite + fauxqs)', () => {
     // Act
     const summary = await world.poll();
 
-    // Assert: refresh keeps half the budget, late re-reads 10 %, search the rest; nothing over budget
+    // Assert: refresh keeps at most half the budget (the value planner spreads the 150 hot posts over
+    // cycles to fit it), late re-reads 10 %, search the rest; nothing over budget
     expect(summary).toMatchObject({
-      due: 150,
-      pages: 8,
-      refreshCalls: 10,
       lateReadCalls: 2,
       lateReadPages: 2,
       apiCalls: 20,
@@ -138,6 +136,9 @@ describe('poll cycle: late re-reads (dynalite + fauxqs)', () => {
       searchesResumable: 1,
       lateReadsResumable: 1,
     });
+    expect(summary.refreshCalls).toBe(Math.ceil(summary.due / 10));
+    expect(summary.refreshCalls).toBeLessThanOrEqual(10);
+    expect(summary.pages).toBe(20 - 2 - summary.refreshCalls);
   });
 
   it('pages a feed that is not in time order to its end, in the search and in the late re-read', async () => {

@@ -111,9 +111,10 @@ describe('Method: functionEnv', () => {
     expect(aggregate[ENV.eventsQueueUrl]).toBeUndefined();
 
     const report = functionEnv('report', resources);
-    expect(Object.keys(topology.functions.report.tables)).toEqual(['rollups']);
+    expect(Object.keys(topology.functions.report.tables)).toEqual(['rollups', 'state']);
     expect(report[ENV.rollupsTable]).toBe(resources.tables.rollups);
-    expect(report[ENV.stateTable]).toBeUndefined();
+    // the state table only for GET /budgets (its IAM grant: the BUDGET partitions alone)
+    expect(report[ENV.stateTable]).toBe(resources.tables.state);
     expect(report[ENV.campaignsFile]).toBe(resources.campaignsFile);
   });
 

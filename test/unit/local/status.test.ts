@@ -47,6 +47,9 @@ describe('Twin status', () => {
       'up 12s | polls 7 | obs queued 40 applied 38 | queue 3 | dlq 0 | rollups 12.3k | errors 0',
     );
     expect(quiet).not.toContain('\n');
+    expect(formatStatusLine(snapshot({ budget: { x: 0.423, youtube: 0.05 } }))).toContain(
+      '| budget x 42% youtube 5%',
+    );
 
     const demo = formatStatusLine(
       snapshot({

@@ -112,6 +112,7 @@ describe('cycle planning', () => {
       due: [],
       searchAllowance: 10,
       lateReserve: 0,
+      deferred: 0,
     });
   });
 
