@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { FeeSchema, LandingUrlsSchema, trackingCodeClashes } from './direct-response-config';
 import { hashtagProblem } from './hashtags';
 import { type Platform, PlatformSchema } from './platform';
 import { isValidDay, isValidTimeZone } from './time';
@@ -51,6 +52,8 @@ export const KolSchema = z.object({
   id: IdSchema,
   name: z.string().min(1).max(200),
   accounts: z.array(AccountSchema).min(1, 'a KOL needs at least one platform account'),
+  /** What the campaign pays the KOL (for cost per conversion and ROI): docs/direct-response.md. */
+  fee: FeeSchema.optional(),
 });
 export type Kol = z.infer<typeof KolSchema>;
 
@@ -69,6 +72,8 @@ export const CampaignSchema = z
     /** Last day of the campaign (inclusive); omit for an open-ended campaign. */
     end: DaySchema.optional(),
     kols: z.array(KolSchema).default([]),
+    /** Landing pages the tracked links point at (docs/direct-response.md); omit for no links. */
+    landingUrls: LandingUrlsSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.end && c.end < c.start)
@@ -102,6 +107,8 @@ export const CampaignSchema = z
         owners.set(key, k.id);
       });
     });
+    for (const clash of trackingCodeClashes(c.id, c.kols))
+      ctx.addIssue({ code: 'custom', path: ['kols', clash.index, 'id'], message: clash.message });
   });
 export type Campaign = z.infer<typeof CampaignSchema>;
 

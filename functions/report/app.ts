@@ -8,6 +8,8 @@ import { type KolPulseConfig, loadConfigFile } from '../../shared/config';
 import { requireEnv } from '../../shared/env';
 import { ENV } from '../../shared/topology';
 import { type DashboardAssets, dashboardAssetLoader } from './dashboard/build';
+import { directRoutes } from './direct-response/app-routes';
+import { type SigningSecrets, signingSecretsFromEnv } from './direct-response/secrets';
 import { RollupReader } from './queries';
 import { errorResponse, unroutableResponse } from './responses';
 import {
@@ -35,6 +37,10 @@ export interface ReportDeps {
   dashboardAssets?: () => Promise<DashboardAssets>;
   /** Day Queries in flight at once for leaderboards and voices. */
   queryConcurrency?: number;
+  /** Per-campaign secrets that sign direct-response events; default none (ingest answers 503). */
+  signingSecrets?: SigningSecrets;
+  /** Wall clock for signature timestamps; default Date.now. */
+  wallClock?: () => number;
 }
 
 export type ReportHandler = (
@@ -64,6 +70,7 @@ export const reportDepsFromEnv = (
     doc: clients.doc,
     logger: clients.logger,
     dashboardAssets: dashboardAssetLoader([env[DASHBOARD_ASSETS_DIR_ENV], here && join(here, 'dashboard')]),
+    signingSecrets: signingSecretsFromEnv(env),
   };
 };
 
@@ -93,6 +100,7 @@ export const createReportHandler = (deps: ReportDeps): ReportHandler => {
   };
   const router = new Router({ logger });
   for (const [path, route] of ROUTES) router.get(path, ({ req, params }) => route(ctx, req, params));
+  directRoutes(router, ctx, deps);
   router.errorHandler(Error, async (error) => errorResponse(error, logger));
 
   return async (event, context) => {
