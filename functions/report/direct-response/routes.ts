@@ -6,7 +6,7 @@ import { badParameter } from '../errors';
 import { parseFormat, parseRange, QueryParams } from '../params';
 import { findCampaign, findKol } from '../report';
 import { csvResponse, json } from '../responses';
-import type { Route, RouteContext } from '../routes';
+import type { RouteContext } from '../routes';
 import { type IngestDeps, ingestEvents } from './ingest';
 import { campaignDirectResponse, kolDirectSeries, rankDirect, trackedLinks } from './report';
 import { DIRECT_METRICS, type DirectKolEntry, type DirectMetric } from './schemas';
