@@ -40,6 +40,8 @@ const EXPECTED: Record<string, [string, string, string][]> = {
   report: [
     ['dynamodb:Query', 'rollups table', ''],
     ['dynamodb:Query', 'rollups table/index/byDay', ''],
+    ['dynamodb:PutItem', 'rollups table', leadingKeys('C#*#DR#*', 'C#*#DRE#*')],
+    ['secretsmanager:GetSecretValue', 'secret kol-pulse-dev-direct-response-launch-week', ''],
   ],
 };
 
