@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { METRICS } from '../../shared/metrics';
 import { PLATFORMS } from '../../shared/platform';
+import { directResponseComponents, directResponsePaths } from './direct-response/openapi';
 import {
   DEFAULT_LIMIT,
   DEFAULT_METRIC,
@@ -219,6 +220,7 @@ export const buildOpenApiDocument = (): JsonObject => ({
   security: [{ sigv4: [] }],
   paths: {
     ...Object.fromEntries(OPERATIONS.map((op) => [op.path, { get: operation(op) }])),
+    ...directResponsePaths(),
     '/openapi.json': {
       get: {
         operationId: 'getOpenApi',
@@ -248,7 +250,7 @@ export const buildOpenApiDocument = (): JsonObject => ({
     },
   },
   components: {
-    schemas: componentSchemas(),
+    schemas: { ...componentSchemas(), ...directResponseComponents() },
     securitySchemes: {
       sigv4: {
         type: 'apiKey',
