@@ -56,20 +56,20 @@ const REASONS: Record<string, string> = {
 export const formatRoi = (roi: number | null, reason: string | null): string =>
   roi === null ? (REASONS[reason ?? ''] ?? 'n/a') : `${(roi * 100).toFixed(1)} %`;
 
-const card = (dl: HTMLElement, key: string, label: string, text: string, value: string) => {
-  let dd = dl.querySelector<HTMLElement>(`dd[data-metric="${key}"]`);
-  if (!dd) {
-    const wrap = document.createElement('div');
-    const dt = document.createElement('dt');
-    dt.textContent = label;
-    dd = document.createElement('dd');
-    dd.dataset.metric = key;
-    wrap.append(dt, dd);
-    dl.append(wrap);
-  }
-  dd.textContent = text;
-  dd.dataset.value = value;
-};
+/** Summary cards, rebuilt on every load: label, shown text and the raw value (data-value, for tests). */
+const renderCards = (dl: HTMLElement, cards: [key: string, label: string, text: string, value: string][]) =>
+  dl.replaceChildren(
+    ...cards.map(([key, label, text, value]) => {
+      const wrap = document.createElement('div');
+      const dt = document.createElement('dt');
+      const dd = document.createElement('dd');
+      dt.textContent = label;
+      Object.assign(dd.dataset, { metric: key, value });
+      dd.textContent = text;
+      wrap.append(dt, dd);
+      return wrap;
+    }),
+  );
 
 const chart = (r: DirectResponse): ChartConfiguration => ({
   type: 'bar',
@@ -170,13 +170,14 @@ export const loadDirectResponse = async () => {
     fetchJson<Leaderboard>(`${campaignPath()}/direct-response/kols`, { ...range, metric: 'roi' }),
     fetchJson<TrackedLinks>(`${campaignPath()}/links`),
   ]);
-  const dl = $('dr-summary');
   const s = totals.summary;
-  card(dl, 'clicks', 'Clicks', formatFigure(s.clicks), String(s.clicks));
-  card(dl, 'leads', 'Leads', formatFigure(s.leads), String(s.leads));
-  card(dl, 'conversions', 'Conversions', formatFigure(s.conversions), String(s.conversions));
-  card(dl, 'revenue', 'Revenue', formatRevenue(s.revenue), JSON.stringify(s.revenue));
-  card(dl, 'roi', 'ROI', formatRoi(s.roi, s.roiUnknownReason), s.roi === null ? '' : String(s.roi));
+  renderCards($('dr-summary'), [
+    ['clicks', 'Clicks', formatFigure(s.clicks), String(s.clicks)],
+    ['leads', 'Leads', formatFigure(s.leads), String(s.leads)],
+    ['conversions', 'Conversions', formatFigure(s.conversions), String(s.conversions)],
+    ['revenue', 'Revenue', formatRevenue(s.revenue), JSON.stringify(s.revenue)],
+    ['roi', 'ROI', formatRoi(s.roi, s.roiUnknownReason), s.roi === null ? '' : String(s.roi)],
+  ]);
   drawChart('dr-chart', chart(totals));
   renderTable(board, links);
   showCsvLink(

@@ -1,8 +1,7 @@
-import { z } from 'zod';
 import { SIGNATURE_HEADER, SIGNATURE_TOLERANCE_SECONDS } from '../../../shared/signature';
 import { MAX_RANGE_DAYS } from '../params';
 import { MAX_EVENTS_BODY_BYTES } from './ingest';
-import { DIRECT_METRICS, DIRECT_SCHEMAS } from './schemas';
+import { DIRECT_METRICS, type DIRECT_SCHEMAS } from './schemas';
 
 /** The direct-response part of the OpenAPI document (functions/report/openapi.ts merges it in). */
 
@@ -10,21 +9,6 @@ type Json = Record<string, unknown>;
 const ref = (name: keyof typeof DIRECT_SCHEMAS | 'ErrorResponse') => ({
   $ref: `#/components/schemas/${name}`,
 });
-
-export const directResponseComponents = (): Record<string, Json> => {
-  const registry = z.registry<{ id: string }>();
-  for (const [id, schema] of Object.entries(DIRECT_SCHEMAS)) registry.add(schema, { id });
-  const { schemas } = z.toJSONSchema(registry, {
-    target: 'draft-2020-12',
-    uri: (id) => `#/components/schemas/${id}`,
-  });
-  return Object.fromEntries(
-    Object.keys(DIRECT_SCHEMAS).map((id) => {
-      const { $schema: _s, $id: _i, ...rest } = (schemas[id] ?? {}) as Json;
-      return [id, rest];
-    }),
-  );
-};
 
 const path = (name: string, description: string) => ({
   name,

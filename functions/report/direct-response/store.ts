@@ -48,12 +48,11 @@ export interface DirectResponseStoreOptions {
 export class DirectResponseStore {
   private readonly doc: DynamoDBDocumentClient;
   private readonly tableName: string;
+  /** Events (or day Queries) in flight at once. */
   private readonly concurrency: number;
 
   constructor(opts: DirectResponseStoreOptions) {
-    this.doc = opts.doc;
-    this.tableName = opts.tableName;
-    this.concurrency = opts.concurrency ?? 8;
+    ({ doc: this.doc, tableName: this.tableName, concurrency: this.concurrency = 8 } = opts);
   }
 
   /** Records each event once; the result says, per id, whether it was new, a repeat, or a conflicting repeat. */
