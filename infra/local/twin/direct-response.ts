@@ -85,7 +85,7 @@ export const startDemoShop = (ctx: TwinContext, opts: DemoShopOptions): Closable
       const id = `demo-${opts.seed}-${sequence++}`;
       if (type !== 'sale') return { id, type, code, time };
       const currency = kol?.fee && rnd.chance(0.9) ? kol.fee.currency : rnd.pick(CURRENCIES);
-      return { id, type, code, time, amount: `${rnd.int(20, 900)}.${rnd.int(10, 99)}`, currency };
+      return { id, type, code, time, amount: `${rnd.int(200, 2500)}.${rnd.int(10, 99)}`, currency };
     });
     const body = JSON.stringify({ events });
     await deliver(campaign.id, body);
