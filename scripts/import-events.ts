@@ -1,4 +1,4 @@
-// `npm run import-events -- <file.csv> --campaign <id> [--url <api>] [--secret <s>] [--config <campaigns.json>]`
+// `npm run import-events -- <file.csv> --campaign <id> [--url <api>] [--secret-file <f>] [--config <campaigns.json>]`
 // Loads exported conversions with the ingest endpoint's rules (docs/direct-response.md, "CSV import"): every
 // row is validated first and rejected rows are printed with the reason; the rest go to the API in signed
 // batches of 100, so each event id counts once however often the file is imported.
@@ -107,7 +107,7 @@ const main = async () => {
   const file = positionals[0];
   if (!file)
     throw new Error(
-      'usage: npm run import-events -- <file.csv> --campaign <id> [--url <api>] [--secret <s>]',
+      'usage: npm run import-events -- <file.csv> --campaign <id> [--url <api>] [--secret-file <f>]',
     );
   const campaign = loadConfigFile(target.configFile).campaigns.find((c) => c.id === target.campaignId);
   if (!campaign) throw new Error(`campaign "${target.campaignId}" is not in ${target.configFile}`);

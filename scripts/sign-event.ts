@@ -1,4 +1,4 @@
-// `npm run sign-event -- --campaign <id> [--kol <kolId>] [--body <file>] [--url <api>] [--secret <s>]`:
+// `npm run sign-event -- --campaign <id> [--kol <kolId>] [--body <file>] [--url <api>] [--secret-file <f>]`:
 // prints a signed request (header and a curl command) for a test direct-response event (docs/direct-response.md).
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
