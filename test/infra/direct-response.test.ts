@@ -37,7 +37,8 @@ describe('Direct response in AWS', () => {
     const fn = Object.values(resourcesOf(template, 'AWS::Lambda::Function')).find(
       (f) => f.Properties.FunctionName === REPORT,
     );
-    const env = (fn?.Properties.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables ?? {};
+    const env =
+      (fn?.Properties.Environment as { Variables: Record<string, unknown> } | undefined)?.Variables ?? {};
     const arns = JSON.stringify(env.DIRECT_RESPONSE_SECRETS);
     for (const [logicalId] of secrets) expect(arns).toContain(logicalId);
   });
