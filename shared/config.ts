@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { BudgetSchema, budgetProblems } from './budget';
+import { FeeSchema, LandingUrlsSchema, trackingCodeClashes } from './direct-response-config';
 import { AlertsSchema } from './events/alerts';
 import { hashtagProblem } from './hashtags';
 import { type Platform, PlatformSchema } from './platform';
@@ -53,6 +54,8 @@ export const KolSchema = z.object({
   id: IdSchema,
   name: z.string().min(1).max(200),
   accounts: z.array(AccountSchema).min(1, 'a KOL needs at least one platform account'),
+  /** What the campaign pays the KOL (for cost per conversion and ROI): docs/direct-response.md. */
+  fee: FeeSchema.optional(),
 });
 export type Kol = z.infer<typeof KolSchema>;
 
@@ -73,6 +76,8 @@ export const CampaignSchema = z
     kols: z.array(KolSchema).default([]),
     /** Optional alerts: `spike` turns on hourly figures and SpikeDetected events (docs/events.md). */
     alerts: AlertsSchema.optional(),
+    /** Landing pages the tracked links point at (docs/direct-response.md); omit for no links. */
+    landingUrls: LandingUrlsSchema.optional(),
   })
   .superRefine((c, ctx) => {
     if (c.end && c.end < c.start)
@@ -106,6 +111,8 @@ export const CampaignSchema = z
         owners.set(key, k.id);
       });
     });
+    for (const clash of trackingCodeClashes(c.id, c.kols))
+      ctx.addIssue({ code: 'custom', path: ['kols', clash.index, 'id'], message: clash.message });
   });
 export type Campaign = z.infer<typeof CampaignSchema>;
 

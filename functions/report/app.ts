@@ -9,6 +9,8 @@ import { optionalEnv, requireEnv } from '../../shared/env';
 import { ENV } from '../../shared/topology';
 import { budgetsResponse } from './budgets';
 import { type DashboardAssets, dashboardAssetLoader } from './dashboard/build';
+import { directRoutes } from './direct-response/app-routes';
+import { type SigningSecrets, signingSecretsFromEnv } from './direct-response/secrets';
 import { recentEvents, SpikeRecords } from './events-route';
 import { RollupReader } from './queries';
 import { errorResponse, unroutableResponse } from './responses';
@@ -39,6 +41,10 @@ export interface ReportDeps {
   dashboardAssets?: () => Promise<DashboardAssets>;
   /** Day Queries in flight at once for leaderboards and voices. */
   queryConcurrency?: number;
+  /** Per-campaign secrets that sign direct-response events; default none (ingest answers 503). */
+  signingSecrets?: SigningSecrets;
+  /** Wall clock for signature timestamps; default Date.now. */
+  wallClock?: () => number;
 }
 
 export type ReportHandler = (
@@ -70,6 +76,7 @@ export const reportDepsFromEnv = (
     doc: clients.doc,
     logger: clients.logger,
     dashboardAssets: dashboardAssetLoader([env[DASHBOARD_ASSETS_DIR_ENV], here && join(here, 'dashboard')]),
+    signingSecrets: signingSecretsFromEnv(env),
   };
 };
 
@@ -105,6 +112,7 @@ export const createReportHandler = (deps: ReportDeps): ReportHandler => {
   for (const [path, route] of routes) router.get(path, ({ req, params }) => route(ctx, req, params));
   const { stateTable } = deps;
   if (stateTable) router.get('/budgets', () => budgetsResponse(deps.doc, stateTable, deps.config));
+  directRoutes(router, ctx, deps);
   router.errorHandler(Error, async (error) => errorResponse(error, logger));
 
   return async (event, context) => {

@@ -2,7 +2,7 @@
 export class ApiError extends Error {
   override name = 'ApiError';
   constructor(
-    readonly status: 400 | 404 | 405,
+    readonly status: 400 | 401 | 404 | 405 | 409 | 413 | 503,
     readonly code: string,
     message: string,
     readonly parameter?: string,

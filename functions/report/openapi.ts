@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { METRICS } from '../../shared/metrics';
 import { PLATFORMS } from '../../shared/platform';
+import { directResponsePaths } from './direct-response/openapi';
+import { DIRECT_SCHEMAS } from './direct-response/schemas';
 import {
   DEFAULT_LIMIT,
   DEFAULT_METRIC,
@@ -18,16 +20,19 @@ type NamedSchema = keyof typeof NAMED_SCHEMAS;
 
 const ref = (name: NamedSchema) => ({ $ref: `#/components/schemas/${name}` });
 
+/** Every published schema: the report's and direct response's (direct-response/schemas.ts). */
+const ALL_SCHEMAS = { ...NAMED_SCHEMAS, ...DIRECT_SCHEMAS };
+
 const componentSchemas = (): Record<string, JsonObject> => {
   const registry = z.registry<{ id: string }>();
-  for (const [id, schema] of Object.entries(NAMED_SCHEMAS)) registry.add(schema, { id });
+  for (const [id, schema] of Object.entries(ALL_SCHEMAS)) registry.add(schema, { id });
   const { schemas } = z.toJSONSchema(registry, {
     target: 'draft-2020-12',
     uri: (id) => `#/components/schemas/${id}`,
   });
   // Components live inside one document: drop the per-schema $schema/$id that a standalone schema carries.
   return Object.fromEntries(
-    Object.keys(NAMED_SCHEMAS).map((id) => {
+    Object.keys(ALL_SCHEMAS).map((id) => {
       const { $schema: _s, $id: _i, ...rest } = (schemas[id] ?? {}) as JsonObject;
       return [id, rest];
     }),
@@ -230,6 +235,7 @@ export const buildOpenApiDocument = (): JsonObject => ({
   security: [{ sigv4: [] }],
   paths: {
     ...Object.fromEntries(OPERATIONS.map((op) => [op.path, { get: operation(op) }])),
+    ...directResponsePaths(),
     '/openapi.json': {
       get: {
         operationId: 'getOpenApi',

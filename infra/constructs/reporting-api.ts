@@ -1,6 +1,12 @@
 import { type CfnElement, type RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpNoneAuthorizer,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { ManagedPolicy, PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -11,6 +17,8 @@ import { Construct } from 'constructs';
 /** Every route the report function serves: the dashboard page at `/` and everything below it. */
 export const REPORT_ROUTE_PATHS = ['/', '/{proxy+}'] as const;
 const STAGE_NAME = '$default';
+/** Direct-response webhooks: authenticated by their HMAC signature in the function, not by IAM (docs/direct-response.md). */
+export const EVENTS_ROUTE_PATH = '/campaigns/{campaignId}/events';
 
 export interface ReportingApiProps {
   readonly namePrefix: string;
@@ -48,6 +56,18 @@ export class ReportingApi extends Construct {
         methods: [HttpMethod.GET],
         integration,
         authorizer: new HttpIamAuthorizer(),
+      });
+    const [eventsRoute] = this.api.addRoutes({
+      path: EVENTS_ROUTE_PATH,
+      methods: [HttpMethod.POST],
+      integration,
+      authorizer: new HttpNoneAuthorizer(),
+    });
+    if (eventsRoute)
+      Validations.of(eventsRoute).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          'Shop and CRM webhooks cannot sign SigV4: every request must carry an HMAC-SHA256 signature with a per-campaign key from Secrets Manager, checked before the body is read (401 otherwise); the stage throttle bounds abuse.',
       });
 
     this.accessLogs = new LogGroup(this, 'AccessLogs', {

@@ -41,6 +41,7 @@ const printBanner = (twin: Twin, options: TwinOptions) => {
     '  no auth: bound to 127.0.0.1 only',
     `  data in ${data} (DynamoDB on disk; queued messages in memory, healed after a restart)`,
     `  events in ${join(data, 'events.ndjson')} (campaign events, one JSON line each; docs/events.md)`,
+    `  direct response: signing secrets in ${data}/direct-response-secrets.json; sign a test event: npm run sign-event -- --campaign <id>${data === '.data' ? '' : ` --data-dir ${data}`}`,
     `  polling ${twin.platforms.join(', ')}${twin.speed !== 1 ? ` at ${twin.speed}x speed` : ''}; Ctrl-C to stop`,
   ];
   if (twin.recovering)

@@ -1,3 +1,4 @@
+import { staticSigningSecrets } from '../../functions/report/direct-response/secrets';
 import type { KolPulseConfig } from '../../shared/config';
 import type { Platform } from '../../shared/platform';
 import type { TwinOptions } from './cli';
@@ -8,6 +9,7 @@ import type { StatusSnapshot, TwinCounters } from './status';
 import { startAggregateTrigger } from './twin/aggregate-trigger';
 import { Closers, startAll } from './twin/closers';
 import { twinContext } from './twin/context';
+import { localSigningSecrets, startDemoShop } from './twin/direct-response';
 import { startTwinEngines } from './twin/engines';
 import { startPollers } from './twin/pollers';
 import { startReportApi } from './twin/report-api';
@@ -37,6 +39,8 @@ export interface Twin {
   demo: boolean;
   speed: number;
   platforms: Platform[];
+  /** Local signing secrets of direct-response events (stand-in for Secrets Manager). */
+  signingSecretsFile: string;
   /** The previous run on this data folder ended without draining the queue: pollers re-read once. */
   recovering: boolean;
   counters: TwinCounters;
@@ -81,7 +85,19 @@ export const startTwin = async (options: TwinOptions, hooks: TwinHooks = {}): Pr
     const ctx = twinContext(engines, time.clock, options.verbose, hooks.onError);
     closers.add(await startAggregateTrigger(ctx, pre.recovery));
     closers.add(startPollers(ctx, { ...pre, demoPlatform }));
-    const server = closers.add(await startReportApi(ctx, options.port));
+    const signing = localSigningSecrets(pre.dataDir, pre.config);
+    const server = closers.add(
+      await startReportApi(ctx, options.port, { signingSecrets: staticSigningSecrets(signing.secrets) }),
+    );
+    if (pre.demo)
+      closers.add(
+        startDemoShop(ctx, {
+          apiUrl: server.url,
+          config: pre.config,
+          secrets: signing.secrets,
+          seed: options.seed,
+        }),
+      );
     return {
       urls: {
         dashboard: `${server.url}/`,
@@ -92,6 +108,7 @@ export const startTwin = async (options: TwinOptions, hooks: TwinHooks = {}): Pr
       demo: pre.demo,
       speed: pre.speed,
       platforms: pre.platforms,
+      signingSecretsFile: signing.file,
       recovering: pre.recovery.needed,
       counters: ctx.counters,
       snapshot: statusProbe(ctx, demoPlatform),

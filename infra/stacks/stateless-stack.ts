@@ -9,6 +9,7 @@ import { enabledPlatforms, type KolPulseConfig } from '../../shared/config';
 import type { Platform } from '../../shared/platform';
 import { ENV, type FunctionId, resourcePrefix, type TableId, topology } from '../../shared/topology';
 import type { CampaignEvents } from '../constructs/campaign-events';
+import { DirectResponseSecrets } from '../constructs/direct-response-secrets';
 import { LAMBDA_TASK_ROOT, PipelineFunction, REPO_ROOT } from '../constructs/pipeline-function';
 import {
   type MonitoredPoller,
@@ -68,6 +69,8 @@ export class StatelessStack extends Stack {
     report: PipelineFunction;
   };
   readonly api: ReportingApi;
+  /** Per-campaign keys that sign direct-response events (docs/direct-response.md). */
+  readonly directResponseSecrets: DirectResponseSecrets;
   readonly monitoring: PipelineMonitoring;
   private readonly prefix: string;
   /** Logs, the alarm key and the schedule DLQ hold no business data; they are kept only in production. */
@@ -88,6 +91,12 @@ export class StatelessStack extends Stack {
     const pollers = this.addPollers();
     const aggregate = this.addAggregate();
     const report = this.addReport();
+    this.directResponseSecrets = new DirectResponseSecrets(this, 'DirectResponseSecrets', {
+      namePrefix: this.prefix,
+      campaignIds: props.campaigns.campaigns.map((c) => c.id),
+      removalPolicy: this.removalPolicy,
+    });
+    this.directResponseSecrets.bindTo(report);
     this.api = new ReportingApi(this, 'ReportApi', {
       namePrefix: this.prefix,
       handler: report,

@@ -1,3 +1,4 @@
+import { DIRECT_RESPONSE_LEADING_KEYS } from '../../shared/direct-response-keys';
 import { QUARANTINE_PARTITION } from '../../shared/keys';
 import type { Platform } from '../../shared/platform';
 import { type FunctionId, type TableId, topology } from '../../shared/topology';
@@ -19,7 +20,7 @@ const REJECT_KEYS = 'REJECT#*';
  * platform's `byTrackDay` partitions (tracked.ts: Query); a compromised poller cannot forge a post state
  * whose outbox the aggregate would apply. The aggregate owns post states (store.ts: BatchGetItem,
  * UpdateItem), writes rejects and quarantine records (BatchWriteItem) and all rollups (BatchGetItem, GetItem,
- * UpdateItem). The report only Queries. Replaying quarantined changes is an operator's job (scripts/).
+ * UpdateItem). The report Queries, and puts direct-response event claims and rows (PutItem on those keys only). Replaying quarantined changes is an operator's job (scripts/).
  */
 const GRANTS: Record<FunctionId, (platform: Platform | undefined) => TableGrants> = {
   poll: (platform) => {
@@ -47,7 +48,12 @@ const GRANTS: Record<FunctionId, (platform: Platform | undefined) => TableGrants
     ],
   }),
   report: () => ({
-    rollups: [{ actions: ['Query'] }, { actions: ['Query'], index: BY_DAY_INDEX }],
+    rollups: [
+      { actions: ['Query'] },
+      { actions: ['Query'], index: BY_DAY_INDEX },
+      // Direct-response ingest (functions/report/direct-response/store.ts): event claims and rows only.
+      { actions: ['PutItem'], leadingKeys: [...DIRECT_RESPONSE_LEADING_KEYS] },
+    ],
     // GET /budgets: the pollers' ledger summaries only (functions/report/budgets.ts)
     state: [{ actions: ['BatchGetItem'], leadingKeys: ['BUDGET#*'] }],
   }),

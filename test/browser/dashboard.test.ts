@@ -3,6 +3,10 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBudgetLedger } from '../../functions/poll/budget-ledger';
 import {
+  DirectLeaderboardSchema,
+  DirectResponseSchema,
+} from '../../functions/report/direct-response/schemas';
+import {
   type LeaderboardResponse,
   LeaderboardResponseSchema,
   SeriesResponseSchema,
@@ -12,6 +16,7 @@ import {
 import { type ReportServer, startReportServer } from '../../infra/local/api-gateway';
 import { parseConfig } from '../../shared/config';
 import { CAMPAIGN_ID, config, seedRollups, seedRows, testHandler } from '../integration/report/fixtures';
+import { postDemoEvents, withFees } from '../support/direct-response-browser';
 import { withDynamo } from '../support/engines';
 
 const SCREENSHOT = fileURLToPath(new URL('../../docs/dashboard.png', import.meta.url));
@@ -80,12 +85,15 @@ beforeAll(async () => {
       doc: dynamo.doc,
       rollupsTable: dynamo.tables.rollups,
       stateTable: dynamo.tables.state,
-      config: parseConfig({
-        campaigns: config.campaigns,
-        platforms: { x: { budget: { usdPerMonth: 300 } } },
-      }),
+      ...withFees(
+        parseConfig({
+          campaigns: config.campaigns,
+          platforms: { x: { budget: { usdPerMonth: 300 } } },
+        }),
+      ),
     }),
   });
+  await postDemoEvents(server.url, config);
   browser = await chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     args: [
@@ -237,6 +245,30 @@ describe('dashboard', () => {
       trs.slice(1).map((tr) => [...tr.querySelectorAll('td')].map((td) => td.textContent)),
     );
     expect(rows).toEqual([['x', 'usd (reads/month)', '15000', '60000', '25%', '2025-07-10T12:00:00.000Z']]);
+  });
+
+  it('shows the direct-response cards and ROI table exactly as the API reports them', async () => {
+    const totals = DirectResponseSchema.parse(await api(`campaigns/${CAMPAIGN_ID}/direct-response`));
+    const board = DirectLeaderboardSchema.parse(
+      await api(`campaigns/${CAMPAIGN_ID}/direct-response/kols?metric=roi`),
+    );
+    expect(totals.summary.conversions).toBeGreaterThan(0);
+    const card = (metric: string) =>
+      page.getAttribute(`#dr-summary dd[data-metric="${metric}"]`, 'data-value');
+    expect(Number(await card('clicks'))).toBe(totals.summary.clicks);
+    expect(Number(await card('conversions'))).toBe(totals.summary.conversions);
+    expect(JSON.parse((await card('revenue')) ?? '')).toEqual(totals.summary.revenue);
+    expect(Number(await card('roi'))).toBe(totals.summary.roi);
+    const rows = await page.$$eval('#dr-kols tbody tr', (trs) =>
+      trs.map((tr) => ({
+        id: (tr as HTMLElement).dataset.id,
+        roi: tr.querySelector<HTMLElement>('td[data-roi]')?.dataset.roi,
+      })),
+    );
+    expect(rows).toEqual(board.items.map((e) => ({ id: e.kolId, roi: e.roi === null ? '' : String(e.roi) })));
+    expect(await page.$eval('#dr-chart', (c) => (c as HTMLCanvasElement).width)).toBeGreaterThan(0);
+    const link = await page.inputValue('#dr-kols tbody tr input.link');
+    expect(new URL(link).searchParams.get('utm_content')).toBe(board.items[0]?.code);
   });
 
   it('raised no page errors and fetched nothing from other origins', () => {

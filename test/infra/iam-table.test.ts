@@ -50,6 +50,8 @@ const EXPECTED: Record<string, [string, string, string][]> = {
     ['dynamodb:Query', 'rollups table', ''],
     ['dynamodb:Query', 'rollups table/index/byDay', ''],
     ['dynamodb:BatchGetItem', 'state table', leadingKeys('BUDGET#*')],
+    ['dynamodb:PutItem', 'rollups table', leadingKeys('C#*#DR#*', 'C#*#DRE#*')],
+    ['secretsmanager:GetSecretValue', 'secret kol-pulse-dev-direct-response-launch-week', ''],
   ],
 };
 

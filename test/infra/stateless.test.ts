@@ -207,10 +207,17 @@ describe('Poll schedules: one per enabled platform', () => {
 });
 
 describe('Reporting API', () => {
-  it('requires IAM (SigV4) authorization on every route, and has no unauthenticated catch-all', () => {
+  it('requires IAM (SigV4) authorization on every route but the HMAC-signed events webhook, and has no unauthenticated catch-all', () => {
     const routes = Object.values(resourcesOf(template, 'AWS::ApiGatewayV2::Route'));
-    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual(['GET /', 'GET /{proxy+}']);
-    for (const route of routes) expect(route.Properties.AuthorizationType).toBe('AWS_IAM');
+    expect(routes.map((r) => r.Properties.RouteKey).sort()).toEqual([
+      'GET /',
+      'GET /{proxy+}',
+      'POST /campaigns/{campaignId}/events',
+    ]);
+    for (const route of routes)
+      expect(route.Properties.AuthorizationType).toBe(
+        route.Properties.RouteKey === 'POST /campaigns/{campaignId}/events' ? 'NONE' : 'AWS_IAM',
+      );
   });
 
   it('default stage: JSON access logs to a log group, throttling from the stage config', () => {

@@ -7,6 +7,7 @@ import type {
 } from '../schemas';
 import { fetchJson, urlFor } from './api';
 import { drawChart, renderSummary, seriesChart, totalsChart } from './charts';
+import { loadDirectResponse } from './direct-response';
 import { $, showCsvLink, showError, status } from './dom';
 import { loadEvents, withSpikeMarkers } from './events';
 import { loadRanking, type RankingView } from './rankings';
@@ -103,6 +104,7 @@ export const loadCampaign = async () => {
       if (pick) void loadSeries(pick).catch(showError);
     }),
     loadRanking(voicesView),
+    loadDirectResponse(),
   ]);
   status(`Showing ${state.from} to ${state.to}${state.platform ? ` on ${state.platform}` : ''}.`);
 };

@@ -66,6 +66,10 @@ const resolver = (s: Synthesized, exports: Map<string, string>, functionName: st
       const [separator, parts] = v['Fn::Join'] as [string, Json[]];
       return parts.map(resolve).join(separator);
     }
+    // The direct-response signing secrets live in the stateless stack; their Ref is their ARN.
+    const secret =
+      'Ref' in v ? resourcesOf(s.statelessTemplate, 'AWS::SecretsManager::Secret')[String(v.Ref)] : undefined;
+    if (secret) return `secret ${String(secret.Properties.Name)}`;
     if ('Fn::GetAtt' in v) {
       const [logicalId, attribute] = v['Fn::GetAtt'] as [string, string];
       const logGroupName = logGroups[logicalId]?.Properties.LogGroupName;
