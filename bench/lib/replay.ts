@@ -116,6 +116,8 @@ export interface ReplayStats {
   outOfOrderSnapshots: number;
   messages: number;
   bodyBytes: number;
+  /** Days the replay covers (1 for the day replay). */
+  days?: number;
   /** Latest known counters summed over posts (what the rollups must add up to). */
   finalTotals: Record<CounterName, number>;
 }
@@ -128,7 +130,7 @@ export interface Replay {
   stats: ReplayStats;
 }
 
-interface Author {
+export interface Author {
   platform: Platform;
   id: string;
   handle: string;
@@ -151,13 +153,13 @@ interface Post {
 const HASHTAG_VARIANTS = ['NextIdea', 'nextidea', '腾讯NextIdea', 'NEXTIDEA', 'NextIdea'];
 const OTHER_TAGS = ['AI', 'tech', 'innovation', 'Tencent', 'games', 'design', 'startup'];
 
-const profileOf = (platform: Platform): PlatformProfile => {
+export const profileOf = (platform: Platform): PlatformProfile => {
   const p = PLATFORM_PROFILES.find((x) => x.platform === platform);
   if (!p) throw new Error(`no profile for platform ${platform}`);
   return p;
 };
 
-const makeAuthor = (rng: SeededRandom, platform: Platform, n: number, kolId?: string): Author => {
+export const makeAuthor = (rng: SeededRandom, platform: Platform, n: number, kolId?: string): Author => {
   const base = `${kolId ? kolId.replace(/-/g, '') : rng.word(6, 'abcdefghijklmnopqrstuvwxyz')}${n.toString(36)}`;
   switch (platform) {
     case 'x':
@@ -175,7 +177,7 @@ const makeAuthor = (rng: SeededRandom, platform: Platform, n: number, kolId?: st
   }
 };
 
-const makePostId = (rng: SeededRandom, author: Author, n: number): { postId: string; url: string } => {
+export const makePostId = (rng: SeededRandom, author: Author, n: number): { postId: string; url: string } => {
   const unique = n.toString(36);
   switch (author.platform) {
     case 'x': {
@@ -209,10 +211,10 @@ const makePostId = (rng: SeededRandom, author: Author, n: number): { postId: str
 };
 
 /** Posting activity over a local day: a lunch bump and an evening peak. */
-const activity = (hour: number) =>
+export const activity = (hour: number) =>
   0.35 + Math.exp(-(((hour - 20.5) / 2.8) ** 2)) + 0.6 * Math.exp(-(((hour - 12.5) / 2) ** 2));
 
-const growth = (ageMs: number, tauMs: number) => (ageMs <= 0 ? 0 : 1 - Math.exp(-ageMs / tauMs));
+export const growth = (ageMs: number, tauMs: number) => (ageMs <= 0 ? 0 : 1 - Math.exp(-ageMs / tauMs));
 
 export const generateReplay = (options: ReplayOptions): Replay => {
   const { scale, seed } = options;
@@ -523,7 +525,7 @@ export const generateReplay = (options: ReplayOptions): Replay => {
 };
 
 /** One page is one message, split only if it would exceed the SQS size limit. */
-const packMessages = (
+export const packMessages = (
   platform: Platform,
   pollId: string,
   observations: Observation[],
