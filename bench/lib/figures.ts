@@ -65,6 +65,8 @@ export interface BenchFigures {
   staleness:
     | {
         planner: string;
+        periodMinutes: number;
+        observationsPerDay: number;
         refreshRequestsPerCycle: number;
         medianMinutes: number;
         p95Minutes: number;
@@ -231,7 +233,11 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
       })) ?? null,
     refreshPeriodChart:
       r.staleness
-        ?.filter((s) => s.refreshRequestsPerCycle === r.staleness?.[0]?.refreshRequestsPerCycle)
+        ?.filter(
+          (s) =>
+            s.planner === r.staleness?.[0]?.planner &&
+            s.refreshRequestsPerCycle === r.staleness?.[0]?.refreshRequestsPerCycle,
+        )
         .map((s) => ({
           periodMinutes: s.periodMinutes,
           observationsPerDay: s.deliveriesPerDay,
