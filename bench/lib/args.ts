@@ -35,7 +35,7 @@ export const SECTIONS = [
 ] as const;
 export type SectionId = (typeof SECTIONS)[number];
 
-export const DEFAULT_SCALE = 0.001;
+export const DEFAULT_SCALE = 0.0005;
 export const QUICK_SCALE = 0.0003;
 export const DAY_REPLAY_DEFAULT_SCALE = 0.05;
 export const DAY_REPLAY_QUICK_SCALE = 0.002;
