@@ -68,7 +68,6 @@ export const rollupChangesFor = (
   association: Association,
   day: Day,
   delta: Delta,
-  observedAt?: string,
 ): RollupChange[] => {
   const { campaignId } = association;
   const change = (
@@ -79,7 +78,6 @@ export const rollupChangesFor = (
     sk: key.sk,
     attrs: { campaignId, platform, gsi1pk: key.gsi1pk, gsi1sk: key.gsi1sk, ...attrs },
     delta: { ...delta },
-    ...(observedAt === undefined ? {} : { observedAt }),
   });
   const shard = totalShardOf(platform, postId);
   const total = change(totalDayKey(campaignId, day, platform, shard), { day, kind: 'total', shard });
@@ -160,14 +158,12 @@ export const planPostUpdate = (
   }
 
   const changes: RollupChange[] = [];
-  // Normalised to UTC so that rollup items compare times as strings (`lastObservedAt`, docs/data-model.md).
-  const observedAt = new Date(Date.parse(sorted.at(-1)?.observedAt ?? first.observedAt)).toISOString();
   for (const association of base.associations) {
     const perDay = new Map<Day, Delta>();
     for (const [day, delta] of mentions.get(association.campaignId) ?? []) addDelta(perDay, day, delta);
     for (const [day, delta] of deltasByZone.get(association.timeZone) ?? []) addDelta(perDay, day, delta);
     for (const [day, delta] of [...perDay].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      changes.push(...rollupChangesFor(platform, postId, association, day, delta, observedAt));
+      changes.push(...rollupChangesFor(platform, postId, association, day, delta));
     }
   }
 

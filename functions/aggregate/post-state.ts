@@ -37,8 +37,6 @@ export const RollupChangeSchema = z.object({
   delta: DeltaSchema,
   /** The bucket of (pk, sk) the change is written to (`rollupBucketSk`); absent: bucket 0, the base item. */
   bucket: z.number().int().positive().optional(),
-  /** Latest observation time (UTC ISO) of the batch that produced the change: the item's `lastObservedAt`. */
-  observedAt: z.string().optional(),
 });
 export type RollupChange = z.infer<typeof RollupChangeSchema>;
 

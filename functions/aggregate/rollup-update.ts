@@ -31,30 +31,6 @@ export interface ItemUpdate {
 
 export const MARKER_COUNT = 'mk';
 export const MARKER_OPEN = 'mkOpen';
-/**
- * The latest observation time (UTC ISO) applied to the item. DynamoDB has no max() in an update, so a write
- * sets it under the condition that the item holds no later time; when that condition is what failed, the
- * writer re-reads the item and writes again without it (`applyToItem`): it only ever moves forward.
- */
-export const LAST_OBSERVED_AT = 'lastObservedAt';
-
-/** The latest `observedAt` of the contributions' changes (undefined: none carries one). */
-export const latestObservedAt = (
-  contributions: Iterable<Pick<Contribution, 'changes'>>,
-): string | undefined => {
-  let latest: string | undefined;
-  for (const c of contributions)
-    for (const change of c.changes)
-      if (change.observedAt !== undefined && (latest === undefined || change.observedAt > latest))
-        latest = change.observedAt;
-  return latest;
-};
-
-/** True when the item already records `observedAt` or a later time. */
-export const holdsObservedAt = (item: Record<string, unknown> | undefined, observedAt: string): boolean => {
-  const held = item?.[LAST_OBSERVED_AT];
-  return typeof held === 'string' && held >= observedAt;
-};
 
 /** A bucket that took more than `mkOpen` marker writes accepts no write ever again (mk only grows). */
 export const isClosedBucket = (item: Record<string, unknown> | undefined): boolean =>
@@ -95,19 +71,12 @@ export const rollupUpdate = (
   table: string,
   unit: Omit<ItemUpdate, 'contributions'>,
   contributions: ReadonlyMap<string, Pick<Contribution, 'rev' | 'delta'>>,
-  observedAt?: string,
 ) => {
   const names: Record<string, string> = { '#mk': MARKER_COUNT, '#mkOpen': MARKER_OPEN };
   const values: Record<string, unknown> = { ':k': contributions.size, ':open': unit.open };
   const sets: string[] = ['#mkOpen = if_not_exists(#mkOpen, :open)'];
   const adds: string[] = ['#mk :k'];
   const conditions: string[] = ['(attribute_not_exists(#mk) OR #mk <= #mkOpen)'];
-  if (observedAt !== undefined) {
-    names['#lo'] = LAST_OBSERVED_AT;
-    values[':lo'] = observedAt;
-    sets.push('#lo = :lo');
-    conditions.push('(attribute_not_exists(#lo) OR #lo <= :lo)');
-  }
   Object.entries(unit.attrs).forEach(([attr, value], i) => {
     names[`#a${i}`] = attr;
     values[`:a${i}`] = value;
@@ -136,9 +105,9 @@ export const rollupUpdate = (
   };
 };
 
-/** Consistent GetItem input reading only the given markers, the bucket's fullness and its `lastObservedAt`. */
+/** Consistent GetItem input reading only the given markers and the bucket's fullness. */
 export const markersRead = (table: string, key: { pk: string; sk: string }, markers: readonly string[]) => {
-  const names = [...markers, MARKER_COUNT, MARKER_OPEN, LAST_OBSERVED_AT];
+  const names = [...markers, MARKER_COUNT, MARKER_OPEN];
   return {
     TableName: table,
     Key: key,

@@ -9,12 +9,10 @@ import { quarantineRecord } from './quarantine';
 import {
   type Contribution,
   dropContributionsApplied,
-  holdsObservedAt,
   type ItemUpdate,
   isClosedBucket,
   isConditionalCheckFailed,
   isValidationError,
-  latestObservedAt,
   markersRead,
   rollupUpdate,
   sumDeltas,
@@ -223,13 +221,11 @@ export class AggregateStore {
 
   private async applyToItem(unit: ItemUpdate): Promise<ItemOutcome> {
     const pending = new Map(unit.contributions);
-    // Cleared once the item shows this time or a later one: lastObservedAt never moves back.
-    let observedAt = latestObservedAt(pending.values());
     for (let attempt = 0; pending.size > 0; attempt++) {
       if (attempt >= this.tuning.itemAttempts)
         throw new Error(`rollup item ${unit.pk} ${unit.sk}: markers kept moving after ${attempt} attempts`);
       try {
-        await this.doc.send(new UpdateCommand(rollupUpdate(this.tables.rollups, unit, pending, observedAt)));
+        await this.doc.send(new UpdateCommand(rollupUpdate(this.tables.rollups, unit, pending)));
         return { closed: [], rejected: [] };
       } catch (e) {
         if (isValidationError(e)) return this.applyOneByOne(unit, pending, e as Error);
@@ -239,7 +235,6 @@ export class AggregateStore {
         new GetCommand(markersRead(this.tables.rollups, { pk: unit.pk, sk: unit.sk }, [...pending.keys()])),
       );
       dropContributionsApplied(pending, current.Item);
-      if (observedAt !== undefined && holdsObservedAt(current.Item, observedAt)) observedAt = undefined;
       if (pending.size > 0 && isClosedBucket(current.Item)) {
         const [first] = pending.values();
         if (first?.changes[0]) this.chains.closed(first.changes[0], first.changes[0].bucket ?? 0);
