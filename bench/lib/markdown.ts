@@ -1,5 +1,6 @@
 import { topology } from '../../shared/topology';
 import { AWS_DYNAMO_LATENCY_MS } from '../sections/cost';
+import { renderAnalysis } from './analysis';
 import { PRICE_REGION, PRICE_SOURCES, PRICES, PRICES_CHECKED_ON } from './cost';
 import { computeFigures, renderFigures } from './figures';
 import { writeUnitsOf } from './metered-client';
@@ -93,7 +94,9 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
       `**Sections that crashed:**\n\n${r.errors.map((e) => `- ${e.section}: \`${e.message.split('\n')[0]}\``).join('\n')}`,
     );
 
-  parts.push(renderFigures(computeFigures(r)));
+  const figures = computeFigures(r);
+  parts.push(renderFigures(figures));
+  parts.push(renderAnalysis(figures));
 
   parts.push('## Replay');
   const week = s as Partial<WeekStats> & typeof s;
