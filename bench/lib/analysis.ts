@@ -1,6 +1,8 @@
 import type { BenchFigures } from './figures';
 import { TARGETS } from './figures';
+import type { ReplayStats } from './replay';
 import { fmt } from './results';
+import type { WeekStats } from './week';
 
 /**
  * What the figures mean for issue 13 (points 1, 6) and issue 15 (point 4), written from docs/benchmarks.json
@@ -47,4 +49,18 @@ export const renderAnalysis = (f: BenchFigures): string => {
       `- **Freshness (issue 15 point 4).** Under today's age-only policy at the default budget, a tracked post's counters are ${fmt(age.medianMinutes)} min old at the median and ${fmt(age.p95Minutes)} min at p95 (hot posts: ${fmt(age.hotMedianMinutes)} / ${fmt(age.hotP95Minutes)} min). The harness (bench/sections/staleness.ts, the \`RefreshPlanner\` seam in bench/lib/refresh-planner.ts) runs any planner on the same seeded week at the same budget; the value-based planner of issue 15 point 2 plugs in there and must reach a p95 of at most ${fmt(age.p95Minutes / 2)} min.`,
     );
   return out.join('\n');
+};
+
+/** The replay paragraph of docs/benchmarks.md. */
+export const renderReplayParagraph = (s: ReplayStats): string => {
+  const week = s as Partial<WeekStats> & typeof s;
+  return week.days !== undefined && week.reads !== undefined
+    ? `The Next-Idea-scale week (\`bench/lib/week.ts\`, issue 13 point 1): ${week.days} day(s) of new posts, 100,000 a day at scale 1 from about 10,000 authors of whom 200 are roster KOLs, on six platforms, each day's posts growing to that campaign's day totals (30 M views, 2 M shares, 500 k likes, 49 k comments); two campaigns share #NextIdea (${fmt(week.postsInBothCampaigns ?? 0)} posts count in both); ${fmt(week.unattributedInstagramPosts ?? 0)} Instagram posts by non-roster authors the Graph API does not name. Every 5-minute cycle of every platform, a search finds the posts published since the previous cycle and the **shipped refresh policy** picks the refreshes (\`duePosts\` of functions/poll/tracked.ts: hot posts every cycle, a post aged d days every 2^d cycles up to the 6-hour cap, newest first, cut at the cycle's budget of 150 refresh requests per platform as functions/poll/plan.ts keeps: ${Object.entries(
+        week.refreshBudgetPostsPerCycle ?? {},
+      )
+        .map(([p, n]) => `${p} ${fmt(n)}`)
+        .join(
+          ', ',
+        )} posts per cycle at this scale), tracking 7 days. ${fmt(week.reads)} reads of a post's counters; ${week.suppressUnchanged ? `${fmt(week.suppressed ?? 0)} re-reads whose counters equal the last ones sent for the post are dropped before SQS (the poller's suppression of issue 13 point 5, on by default; \`--keep-unchanged\` sends them)` : 'unchanged re-reads are sent (--keep-unchanged)'}; ${fmt(week.dueNotRefreshed ?? 0)} due refreshes did not fit the budget. Then about 7% of observations are delivered again 1-20 cycles later, 3% of messages re-delivered 5-50 cycles later, and 5% of observations held back 1-4 cycles (behind their successor when the post is hot). The full week is \`npm run bench -- --week --scale 1\`; the generator streams cycles (posts leave memory when their tracking ends), but the bench sections hold the replay's messages in memory.`
+    : `A seeded campaign day (\`bench/lib/replay.ts\`, \`--day\`) shaped like Tencent's "Next Idea" day at scale 1.0 (about 50,000 posts by 5,000 authors, 200 of them roster KOLs), refreshed at fixed ages, with about 10% duplicate deliveries and 5% of snapshots delivered after the post's next snapshot.`;
 };

@@ -1,6 +1,6 @@
 import { topology } from '../../shared/topology';
 import { AWS_DYNAMO_LATENCY_MS } from '../sections/cost';
-import { renderAnalysis } from './analysis';
+import { renderAnalysis, renderReplayParagraph } from './analysis';
 import { PRICE_REGION, PRICE_SOURCES, PRICES, PRICES_CHECKED_ON } from './cost';
 import { computeFigures, renderFigures } from './figures';
 import { writeUnitsOf } from './metered-client';
@@ -13,7 +13,6 @@ import {
   type Verdict,
 } from './results';
 import { median, percentile } from './stats';
-import type { WeekStats } from './week';
 
 const table = (header: readonly string[], rows: readonly (readonly string[])[]): string =>
   [
@@ -99,18 +98,7 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
   parts.push(renderAnalysis(figures));
 
   parts.push('## Replay');
-  const week = s as Partial<WeekStats> & typeof s;
-  parts.push(
-    week.days !== undefined && week.reads !== undefined
-      ? `The Next-Idea-scale week (\`bench/lib/week.ts\`, issue 13 point 1): ${week.days} day(s) of new posts, 100,000 a day at scale 1 from about 10,000 authors of whom 200 are roster KOLs, on six platforms, each day's posts growing to that campaign's day totals (30 M views, 2 M shares, 500 k likes, 49 k comments); two campaigns share #NextIdea (${fmt(week.postsInBothCampaigns ?? 0)} posts count in both); ${fmt(week.unattributedInstagramPosts ?? 0)} Instagram posts by non-roster authors the Graph API does not name. Every 5-minute cycle of every platform, a search finds the posts published since the previous cycle and the **shipped refresh policy** picks the refreshes (\`duePosts\` of functions/poll/tracked.ts: hot posts every cycle, a post aged d days every 2^d cycles up to the 6-hour cap, newest first, cut at the cycle's budget of 150 refresh requests per platform as functions/poll/plan.ts keeps: ${Object.entries(
-          week.refreshBudgetPostsPerCycle ?? {},
-        )
-          .map(([p, n]) => `${p} ${fmt(n)}`)
-          .join(
-            ', ',
-          )} posts per cycle at this scale), tracking 7 days. ${fmt(week.reads)} reads of a post's counters; ${week.suppressUnchanged ? `${fmt(week.suppressed ?? 0)} re-reads whose counters equal the last ones sent for the post are dropped before SQS (the poller's suppression of issue 13 point 5, on by default; \`--keep-unchanged\` sends them)` : 'unchanged re-reads are sent (--keep-unchanged)'}; ${fmt(week.dueNotRefreshed ?? 0)} due refreshes did not fit the budget. Then about 7% of observations are delivered again 1-20 cycles later, 3% of messages re-delivered 5-50 cycles later, and 5% of observations held back 1-4 cycles (behind their successor when the post is hot). The full week is \`npm run bench -- --week --scale 1\`; the generator streams cycles (posts leave memory when their tracking ends), but the bench sections hold the replay's messages in memory.`
-      : `A seeded campaign day (\`bench/lib/replay.ts\`, \`--day\`) shaped like Tencent's "Next Idea" day at scale 1.0 (about 50,000 posts by 5,000 authors, 200 of them roster KOLs), refreshed at fixed ages, with about 10% duplicate deliveries and 5% of snapshots delivered after the post's next snapshot.`,
-  );
+  parts.push(renderReplayParagraph(s));
   parts.push(
     table(
       [

@@ -216,6 +216,28 @@ export const activity = (hour: number) =>
 
 export const growth = (ageMs: number, tauMs: number) => (ageMs <= 0 ? 0 : 1 - Math.exp(-ageMs / tauMs));
 
+/** Roster KOLs with accounts on 1-3 platforms, then discovered voices with one account each. */
+export const makeAuthors = (
+  rng: SeededRandom,
+  kolCount: number,
+  authorCount: number,
+): { kolAccounts: Author[][]; voices: Author[] } => {
+  const platformPicker = new WeightedPicker(PLATFORM_PROFILES.map((p) => p.share));
+  const randomPlatform = () => PLATFORM_PROFILES[platformPicker.pick(rng)]?.platform ?? 'x';
+  const kolAccounts: Author[][] = [];
+  let serial = 0;
+  for (let k = 0; k < kolCount; k++) {
+    const kolId = `kol-${String(k + 1).padStart(4, '0')}`;
+    const platforms = new Set<Platform>();
+    const wanted = rng.int(1, 3);
+    while (platforms.size < wanted) platforms.add(randomPlatform());
+    kolAccounts.push([...platforms].map((p) => makeAuthor(rng, p, serial++, kolId)));
+  }
+  const voices: Author[] = [];
+  for (let v = 0; v < authorCount - kolCount; v++) voices.push(makeAuthor(rng, randomPlatform(), serial++));
+  return { kolAccounts, voices };
+};
+
 export const generateReplay = (options: ReplayOptions): Replay => {
   const { scale, seed } = options;
   if (!(scale > 0)) throw new RangeError(`--scale must be a positive number, got ${scale}`);
@@ -228,22 +250,7 @@ export const generateReplay = (options: ReplayOptions): Replay => {
   const kolCount = Math.max(3, Math.round(FULL_SCALE.kols * scale));
   const authorCount = Math.max(kolCount * 3, Math.round(FULL_SCALE.authors * scale));
   const postCount = Math.max(60, Math.round(FULL_SCALE.posts * scale));
-  const platformPicker = new WeightedPicker(PLATFORM_PROFILES.map((p) => p.share));
-  const randomPlatform = () => PLATFORM_PROFILES[platformPicker.pick(rng)]?.platform ?? 'x';
-
-  // ---- Authors: roster KOLs with accounts on 1-3 platforms, then discovered voices with one account.
-  const kolAccounts: Author[][] = [];
-  let authorSerial = 0;
-  for (let k = 0; k < kolCount; k++) {
-    const kolId = `kol-${String(k + 1).padStart(4, '0')}`;
-    const platforms = new Set<Platform>();
-    const wanted = rng.int(1, 3);
-    while (platforms.size < wanted) platforms.add(randomPlatform());
-    kolAccounts.push([...platforms].map((p) => makeAuthor(rng, p, authorSerial++, kolId)));
-  }
-  const voices: Author[] = [];
-  for (let v = 0; v < authorCount - kolCount; v++)
-    voices.push(makeAuthor(rng, randomPlatform(), authorSerial++));
+  const { kolAccounts, voices } = makeAuthors(rng, kolCount, authorCount);
   // Zipf-like activity: a few voices post a lot.
   const voicePicker = new WeightedPicker(voices.map((_, i) => 1 / (i + 1) ** 0.8));
   const kolPicker = new WeightedPicker(kolAccounts.map((_, i) => 1 / (i + 1) ** 0.5));

@@ -18,7 +18,7 @@ import {
   activity,
   CYCLE_MS,
   growth,
-  makeAuthor,
+  makeAuthors,
   makePostId,
   PLATFORM_PROFILES,
   packMessages,
@@ -139,19 +139,7 @@ const buildWorld = (
   const rng = new SeededRandom(options.seed);
   const kolCount = Math.max(5, Math.round(WEEK_FULL_SCALE.kols * options.scale));
   const authorCount = Math.max(kolCount * 5, Math.round(WEEK_FULL_SCALE.authors * options.scale));
-  const platformPicker = new WeightedPicker(PLATFORM_PROFILES.map((p) => p.share));
-  const randomPlatform = () => PLATFORM_PROFILES[platformPicker.pick(rng)]?.platform ?? 'x';
-  let serial = 0;
-  const kolAccounts: Author[][] = [];
-  for (let k = 0; k < kolCount; k++) {
-    const kolId = `kol-${String(k + 1).padStart(4, '0')}`;
-    const platforms = new Set<Platform>();
-    const wanted = rng.int(1, 3);
-    while (platforms.size < wanted) platforms.add(randomPlatform());
-    kolAccounts.push([...platforms].map((p) => makeAuthor(rng, p, serial++, kolId)));
-  }
-  const voices: Author[] = [];
-  for (let v = 0; v < authorCount - kolCount; v++) voices.push(makeAuthor(rng, randomPlatform(), serial++));
+  const { kolAccounts, voices } = makeAuthors(rng, kolCount, authorCount);
   const timeZone = options.timeZone ?? 'Asia/Shanghai';
   const roster = (accounts: Author[][]) =>
     accounts.map((a, k) => ({
