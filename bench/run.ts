@@ -9,12 +9,15 @@ import { OUT_DIR, outPath, REPO_DIR, writeJsonFile } from './lib/harness';
 import { renderMarkdown, renderSummary } from './lib/markdown';
 import { generateReplay } from './lib/replay';
 import { type BenchResults, collectVerdicts } from './lib/results';
+import { generateWeekReplay } from './lib/week';
 import { measureThroughput, measureWriteEfficiency } from './sections/aggregate';
 import { measureBundles } from './sections/bundles';
 import { measureDynaliteCeiling } from './sections/ceiling';
 import { computeCosts } from './sections/cost';
+import { measureNaive } from './sections/naive';
 import { measurePoller } from './sections/poller';
 import { measureReporting } from './sections/reporting';
+import { measureStaleness } from './sections/staleness';
 
 /**
  * `npm run bench`: every benchmark in one run, on one replay, side by side, then a summary table on stdout
@@ -62,8 +65,21 @@ const main = async (options: BenchOptions): Promise<number> => {
   const started = performance.now();
   const loadAtStart = loadavg();
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  log(`replay at scale ${options.scale}, seed ${options.seed}`);
-  const replay = generateReplay({ scale: options.scale, seed: options.seed });
+  log(
+    `${options.replay === 'week' ? `${options.days}-day week` : 'one-day'} replay at scale ${options.scale}, seed ${options.seed}`,
+  );
+  const replay =
+    options.replay === 'week'
+      ? generateWeekReplay({
+          scale: options.scale,
+          seed: options.seed,
+          days: options.days,
+          suppressUnchanged: options.suppressUnchanged,
+          ...(options.refreshRequests === undefined
+            ? {}
+            : { refreshRequestsPerCycle: options.refreshRequests }),
+        })
+      : generateReplay({ scale: options.scale, seed: options.seed });
   const campaignsFile = writeJsonFile('campaigns.json', replay.configJson);
   log(
     `${replay.stats.posts} posts, ${replay.stats.deliveries} observations in ${replay.stats.messages} messages`,
@@ -81,6 +97,12 @@ const main = async (options: BenchOptions): Promise<number> => {
       results,
       'write efficiency (sequential batches, exact write units)',
       () => measureWriteEfficiency(replay),
+    );
+  if (run.has('naive'))
+    results.naive = await section(results, 'naive aggregator on the same replay', () => measureNaive(replay));
+  if (run.has('staleness') && options.replay === 'week')
+    results.staleness = await section(results, 'staleness of tracked posts by refresh budget', async () =>
+      measureStaleness({ scale: options.scale, seed: options.seed, days: options.days }),
     );
   if (run.has('throughput')) {
     const ceiling = () =>
@@ -132,12 +154,16 @@ const main = async (options: BenchOptions): Promise<number> => {
   if (results.efficiency) {
     const efficiency = results.efficiency;
     results.cost = await section(results, 'cost model', async () =>
-      computeCosts(
+      computeCosts({
         replay,
         efficiency,
-        results.poller ?? [],
-        results.throughput?.durationsMs ?? efficiency.durationsMs,
-      ),
+        poller: results.poller ?? [],
+        localAggregateDurationsMs: results.throughput?.durationsMs ?? efficiency.durationsMs,
+        ...(results.naive ? { naive: results.naive } : {}),
+        ...(results.throughput ? { throughput: results.throughput } : {}),
+        ...(results.reporting ? { reporting: results.reporting } : {}),
+        ...(results.bundles ? { bundles: results.bundles } : {}),
+      }),
     );
   }
 
@@ -174,6 +200,13 @@ const main = async (options: BenchOptions): Promise<number> => {
       dbWaitMs: undefined,
       dbCalls: undefined,
       batchBytes: undefined,
+      logBytes: undefined,
+    },
+    naive: results.naive && {
+      ...results.naive,
+      durationsMs: undefined,
+      dbWaitMs: undefined,
+      dbCalls: undefined,
     },
   });
   log(`report written to ${out}, figures to ${figuresOut} (raw results in ${join(OUT_DIR, 'results.json')})`);

@@ -3,6 +3,14 @@ import { parseArgs } from 'node:util';
 export interface BenchOptions {
   quick: boolean;
   scale: number;
+  /** 'week' (default): the Next-Idea-scale week driven by the shipped refresh policy; 'day': one day, fixed snapshots. */
+  replay: 'week' | 'day';
+  /** Days of the week replay. */
+  days: number;
+  /** The poller drops re-reads whose counters did not change (issue 13 point 5); --keep-unchanged turns it off. */
+  suppressUnchanged: boolean;
+  /** Refresh requests per platform and poll cycle at scale 1 (the poller's default 150). */
+  refreshRequests?: number;
   seed: number;
   /** Where the markdown report goes; --quick writes to bench/out unless --out is given. */
   out?: string;
@@ -16,16 +24,32 @@ export interface BenchOptions {
   ceilingWrites: number;
 }
 
-export const SECTIONS = ['efficiency', 'throughput', 'reporting', 'poller', 'bundles'] as const;
+export const SECTIONS = [
+  'efficiency',
+  'throughput',
+  'reporting',
+  'poller',
+  'bundles',
+  'naive',
+  'staleness',
+] as const;
 export type SectionId = (typeof SECTIONS)[number];
 
-export const DEFAULT_SCALE = 0.05;
-export const QUICK_SCALE = 0.002;
+export const DEFAULT_SCALE = 0.0005;
+export const QUICK_SCALE = 0.0003;
+export const DAY_REPLAY_DEFAULT_SCALE = 0.05;
+export const DAY_REPLAY_QUICK_SCALE = 0.002;
 export const DEFAULT_SEED = 20261111;
 
-const USAGE = `Usage: npm run bench -- [--quick] [--scale N] [--seed N] [--out FILE] [--only a,b]
-  --quick     tiny scale, few repetitions (under a minute); report to bench/out/ unless --out is given
-  --scale N   replay scale, 1.0 = a Tencent "Next Idea" day (~50,000 posts); default ${DEFAULT_SCALE}
+const USAGE = `Usage: npm run bench -- [--quick] [--scale N] [--days N] [--day] [--keep-unchanged] [--seed N] [--out FILE] [--only a,b]
+  --quick     tiny scale, 1 day, few repetitions; report to bench/out/ unless --out is given
+  --scale N   replay scale, 1.0 = a Tencent "Next Idea" week (100,000 new posts a day); default ${DEFAULT_SCALE}
+              (the full week: npm run bench -- --week --scale 1)
+  --week      the week replay driven by the shipped refresh policy (the default)
+  --days N    days of the week replay; default 7 (quick: 1)
+  --day       the former one-day replay with fixed snapshot ages instead (scale 1.0 = ~50,000 posts)
+  --keep-unchanged  the poller sends re-reads whose counters did not change (default: dropped before SQS)
+  --refresh-requests N  refresh requests per platform per cycle at scale 1; default 150 (the poller's)
   --seed N    replay seed; default ${DEFAULT_SEED}
   --out FILE  markdown report; default docs/benchmarks.md
   --only LIST comma-separated sections: ${SECTIONS.join(', ')} (cost needs efficiency)`;
@@ -62,10 +86,32 @@ export const parseBenchArgs = (argv: readonly string[]): BenchOptions => {
     only.add(name as SectionId);
   }
   const seed = positive('seed', v.seed, DEFAULT_SEED);
+  if (v.day && v.week) throw new UsageError('--day and --week exclude each other');
+  const replay = v.day ? 'day' : 'week';
+  const days = positive('days', v.days, quick ? 1 : 7);
+  if (!Number.isInteger(days)) throw new UsageError(`--days must be a whole number, got "${v.days}"`);
+  const refreshRequests =
+    v['refresh-requests'] === undefined
+      ? undefined
+      : positive('refresh-requests', v['refresh-requests'], 150);
   if (!Number.isInteger(seed)) throw new UsageError(`--seed must be an integer, got "${v.seed}"`);
   return {
     quick,
-    scale: positive('scale', v.scale, quick ? QUICK_SCALE : DEFAULT_SCALE),
+    scale: positive(
+      'scale',
+      v.scale,
+      replay === 'day'
+        ? quick
+          ? DAY_REPLAY_QUICK_SCALE
+          : DAY_REPLAY_DEFAULT_SCALE
+        : quick
+          ? QUICK_SCALE
+          : DEFAULT_SCALE,
+    ),
+    replay,
+    days,
+    suppressUnchanged: !v['keep-unchanged'],
+    ...(refreshRequests === undefined ? {} : { refreshRequests }),
     seed,
     ...(v.out ? { out: v.out } : {}),
     only,
@@ -83,5 +129,10 @@ const OPTIONS = {
   seed: { type: 'string' },
   out: { type: 'string' },
   only: { type: 'string' },
+  week: { type: 'boolean' },
+  day: { type: 'boolean' },
+  days: { type: 'string' },
+  'keep-unchanged': { type: 'boolean' },
+  'refresh-requests': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;

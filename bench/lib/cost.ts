@@ -3,7 +3,7 @@
  * usage into dollars per million observations. Free tiers are left out: the figure is the marginal cost.
  */
 
-export const PRICES_CHECKED_ON = '2026-11-25';
+export const PRICES_CHECKED_ON = '2026-12-01';
 export const PRICE_REGION = 'us-east-1';
 
 export const PRICES = {
@@ -17,6 +17,19 @@ export const PRICES = {
   dynamoPerMillionReadUnits: 0.125,
   /** EventBridge Scheduler, after the 14 million free invocations per month. */
   schedulerPerMillionInvocations: 1.0,
+  /** DynamoDB Standard table class storage, and point-in-time recovery (continuous backups), per GB-month. */
+  dynamoStoragePerGbMonth: 0.25,
+  dynamoPitrPerGbMonth: 0.2,
+  /** X-Ray traces recorded. */
+  xrayPerMillionTraces: 5.0,
+  /** CloudWatch Logs, Standard log class: ingestion per GB and storage per GB-month. */
+  logsIngestionPerGb: 0.5,
+  logsStoragePerGbMonth: 0.03,
+  /** Secrets Manager: per secret per month, and per 10,000 API calls. */
+  secretPerMonth: 0.4,
+  secretsPer10kCalls: 0.05,
+  /** API Gateway HTTP API, first 300 million requests per month. */
+  httpApiPerMillionRequests: 1.0,
 } as const;
 
 export const PRICE_SOURCES = [
@@ -24,6 +37,18 @@ export const PRICE_SOURCES = [
   ['SQS (standard requests, 64 KiB chunks)', 'https://aws.amazon.com/sqs/pricing/'],
   ['DynamoDB on-demand (write and read request units)', 'https://aws.amazon.com/dynamodb/pricing/on-demand/'],
   ['EventBridge Scheduler (invocations)', 'https://aws.amazon.com/eventbridge/pricing/'],
+  [
+    'DynamoDB storage and point-in-time recovery (GB-month)',
+    'https://aws.amazon.com/dynamodb/pricing/on-demand/',
+  ],
+  ['X-Ray (traces recorded)', 'https://aws.amazon.com/xray/pricing/'],
+  ['CloudWatch Logs (Standard ingestion, storage)', 'https://aws.amazon.com/cloudwatch/pricing/'],
+  ['Secrets Manager (secrets, API calls)', 'https://aws.amazon.com/secrets-manager/pricing/'],
+  ['API Gateway HTTP API (requests)', 'https://aws.amazon.com/api-gateway/pricing/'],
+  [
+    'Lambda INIT phase billed like invocation duration since 2025-08-01',
+    'https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/',
+  ],
 ] as const;
 
 export const SQS_CHUNK_BYTES = 64 * 1024;
@@ -37,6 +62,8 @@ export interface UsageForCost {
   writeUnits: number;
   readUnits: number;
   schedulerInvocations: number;
+  /** Lines priced by the caller (X-Ray, logs, storage, secrets, report path). */
+  extra?: CostLine[];
 }
 
 export interface CostLine {
@@ -94,6 +121,7 @@ export const costOf = (usage: UsageForCost): CostBreakdown => {
     unit: 'invocations',
     dollars: (usage.schedulerInvocations / 1e6) * PRICES.schedulerPerMillionInvocations,
   });
+  lines.push(...(usage.extra ?? []));
   const total = lines.reduce((n, l) => n + l.dollars, 0);
   return {
     label: usage.label,

@@ -17,6 +17,8 @@ export const TARGETS = {
   noopWritesPer1000: 50,
   twinCapacityRatio: 2,
   awsUsdPerCampaignDay: 5,
+  /** The naive run costs at least this many times this design's (issue 13 point 6). */
+  naiveCostRatio: 5,
 } as const;
 
 type FigureName = keyof typeof TARGETS;
@@ -40,6 +42,55 @@ export interface BenchFigures {
   };
   awsUsdPerCampaignDay: number | null;
   naiveUsdPerCampaignDay: number | null;
+  /** naiveUsdPerCampaignDay / awsUsdPerCampaignDay, both measured on the same replay. */
+  naiveCostRatio: number | null;
+  /** The naive aggregator's run: its error against the oracle. */
+  naive: {
+    measured: boolean;
+    usdPerCampaignDay: number;
+    writeUnitsPer1000Observations: number | null;
+    mismatchedRows: number | null;
+    oracleRows: number | null;
+    totalsRelativeError: Record<string, number> | null;
+    dayTotalsAbsoluteError: Record<string, number> | null;
+  } | null;
+  /** Dollars per campaign day at scale 1, line by line. */
+  costBreakdown: {
+    design: { item: string; quantity: number; unit: string; dollars: number }[];
+    naive: { item: string; quantity: number; unit: string; dollars: number }[];
+    perMillionObservations: { design: number; naive: number };
+    assumptions: string[];
+  } | null;
+  /** Staleness of tracked posts' counters (minutes) by planner and refresh budget (issue 15 point 4). */
+  staleness:
+    | {
+        planner: string;
+        periodMinutes: number;
+        observationsPerDay: number;
+        refreshRequestsPerCycle: number;
+        medianMinutes: number;
+        p95Minutes: number;
+        hotMedianMinutes: number;
+        hotP95Minutes: number;
+        samples: number;
+        dueNotRefreshed: number;
+      }[]
+    | null;
+  /**
+   * Cost and staleness against the hot-post refresh period (the poll schedule), at the default budget: the
+   * cost is this design's per-campaign-day cost scaled by the observations the period produces.
+   */
+  refreshPeriodChart:
+    | {
+        periodMinutes: number;
+        observationsPerDay: number;
+        usdPerCampaignDay: number | null;
+        stalenessMedianMinutes: number;
+        stalenessP95Minutes: number;
+      }[]
+    | null;
+  /** The replay the figures come from. */
+  replay: Record<string, unknown>;
   /** The measured inputs the figures are derived from. */
   inputs: Record<string, number | string | null>;
   targets: typeof TARGETS;
@@ -67,7 +118,8 @@ const p95Of = (r: BenchResults, pathPart: string): number | null =>
 export const computeFigures = (r: BenchResults): BenchFigures => {
   const notes: Record<string, string> = {};
   const scale = r.replay.scale;
-  const observationsPerDay = r.replay.deliveries / scale / 1;
+  const days = r.replay.days ?? 1;
+  const observationsPerDay = r.replay.deliveries / scale / days;
   const averageObsPerSecond = observationsPerDay / SECONDS_PER_DAY;
   const e = r.efficiency;
 
@@ -96,7 +148,7 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
   const twin = t?.complete ? t.observationsPerSecond / averageObsPerSecond : null;
   notes.twinCapacityRatio = t
     ? t.complete
-      ? `twinCapacityRatio = throughput end to end (${fmt(t.observationsPerSecond)} obs/s; steady ${fmt(t.steadyObservationsPerSecond)}) / (observations per campaign day at scale 1 / 86,400 s), where observations per day = the replay's ${fmt(r.replay.deliveries)} observations / scale ${scale} / 1 simulated day (the replay is one campaign day's posts with all their refreshes, duplicates included: in a campaign of many days, each day carries that many) = ${fmt(observationsPerDay)}, i.e. ${fmt(averageObsPerSecond, 2)} obs/s on average (the evening peak is higher).`
+      ? `twinCapacityRatio = throughput end to end (${fmt(t.observationsPerSecond)} obs/s; steady ${fmt(t.steadyObservationsPerSecond)}) / (observations per campaign day at scale 1 / 86,400 s), where observations per day = the replay's ${fmt(r.replay.deliveries)} observations / scale ${scale} / ${days} simulated day(s) (duplicates included) = ${fmt(observationsPerDay)}, i.e. ${fmt(averageObsPerSecond, 2)} obs/s on average (the evening peak is higher).`
       : 'the throughput run did not complete'
     : 'the throughput section did not run';
 
@@ -104,11 +156,13 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
   notes.reportP95Ms = `p95 of the reporting section (bench/sections/reporting.ts), ${fmt(r.reporting?.kols ?? 0)} KOLs and as many discovered voices over a 30-day window; targets from issue 13: series 50 ms, leaderboard 300 ms, totals 50 ms, voices 300 ms (missed: voices read one index partition per day; voice week items would cut that, as KOL week items did for the leaderboard).`;
 
   const c = r.cost;
-  const aws = c ? (c.design.perMillionObservations * observationsPerDay) / 1e6 : null;
-  const naive = c ? (c.naive.perMillionObservations * observationsPerDay) / 1e6 : null;
+  const aws = c ? c.design.total : null;
+  const naive = c ? c.naive.total : null;
   if (c) {
-    notes.awsUsdPerCampaignDay = `The cost model's $${fmt(c.design.perMillionObservations, 3)} per million observations (usage measured on the replay) x ${fmt(observationsPerDay)} observations per Next-Idea campaign day (scale 1).`;
-    notes.naiveUsdPerCampaignDay = `The naive figure is a formula over the same replay (one message and unconditional writes per observation, bench/sections/cost.ts), not a run of a naive implementation: $${fmt(c.naive.perMillionObservations, 3)} per million x ${fmt(observationsPerDay)} observations per day.`;
+    notes.awsUsdPerCampaignDay = `All-in cost of one Next-Idea-scale campaign day (${fmt(observationsPerDay)} observations at scale 1): Lambda requests, duration and INIT, SQS, DynamoDB reads/writes/index writes/storage/PITR, Scheduler, X-Ray, CloudWatch Logs, Secrets Manager and the analyst's report path, at list prices (costBreakdown); $${fmt(c.design.perMillionObservations, 3)} per million observations.`;
+    notes.naiveUsdPerCampaignDay = c.naiveMeasured
+      ? `The naive aggregator (bench/lib/naive-aggregator.ts) run on the same replay and batches, every DynamoDB unit metered, priced like this design with the same poll, SQS, logs and report costs: $${fmt(c.naive.perMillionObservations, 3)} per million observations. Its error against the oracle is in "naive".`
+      : 'The naive section did not run: this is a formula (three unconditional writes per observation).';
   } else {
     notes.awsUsdPerCampaignDay = 'the cost model did not run (it needs the efficiency section)';
     notes.naiveUsdPerCampaignDay = notes.awsUsdPerCampaignDay;
@@ -137,6 +191,61 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
       voices,
     },
     naiveUsdPerCampaignDay: naive,
+    naiveCostRatio: aws && naive !== null ? naive / aws : null,
+    naive: c
+      ? {
+          measured: c.naiveMeasured,
+          usdPerCampaignDay: c.naive.total,
+          writeUnitsPer1000Observations: r.naive
+            ? ((r.naive.meter.tableWriteUnits + r.naive.meter.indexWriteUnits) / r.naive.observations) * 1000
+            : null,
+          mismatchedRows: r.naive?.comparison.mismatchedRows ?? null,
+          oracleRows: r.naive?.comparison.expectedRows ?? null,
+          totalsRelativeError: r.naive
+            ? Object.fromEntries(Object.entries(r.naive.totals).map(([k, v]) => [k, v.relativeError]))
+            : null,
+          dayTotalsAbsoluteError: r.naive?.dayRowAbsoluteError ?? null,
+        }
+      : null,
+    costBreakdown: c
+      ? {
+          design: c.design.lines,
+          naive: c.naive.lines,
+          perMillionObservations: {
+            design: c.design.perMillionObservations,
+            naive: c.naive.perMillionObservations,
+          },
+          assumptions: c.assumptions,
+        }
+      : null,
+    staleness:
+      r.staleness?.map((s) => ({
+        planner: s.planner,
+        periodMinutes: s.periodMinutes,
+        observationsPerDay: s.deliveriesPerDay,
+        refreshRequestsPerCycle: s.refreshRequestsPerCycle,
+        medianMinutes: s.staleness.medianMinutes,
+        p95Minutes: s.staleness.p95Minutes,
+        hotMedianMinutes: s.staleness.hot.medianMinutes,
+        hotP95Minutes: s.staleness.hot.p95Minutes,
+        samples: s.staleness.samples,
+        dueNotRefreshed: s.dueNotRefreshed,
+      })) ?? null,
+    refreshPeriodChart:
+      r.staleness
+        ?.filter(
+          (s) =>
+            s.planner === r.staleness?.[0]?.planner &&
+            s.refreshRequestsPerCycle === r.staleness?.[0]?.refreshRequestsPerCycle,
+        )
+        .map((s) => ({
+          periodMinutes: s.periodMinutes,
+          observationsPerDay: s.deliveriesPerDay,
+          usdPerCampaignDay: c ? c.design.total * (s.deliveriesPerDay / observationsPerDay) : null,
+          stalenessMedianMinutes: s.staleness.medianMinutes,
+          stalenessP95Minutes: s.staleness.p95Minutes,
+        })) ?? null,
+    replay: { ...r.replay },
     inputs: {
       observationsInReplay: r.replay.deliveries,
       // Extrapolated, not measured: a campaign-total shard carries one marker per post of its platform and day,
@@ -147,7 +256,7 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
             total.largestItemMarkerBytes +
             Math.min(total.largestItemMarkerBytes / scale, BUCKET_MARKER_BYTES_AT_MOST)
           : null,
-      simulatedDays: 1,
+      simulatedDays: days,
       observationsPerCampaignDay: observationsPerDay,
       averageObservationsPerSecond: averageObsPerSecond,
       throughputObservationsPerSecond: t?.observationsPerSecond ?? null,
@@ -170,6 +279,7 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
       twinCapacityRatio:
         figures.twinCapacityRatio === null ? null : figures.twinCapacityRatio >= TARGETS.twinCapacityRatio,
       awsUsdPerCampaignDay: atMost(figures.awsUsdPerCampaignDay, TARGETS.awsUsdPerCampaignDay),
+      naiveCostRatio: aws && naive !== null ? naive / aws >= TARGETS.naiveCostRatio : null,
     },
     notes,
   };
@@ -237,8 +347,36 @@ export const renderFigures = (f: BenchFigures): string => {
       '<= $5',
       f.met.awsUsdPerCampaignDay,
     ),
+    row(
+      'Naive run / this design (cost)',
+      orNa(f.naiveCostRatio, (n) => `${fmt(n, 2)}x`),
+      f.naive
+        ? `Naive aggregator run on the same replay: ${orNa(f.naive.writeUnitsPer1000Observations, (n) => fmt(n))} WRU per 1,000 observations; ${orNa(f.naive.mismatchedRows, (n) => fmt(n))} of ${orNa(f.naive.oracleRows, (n) => fmt(n))} oracle rows wrong; campaign totals off by ${Object.entries(
+            f.naive.totalsRelativeError ?? {},
+          )
+            .map(([k, v]) => `${k} ${fmt(v * 100, 2)}%`)
+            .join(', ')}; day totals' absolute error ${Object.entries(f.naive.dayTotalsAbsoluteError ?? {})
+            .map(([k, v]) => `${k} ${fmt(v * 100, 2)}%`)
+            .join(', ')}.`
+        : 'the naive section did not run',
+      '>= 5x',
+      f.met.naiveCostRatio,
+    ),
+    ...(f.staleness ?? []).map((s) =>
+      row(
+        `Staleness, ${s.planner}, every ${s.periodMinutes} min, ${fmt(s.refreshRequestsPerCycle)} refresh requests/cycle`,
+        `median ${fmt(s.medianMinutes)} min, p95 ${fmt(s.p95Minutes)} min (hot posts: ${fmt(s.hotMedianMinutes)} / ${fmt(s.hotP95Minutes)} min)`,
+        `Time since each tracked post's counters were last read, sampled hourly over every tracked post of the week replay (${fmt(s.samples)} samples); ${fmt(s.dueNotRefreshed)} due refreshes left out by the budget.`,
+        'p95 of the value planner <= half of age-only (issue 15)',
+        'baseline',
+      ),
+    ),
   ];
   const ms = (v: number | null) => orNa(v, (n) => `${fmt(n, 1)} ms`);
+  const chart = (f.refreshPeriodChart ?? []).map(
+    (p) =>
+      `| ${p.periodMinutes} min | ${fmt(p.observationsPerDay)} | ${orNa(p.usdPerCampaignDay, (n) => `$${fmt(n, 2)}`)} | ${fmt(p.stalenessMedianMinutes)} min | ${fmt(p.stalenessP95Minutes)} min |`,
+  );
   return [
     '## Next-Idea scale figures',
     `Also in \`docs/benchmarks.json\` (machine-readable; a figure not measured is \`null\` with a note saying why). Measured at scale ${f.scale}; targets from issue 13.`,
@@ -247,6 +385,17 @@ export const renderFigures = (f: BenchFigures): string => {
     '|---|---|---|---|---|',
     ...rows,
     '',
+    ...(chart.length > 0
+      ? [
+          '### Cost and staleness against the hot-post refresh period',
+          "The shipped age-only policy at the default budget (150 refresh requests per platform and cycle) with the poll schedule at each period; cost = this design's cost per campaign day scaled by the observations the period produces (every line but Scheduler, secrets and the report path, together under 1%, grows with them).",
+          '',
+          '| Hot-post refresh period | Observations per day (scale 1) | AWS cost per campaign day | Staleness median | Staleness p95 |',
+          '|---|---|---|---|---|',
+          ...chart,
+          '',
+        ]
+      : []),
     `Report p95: series ${ms(p95.series)}, leaderboard ${ms(p95.leaderboard)}, totals ${ms(p95.totals)}, voices ${ms(p95.voices)} (${f.notes.reportP95Ms ?? ''})`,
   ].join('\n');
 };

@@ -21,6 +21,31 @@ export const outPath = (...parts: string[]): string => {
 /** Functions log nothing during a benchmark: logging to a terminal would be what we measure. */
 export const quietLogger = (serviceName: string) => new Logger({ serviceName, logLevel: 'SILENT' });
 
+/** The logger at the level the deployed functions log at (INFO: no log level is configured), for counting bytes. */
+export const deployedLogger = (serviceName: string) => new Logger({ serviceName, logLevel: 'INFO' });
+
+/**
+ * Runs `fn` with stdout and stderr swallowed, counting the bytes written: what the function's logger would
+ * send to CloudWatch Logs. Only for sequential sections (a concurrent caller's output would be counted too).
+ */
+export const countLogBytes = async <T>(fn: () => Promise<T>): Promise<{ value: T; bytes: number }> => {
+  let bytes = 0;
+  const out = process.stdout.write;
+  const err = process.stderr.write;
+  const count = (chunk: unknown) => {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : (chunk as Uint8Array).byteLength;
+    return true;
+  };
+  process.stdout.write = count as typeof process.stdout.write;
+  process.stderr.write = count as typeof process.stderr.write;
+  try {
+    return { value: await fn(), bytes };
+  } finally {
+    process.stdout.write = out;
+    process.stderr.write = err;
+  }
+};
+
 export const writeJsonFile = (name: string, value: unknown): string => {
   const path = outPath(name);
   writeFileSync(path, `${JSON.stringify(value, null, 2)}\n`);

@@ -116,6 +116,8 @@ export interface ReplayStats {
   outOfOrderSnapshots: number;
   messages: number;
   bodyBytes: number;
+  /** Days the replay covers (1 for the day replay). */
+  days?: number;
   /** Latest known counters summed over posts (what the rollups must add up to). */
   finalTotals: Record<CounterName, number>;
 }
@@ -128,7 +130,7 @@ export interface Replay {
   stats: ReplayStats;
 }
 
-interface Author {
+export interface Author {
   platform: Platform;
   id: string;
   handle: string;
@@ -151,13 +153,13 @@ interface Post {
 const HASHTAG_VARIANTS = ['NextIdea', 'nextidea', '腾讯NextIdea', 'NEXTIDEA', 'NextIdea'];
 const OTHER_TAGS = ['AI', 'tech', 'innovation', 'Tencent', 'games', 'design', 'startup'];
 
-const profileOf = (platform: Platform): PlatformProfile => {
+export const profileOf = (platform: Platform): PlatformProfile => {
   const p = PLATFORM_PROFILES.find((x) => x.platform === platform);
   if (!p) throw new Error(`no profile for platform ${platform}`);
   return p;
 };
 
-const makeAuthor = (rng: SeededRandom, platform: Platform, n: number, kolId?: string): Author => {
+export const makeAuthor = (rng: SeededRandom, platform: Platform, n: number, kolId?: string): Author => {
   const base = `${kolId ? kolId.replace(/-/g, '') : rng.word(6, 'abcdefghijklmnopqrstuvwxyz')}${n.toString(36)}`;
   switch (platform) {
     case 'x':
@@ -175,7 +177,7 @@ const makeAuthor = (rng: SeededRandom, platform: Platform, n: number, kolId?: st
   }
 };
 
-const makePostId = (rng: SeededRandom, author: Author, n: number): { postId: string; url: string } => {
+export const makePostId = (rng: SeededRandom, author: Author, n: number): { postId: string; url: string } => {
   const unique = n.toString(36);
   switch (author.platform) {
     case 'x': {
@@ -209,10 +211,32 @@ const makePostId = (rng: SeededRandom, author: Author, n: number): { postId: str
 };
 
 /** Posting activity over a local day: a lunch bump and an evening peak. */
-const activity = (hour: number) =>
+export const activity = (hour: number) =>
   0.35 + Math.exp(-(((hour - 20.5) / 2.8) ** 2)) + 0.6 * Math.exp(-(((hour - 12.5) / 2) ** 2));
 
-const growth = (ageMs: number, tauMs: number) => (ageMs <= 0 ? 0 : 1 - Math.exp(-ageMs / tauMs));
+export const growth = (ageMs: number, tauMs: number) => (ageMs <= 0 ? 0 : 1 - Math.exp(-ageMs / tauMs));
+
+/** Roster KOLs with accounts on 1-3 platforms, then discovered voices with one account each. */
+export const makeAuthors = (
+  rng: SeededRandom,
+  kolCount: number,
+  authorCount: number,
+): { kolAccounts: Author[][]; voices: Author[] } => {
+  const platformPicker = new WeightedPicker(PLATFORM_PROFILES.map((p) => p.share));
+  const randomPlatform = () => PLATFORM_PROFILES[platformPicker.pick(rng)]?.platform ?? 'x';
+  const kolAccounts: Author[][] = [];
+  let serial = 0;
+  for (let k = 0; k < kolCount; k++) {
+    const kolId = `kol-${String(k + 1).padStart(4, '0')}`;
+    const platforms = new Set<Platform>();
+    const wanted = rng.int(1, 3);
+    while (platforms.size < wanted) platforms.add(randomPlatform());
+    kolAccounts.push([...platforms].map((p) => makeAuthor(rng, p, serial++, kolId)));
+  }
+  const voices: Author[] = [];
+  for (let v = 0; v < authorCount - kolCount; v++) voices.push(makeAuthor(rng, randomPlatform(), serial++));
+  return { kolAccounts, voices };
+};
 
 export const generateReplay = (options: ReplayOptions): Replay => {
   const { scale, seed } = options;
@@ -226,22 +250,7 @@ export const generateReplay = (options: ReplayOptions): Replay => {
   const kolCount = Math.max(3, Math.round(FULL_SCALE.kols * scale));
   const authorCount = Math.max(kolCount * 3, Math.round(FULL_SCALE.authors * scale));
   const postCount = Math.max(60, Math.round(FULL_SCALE.posts * scale));
-  const platformPicker = new WeightedPicker(PLATFORM_PROFILES.map((p) => p.share));
-  const randomPlatform = () => PLATFORM_PROFILES[platformPicker.pick(rng)]?.platform ?? 'x';
-
-  // ---- Authors: roster KOLs with accounts on 1-3 platforms, then discovered voices with one account.
-  const kolAccounts: Author[][] = [];
-  let authorSerial = 0;
-  for (let k = 0; k < kolCount; k++) {
-    const kolId = `kol-${String(k + 1).padStart(4, '0')}`;
-    const platforms = new Set<Platform>();
-    const wanted = rng.int(1, 3);
-    while (platforms.size < wanted) platforms.add(randomPlatform());
-    kolAccounts.push([...platforms].map((p) => makeAuthor(rng, p, authorSerial++, kolId)));
-  }
-  const voices: Author[] = [];
-  for (let v = 0; v < authorCount - kolCount; v++)
-    voices.push(makeAuthor(rng, randomPlatform(), authorSerial++));
+  const { kolAccounts, voices } = makeAuthors(rng, kolCount, authorCount);
   // Zipf-like activity: a few voices post a lot.
   const voicePicker = new WeightedPicker(voices.map((_, i) => 1 / (i + 1) ** 0.8));
   const kolPicker = new WeightedPicker(kolAccounts.map((_, i) => 1 / (i + 1) ** 0.5));
@@ -523,7 +532,7 @@ export const generateReplay = (options: ReplayOptions): Replay => {
 };
 
 /** One page is one message, split only if it would exceed the SQS size limit. */
-const packMessages = (
+export const packMessages = (
   platform: Platform,
   pollId: string,
   observations: Observation[],

@@ -2,8 +2,10 @@ import type { EfficiencyResult, ThroughputResult } from '../sections/aggregate';
 import type { BundleResult } from '../sections/bundles';
 import type { CeilingResult } from '../sections/ceiling';
 import type { CostResult } from '../sections/cost';
+import type { NaiveResult } from '../sections/naive';
 import type { PollerResult } from '../sections/poller';
 import type { ReportingResult } from '../sections/reporting';
+import type { StalenessRun } from '../sections/staleness';
 import { writeUnitsOf } from './metered-client';
 import type { ReplayStats } from './replay';
 
@@ -36,6 +38,8 @@ export interface BenchResults {
   reporting?: ReportingResult;
   poller?: PollerResult[];
   cost?: CostResult;
+  naive?: NaiveResult;
+  staleness?: StalenessRun[];
   errors: { section: string; message: string }[];
 }
 
@@ -130,12 +134,33 @@ export const collectVerdicts = (r: BenchResults): Verdict[] => {
     );
     correct(`Poller cycle completed (${p.platform})`, p.stoppedReason, p.stoppedReason === 'complete');
   }
-  if (r.cost)
+  if (r.cost) {
     target(
-      'Cost per million observations',
-      `$${fmt(r.cost.design.perMillionObservations, 3)} (naive $${fmt(r.cost.naive.perMillionObservations, 3)})`,
-      '<= $0.30',
-      r.cost.design.perMillionObservations <= 0.3,
+      'AWS cost per Next-Idea campaign day',
+      `$${fmt(r.cost.design.total, 2)} ($${fmt(r.cost.design.perMillionObservations, 3)} per million observations)`,
+      '<= $5',
+      r.cost.design.total <= 5,
+    );
+    target(
+      `Naive aggregator${r.cost.naiveMeasured ? ' (run)' : ' (formula)'} / this design, cost`,
+      `$${fmt(r.cost.naive.total, 2)} / $${fmt(r.cost.design.total, 2)} = ${fmt(r.cost.naive.total / r.cost.design.total, 2)}x`,
+      '>= 5x',
+      r.cost.naive.total >= 5 * r.cost.design.total,
+    );
+  }
+  if (r.naive)
+    target(
+      'Naive aggregator rows equal to the oracle',
+      `${fmt(r.naive.comparison.expectedRows - r.naive.comparison.mismatchedRows)} of ${fmt(r.naive.comparison.expectedRows)}`,
+      'informative (naive is not exact)',
+      r.naive.comparison.mismatchedRows === 0,
+    );
+  for (const s of r.staleness ?? [])
+    target(
+      `Staleness p95, ${s.planner}, ${fmt(s.refreshRequestsPerCycle)} requests/cycle`,
+      `${fmt(s.staleness.p95Minutes)} min (median ${fmt(s.staleness.medianMinutes)})`,
+      'baseline for issue 15',
+      true,
     );
   return out;
 };

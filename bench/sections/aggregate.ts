@@ -17,7 +17,15 @@ import { addDays, startOfDay } from '../../shared/time';
 import { topology } from '../../shared/topology';
 import { readRollups } from '../../test/support/observations';
 import { computeOracle } from '../../test/support/oracle';
-import { chunk, elapsedSince, quietLogger, sqsRecordFor, tableSpecsByName } from '../lib/harness';
+import {
+  chunk,
+  countLogBytes,
+  deployedLogger,
+  elapsedSince,
+  quietLogger,
+  sqsRecordFor,
+  tableSpecsByName,
+} from '../lib/harness';
 import { itemSize } from '../lib/item-size';
 import { type DynamoMeter, meterDocumentClient } from '../lib/metered-client';
 import { type BatchBound, sumBounds, WriteBoundModel } from '../lib/model';
@@ -135,6 +143,8 @@ export interface EfficiencyResult {
   dbCalls: number[];
   /** Payload bytes of each invocation's batch of messages (for SQS receive chunks). */
   batchBytes: number[];
+  /** Bytes the handler's logger wrote per batch, at the deployed log level (INFO). */
+  logBytes: number[];
   meter: DynamoMeter;
   bound: BatchBound;
   verification: Verification;
@@ -160,10 +170,11 @@ export const measureWriteEfficiency = async (replay: Replay): Promise<Efficiency
       doc: metered.client,
       tables,
       config: replay.config,
-      logger: quietLogger('kol-pulse-aggregate'),
+      logger: deployedLogger('kol-pulse-aggregate'),
       now: replayClock(replay),
     });
     const model = new WriteBoundModel(replay.config);
+    const logBytes: number[] = [];
     const bounds: BatchBound[] = [];
     let failedRecords = 0;
     const durationsMs: number[] = [];
@@ -178,8 +189,11 @@ export const measureWriteEfficiency = async (replay: Replay): Promise<Efficiency
       const busyBefore = metered.meter.busyMs;
       const callsBefore = callCount();
       const started = performance.now();
-      const response = await handler(event, createLambdaContext(aggregateFunction));
+      const { value: response, bytes } = await countLogBytes(() =>
+        handler(event, createLambdaContext(aggregateFunction)),
+      );
       durationsMs.push(performance.now() - started);
+      logBytes.push(bytes);
       dbWaitMs.push(metered.meter.busyMs - busyBefore);
       dbCalls.push(callCount() - callsBefore);
       batchBytes.push(batch.reduce((n, m) => n + Buffer.byteLength(m.body), 0));
@@ -193,6 +207,7 @@ export const measureWriteEfficiency = async (replay: Replay): Promise<Efficiency
       dbWaitMs,
       dbCalls,
       batchBytes,
+      logBytes,
       meter: metered.meter,
       bound: sumBounds(bounds),
       verification: await verify(replay, dynamo.doc, tables.rollups, model),

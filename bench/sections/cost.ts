@@ -1,129 +1,297 @@
 import { DEFAULT_STORE_TUNING } from '../../functions/aggregate/store';
 import { topology } from '../../shared/topology';
-import { type CostBreakdown, costOf, sqsChunks } from '../lib/cost';
+import {
+  type CostBreakdown,
+  type CostLine,
+  costOf,
+  PRICES,
+  SQS_CHUNK_BYTES,
+  type UsageForCost,
+} from '../lib/cost';
 import { writeUnitsOf } from '../lib/metered-client';
 import { CYCLE_MS, PLATFORM_PROFILES, type Replay } from '../lib/replay';
 import { sum } from '../lib/stats';
-import type { EfficiencyResult } from './aggregate';
+import type { EfficiencyResult, ItemSizeStats, ThroughputResult } from './aggregate';
+import type { BundleResult } from './bundles';
+import type { NaiveResult } from './naive';
 import type { PollerResult } from './poller';
+import type { ReportingResult } from './reporting';
 
 /**
- * Cost per million observations at AWS on-demand list prices, for this design (usage measured on the
- * replay) beside a naive design computed from the same replay (one message per observation, unconditional
- * writes per observation). Assumptions (stated in the report):
- * - Lambda durations in AWS: the handler's measured compute time (its duration minus the time spent waiting
- *   on dynalite) plus DynamoDB round trips at AWS_DYNAMO_LATENCY_MS, the handler's calls spread over its
- *   write concurrency. Durations measured against dynalite on this machine are reported beside it.
- * - Poll functions: the measured local cycle time per API call plus PLATFORM_API_LATENCY_MS per call (the
- *   local platform server answers in well under a millisecond; real APIs do not).
- * - Per-day costs (schedules, poll cycles) are spread over the observations of a Next Idea day at full scale
- *   (the replay's observations divided by its scale), so the figure does not depend on --scale.
+ * All-in AWS cost of one Next-Idea-scale campaign day (issue 13 point 6) at on-demand list prices, for this
+ * design (usage measured on the replay) and for the naive aggregator actually run on the same replay.
+ * Usage that grows with the observations (aggregate Lambda, SQS, DynamoDB requests, logs, traces) is the
+ * replay's divided by its scale and its days; usage fixed by the schedule (poll invocations, Scheduler,
+ * secrets, the analyst's report requests) is counted per day directly. Assumptions are listed in
+ * `assumptions` and in docs/benchmarks.md.
  */
 
 export const AWS_DYNAMO_LATENCY_MS = 8;
 export const PLATFORM_API_LATENCY_MS = 200;
 const CYCLES_PER_DAY = 86_400_000 / CYCLE_MS;
+/** Cold starts per invocation: AWS's analysis of production workloads puts INITs under 1% of invocations. */
+export const COLD_START_SHARE = 0.01;
+/** Lambda's JSON platform records per invocation (platform.start, platform.runtimeDone, platform.report). */
+export const PLATFORM_LOG_BYTES_PER_INVOCATION = 900;
+/** X-Ray's default sampling rule: the first request each second, then 5% of the rest. */
+const XRAY_RESERVOIR_PER_SECOND = 1;
+const XRAY_FIXED_RATE = 0.05;
+/** The analyst's day: 50 dashboard opens, each asking totals, series, leaderboard and voices. */
+export const DASHBOARD_OPENS_PER_DAY = 50;
+const LOG_RETENTION_DAYS = 30;
+const SECRETS = PLATFORM_PROFILES.length;
 
 export interface CostResult {
+  /** Dollars per campaign day at scale 1 (lines), and per million observations. */
   design: CostBreakdown;
   naive: CostBreakdown;
   /** The same design with Lambda durations as measured locally against dynalite (an upper bound). */
   designLocalDurations: CostBreakdown;
+  /** Whether `naive` comes from a run of the naive aggregator (else a formula over the replay). */
+  naiveMeasured: boolean;
   assumptions: string[];
 }
 
-export const computeCosts = (
-  replay: Replay,
-  efficiency: EfficiencyResult,
-  poller: readonly PollerResult[],
-  localAggregateDurationsMs: readonly number[],
-): CostResult => {
-  const observations = replay.stats.deliveries;
-  const fullDayFactor = replay.stats.scale; // per-day costs x scale = the share this replay carries
+export interface CostInputs {
+  replay: Replay;
+  efficiency: EfficiencyResult;
+  poller: readonly PollerResult[];
+  localAggregateDurationsMs: readonly number[];
+  naive?: NaiveResult;
+  throughput?: ThroughputResult;
+  reporting?: ReportingResult;
+  bundles?: readonly BundleResult[];
+}
+
+const xrayTracesPerDay = (invocationsPerDay: number): number => {
+  const perSecond = invocationsPerDay / 86_400;
+  const traced =
+    Math.min(perSecond, XRAY_RESERVOIR_PER_SECOND) +
+    XRAY_FIXED_RATE * Math.max(0, perSecond - XRAY_RESERVOIR_PER_SECOND);
+  return traced * 86_400;
+};
+
+const storedBytes = (sizes: ItemSizeStats): number =>
+  sum(Object.values(sizes.byKind).map((k) => k.items * k.averageBytes));
+
+export const computeCosts = (inputs: CostInputs): CostResult => {
+  const { replay, efficiency, poller, naive } = inputs;
+  const days = replay.stats.days ?? 1;
+  const perDay = 1 / (replay.stats.scale * days); // replay usage x perDay = one campaign day at scale 1
+  const observationsPerDay = replay.stats.deliveries * perDay;
   const platforms = PLATFORM_PROFILES.length;
-  const aggregateGb = topology.functions.aggregate.memoryMb / 1024;
-  const pollGb = topology.functions.poll.memoryMb / 1024;
+  const gb = (fn: keyof typeof topology.functions) => topology.functions[fn].memoryMb / 1024;
   const concurrency = DEFAULT_STORE_TUNING.concurrency;
+  const initMs = (fn: string) => inputs.bundles?.find((b) => b.fn === fn)?.importMs ?? 300;
 
-  // ---- Aggregate Lambda: compute + DynamoDB round trips.
-  const computeMs = efficiency.durationsMs.map((d, i) => Math.max(0, d - (efficiency.dbWaitMs[i] ?? 0)));
-  const awsDurationMs = computeMs.map(
-    (c, i) => c + Math.ceil((efficiency.dbCalls[i] ?? 0) / concurrency) * AWS_DYNAMO_LATENCY_MS,
-  );
-  const computePerObservationMs = sum(computeMs) / observations;
+  // ---- Aggregate: measured compute + DynamoDB round trips at AWS latency.
+  const awsDurations = (durations: readonly number[], waits: readonly number[], calls: readonly number[]) =>
+    durations.map(
+      (d, i) =>
+        Math.max(0, d - (waits[i] ?? 0)) + Math.ceil((calls[i] ?? 0) / concurrency) * AWS_DYNAMO_LATENCY_MS,
+    );
+  const designDurations = awsDurations(efficiency.durationsMs, efficiency.dbWaitMs, efficiency.dbCalls);
 
-  // ---- Poll Lambdas: one invocation per platform per cycle; API calls = the replay's pages.
-  const pollCallsInReplay = replay.messages.length;
+  // ---- Messages at scale 1: a scaled-down replay sends part-filled pages (a handful of posts per cycle), so its
+  // message count does not scale linearly. At scale 1 the pages of a cycle are full but the last: the
+  // observations of each platform over its page size, plus one part-filled page per platform and cycle.
+  const observationsByPlatform = new Map<string, number>();
+  for (const m of replay.messages)
+    observationsByPlatform.set(
+      m.platform,
+      (observationsByPlatform.get(m.platform) ?? 0) + m.observations.length,
+    );
+  const messagesPerDay =
+    sum(
+      PLATFORM_PROFILES.map(
+        (p) =>
+          ((observationsByPlatform.get(p.platform) ?? 0) * perDay) / Math.min(p.searchPage, p.refreshBatch),
+      ),
+    ) +
+    CYCLES_PER_DAY * platforms;
+  const bodyBytesPerDay = sum(replay.messages.map((m) => Buffer.byteLength(m.body))) * perDay;
+  const batchSize = topology.triggers.aggregate.batchSize;
+  const invocationsPerDay = messagesPerDay / batchSize;
+
+  // ---- Poll: one invocation per platform per cycle; API calls = the messages' pages.
   const perCall =
     poller.length > 0 ? sum(poller.map((p) => p.cycleMs)) / sum(poller.map((p) => p.apiCalls)) : 5;
-  const pollInvocations = CYCLES_PER_DAY * platforms * fullDayFactor;
-  const pollGbSeconds = ((pollCallsInReplay * (perCall + PLATFORM_API_LATENCY_MS)) / 1000) * pollGb;
-  // Reading the tracked-post list each cycle: read units per tracked post, over the day's growing list.
+  const pollInvocations = CYCLES_PER_DAY * platforms;
+  const pollCallsPerDay = messagesPerDay;
+  const pollGbSeconds = ((pollCallsPerDay * (perCall + PLATFORM_API_LATENCY_MS)) / 1000) * gb('poll');
   const rruPerTrackedPost =
     poller.length > 0 ? sum(poller.map((p) => p.meter.readUnits)) / sum(poller.map((p) => p.tracked)) : 0.02;
-  const averageTracked = replay.stats.posts / 2;
+  const averageTracked = (replay.stats.posts * perDay * days) / 2;
   const pollReadUnits = CYCLES_PER_DAY * averageTracked * rruPerTrackedPost;
   const pollWriteUnits = pollInvocations; // one cursor write per cycle and query
+  const pollLogBytes = poller.length > 0 ? sum(poller.map((p) => p.logBytes)) / poller.length : 500;
 
   // ---- SQS: every message sent once and received once (64 KiB chunks), one DeleteMessageBatch per batch.
-  const sendRequests = sum(replay.messages.map((m) => sqsChunks(Buffer.byteLength(m.body))));
-  const receiveRequests = sum(efficiency.batchBytes.map(sqsChunks));
-  const deleteRequests = efficiency.batches;
+  const chunksPerDay = Math.max(messagesPerDay, bodyBytesPerDay / SQS_CHUNK_BYTES);
+  const sendRequests = chunksPerDay;
+  const receiveRequests = Math.max(invocationsPerDay, bodyBytesPerDay / SQS_CHUNK_BYTES);
+  const deleteRequests = invocationsPerDay;
 
-  const designUsage = (aggregateDurations: readonly number[]) => ({
-    label: 'KOL Pulse (this design)',
-    observations,
-    lambda: [
-      {
-        function: 'aggregate',
-        invocations: efficiency.batches,
-        gbSeconds: (sum(aggregateDurations) / 1000) * aggregateGb,
-      },
-      { function: 'poll', invocations: pollInvocations, gbSeconds: pollGbSeconds },
-    ],
-    sqsRequests: sendRequests + receiveRequests + deleteRequests,
-    writeUnits: writeUnitsOf(efficiency.meter) + pollWriteUnits,
-    readUnits: efficiency.meter.readUnits + pollReadUnits,
-    schedulerInvocations: pollInvocations,
-  });
+  // ---- Reads: conflict re-reads happen when invocations run concurrently (the throughput run), so the
+  // larger of the sequential and the concurrent run's read units per observation is charged.
+  const readsPerObservation = Math.max(
+    efficiency.meter.readUnits / efficiency.observations,
+    inputs.throughput ? inputs.throughput.meter.readUnits / inputs.throughput.observations : 0,
+  );
 
-  // ---- Naive: a message per observation; per observation an unconditional state put and an ADD to the
-  // KOL/voice item and to the campaign total (the KOL/voice item's byDay entry changes with it); the first
-  // sighting of a post also writes its track-index entry.
-  const naiveInvocations = Math.ceil(observations / topology.triggers.aggregate.batchSize);
-  const writesPerInvocation = 3 * topology.triggers.aggregate.batchSize;
-  const naiveDurationMs =
-    computePerObservationMs * topology.triggers.aggregate.batchSize +
-    Math.ceil(writesPerInvocation / concurrency) * AWS_DYNAMO_LATENCY_MS;
-  const naiveUsage = {
-    label: 'Naive (message and unconditional writes per observation)',
-    observations,
-    lambda: [
+  // ---- Report path: the analyst's 50 dashboard opens a day.
+  const endpoints = inputs.reporting?.endpoints ?? [];
+  const reportRequests = DASHBOARD_OPENS_PER_DAY * Math.max(4, endpoints.length);
+  const reportMs = endpoints.length > 0 ? sum(endpoints.map((e) => e.p50Ms)) / endpoints.length : 100;
+  const reportRru =
+    endpoints.length > 0 ? sum(endpoints.map((e) => e.readUnitsPerRequest)) / endpoints.length : 10;
+
+  // ---- Storage after the replay, at scale 1 (the replay's items grow with the scale).
+  const storageGb =
+    (storedBytes(efficiency.itemSizes) + storedBytes(efficiency.stateItemSizes)) /
+    replay.stats.scale /
+    1024 ** 3;
+
+  const lambdaLines = (
+    invocations: Record<'aggregate' | 'poll' | 'report', number>,
+    gbSeconds: Record<'aggregate' | 'poll' | 'report', number>,
+  ) =>
+    (['aggregate', 'poll', 'report'] as const).map((fn) => ({
+      function: fn,
+      invocations: invocations[fn],
+      gbSeconds: gbSeconds[fn] + invocations[fn] * COLD_START_SHARE * (initMs(fn) / 1000) * gb(fn),
+    }));
+
+  const extraLines = (invocations: Record<'aggregate' | 'poll' | 'report', number>, logBytes: number) => {
+    const traces = sum(Object.values(invocations).map(xrayTracesPerDay));
+    const logGb = logBytes / 1024 ** 3;
+    const lines: CostLine[] = [
       {
-        function: 'aggregate',
-        invocations: naiveInvocations,
-        gbSeconds: ((naiveInvocations * naiveDurationMs) / 1000) * aggregateGb,
+        item: 'X-Ray traces (default sampling)',
+        quantity: traces,
+        unit: 'traces',
+        dollars: (traces / 1e6) * PRICES.xrayPerMillionTraces,
       },
-      { function: 'poll', invocations: pollInvocations, gbSeconds: pollGbSeconds },
-    ],
-    sqsRequests: observations + 2 * naiveInvocations,
-    writeUnits: observations * 4 + replay.stats.posts + pollWriteUnits,
-    readUnits: pollReadUnits,
-    schedulerInvocations: pollInvocations,
+      {
+        item: 'CloudWatch Logs ingestion (INFO)',
+        quantity: logGb,
+        unit: 'GB',
+        dollars: logGb * PRICES.logsIngestionPerGb,
+      },
+      {
+        item: `CloudWatch Logs storage (${LOG_RETENTION_DAYS}-day retention, steady state)`,
+        quantity: logGb * LOG_RETENTION_DAYS,
+        unit: 'GB held',
+        dollars: ((logGb * LOG_RETENTION_DAYS) / 30) * PRICES.logsStoragePerGbMonth,
+      },
+      {
+        item: 'DynamoDB storage (after the replay)',
+        quantity: storageGb,
+        unit: 'GB',
+        dollars: (storageGb / 30) * PRICES.dynamoStoragePerGbMonth,
+      },
+      {
+        item: 'DynamoDB point-in-time recovery',
+        quantity: storageGb,
+        unit: 'GB',
+        dollars: (storageGb / 30) * PRICES.dynamoPitrPerGbMonth,
+      },
+      {
+        item: `Secrets Manager (${SECRETS} secrets, GetSecretValue per poll invocation)`,
+        quantity: pollInvocations,
+        unit: 'calls',
+        dollars:
+          (SECRETS * PRICES.secretPerMonth) / 30 + (pollInvocations / 10_000) * PRICES.secretsPer10kCalls,
+      },
+      {
+        item: `API Gateway HTTP API (${DASHBOARD_OPENS_PER_DAY} dashboard opens)`,
+        quantity: reportRequests,
+        unit: 'requests',
+        dollars: (reportRequests / 1e6) * PRICES.httpApiPerMillionRequests,
+      },
+    ];
+    return lines;
   };
 
+  const aggregateLogBytes =
+    efficiency.logBytes.length > 0 ? sum(efficiency.logBytes) / efficiency.logBytes.length : 0;
+  const usage = (
+    label: string,
+    aggregate: { durationsMs: readonly number[]; writeUnits: number; readUnits: number },
+  ): UsageForCost => {
+    const invocations = {
+      aggregate: invocationsPerDay,
+      poll: pollInvocations,
+      report: reportRequests,
+    };
+    const logBytes =
+      invocations.aggregate * (aggregateLogBytes + PLATFORM_LOG_BYTES_PER_INVOCATION) +
+      pollInvocations * (pollLogBytes + PLATFORM_LOG_BYTES_PER_INVOCATION) +
+      reportRequests * (2 * PLATFORM_LOG_BYTES_PER_INVOCATION);
+    return {
+      label,
+      observations: observationsPerDay,
+      lambda: lambdaLines(invocations, {
+        aggregate: (sum(aggregate.durationsMs) / 1000) * gb('aggregate') * perDay,
+        poll: pollGbSeconds,
+        report: ((reportRequests * reportMs) / 1000) * gb('report'),
+      }),
+      sqsRequests: sendRequests + receiveRequests + deleteRequests,
+      writeUnits: aggregate.writeUnits * perDay + pollWriteUnits,
+      readUnits: aggregate.readUnits * perDay + pollReadUnits + reportRequests * reportRru,
+      schedulerInvocations: pollInvocations,
+      extra: extraLines(invocations, logBytes),
+    };
+  };
+
+  const design = (durations: readonly number[]) =>
+    costOf(
+      usage('KOL Pulse (this design)', {
+        durationsMs: durations,
+        writeUnits: writeUnitsOf(efficiency.meter),
+        readUnits: readsPerObservation * efficiency.observations,
+      }),
+    );
+  const naiveCost = naive
+    ? costOf(
+        usage('Naive aggregator (run on the same replay)', {
+          durationsMs: awsDurations(naive.durationsMs, naive.dbWaitMs, naive.dbCalls),
+          writeUnits: writeUnitsOf(naive.meter),
+          readUnits: naive.meter.readUnits,
+        }),
+      )
+    : costOf(
+        usage('Naive (formula: 3 unconditional writes per observation)', {
+          durationsMs: designDurations,
+          writeUnits: efficiency.observations * 4 + replay.stats.posts,
+          readUnits: efficiency.observations,
+        }),
+      );
+  const computePerObservationMs =
+    sum(efficiency.durationsMs.map((d, i) => Math.max(0, d - (efficiency.dbWaitMs[i] ?? 0)))) /
+    efficiency.observations;
+
   return {
-    design: costOf(designUsage(awsDurationMs)),
-    designLocalDurations: costOf(designUsage(localAggregateDurationsMs)),
-    naive: costOf(naiveUsage),
+    design: design(designDurations),
+    designLocalDurations: design(inputs.localAggregateDurationsMs),
+    naive: naiveCost,
+    naiveMeasured: naive !== undefined,
     assumptions: [
-      `Aggregate duration in AWS = measured handler compute (duration minus dynalite wait; ${computePerObservationMs.toFixed(3)} ms per observation) + ${AWS_DYNAMO_LATENCY_MS} ms per DynamoDB round trip, its calls spread over ${concurrency} in flight; ${topology.functions.aggregate.memoryMb} MB (shared/topology.ts).`,
-      `Poll: one invocation per platform per ${CYCLE_MS / 60_000}-minute cycle (${platforms} platforms) and one Scheduler invocation each; API calls = the replay's pages; ${perCall.toFixed(1)} ms measured per call locally + ${PLATFORM_API_LATENCY_MS} ms assumed platform API latency; ${topology.functions.poll.memoryMb} MB.`,
-      `Poll reads the tracked-post index every cycle: ${rruPerTrackedPost.toFixed(4)} RRU per tracked post (measured), ${averageTracked.toFixed(0)} posts tracked on average over the replayed day.`,
-      `Per-day costs (schedules, poll invocations) are charged at the replay's share of a full-scale day (x${fullDayFactor}), so the per-million figure is that of a Next Idea day.`,
-      'SQS: each message sent and received once, billed per 64 KiB chunk; one DeleteMessageBatch per batch; idle long polling of the event source mapping (a fixed monthly cost) is left out.',
-      'Naive: one message per observation (batches of 10), three unconditional writes per observation (state put, ADD to the KOL/voice item, ADD to the campaign total) = 4 WRU with the byDay index entry, +1 WRU per new post for its track-index entry; no reads.',
-      'Free tiers are left out; report requests (analyst-driven) are not part of the per-observation cost.',
+      `Messages at scale 1: pages are full but the last of each platform and cycle, so ${Math.round(messagesPerDay).toLocaleString('en-US')} messages (API calls) and ${Math.round(invocationsPerDay).toLocaleString('en-US')} aggregate invocations (batches of ${batchSize}) a day; SQS requests from the bodies' bytes in 64 KiB chunks. Durations, DynamoDB units, log bytes per observation are the run's, scaled by observations.`,
+      `One campaign day = the replay's usage / (scale ${replay.stats.scale} x ${days} days): ${Math.round(observationsPerDay).toLocaleString('en-US')} observations a day at scale 1 (both campaigns of the replay, duplicates included).`,
+      `Aggregate duration in AWS = measured handler compute (duration minus dynalite wait; ${computePerObservationMs.toFixed(3)} ms per observation) + ${AWS_DYNAMO_LATENCY_MS} ms per DynamoDB round trip, its calls spread over ${concurrency} in flight; ${topology.functions.aggregate.memoryMb} MB (shared/topology.ts). The naive run's durations are modelled the same way from its own measured calls.`,
+      `Lambda INIT (billed since 2025-08-01): ${COLD_START_SHARE * 100}% of invocations start cold (AWS's own figure for production workloads), each billed the bundle's measured import time (bench bundles section; 300 ms where not measured).`,
+      `Poll: one invocation per platform per ${CYCLE_MS / 60_000}-minute cycle (${platforms} platforms) and one Scheduler invocation each; API calls = the replay's pages; ${perCall.toFixed(1)} ms measured per call locally + ${PLATFORM_API_LATENCY_MS} ms assumed platform API latency; ${topology.functions.poll.memoryMb} MB. The tracked-post index is read every cycle: ${rruPerTrackedPost.toFixed(4)} RRU per tracked post (measured), ${Math.round(averageTracked).toLocaleString('en-US')} posts tracked on average.`,
+      `DynamoDB reads: ${readsPerObservation.toFixed(3)} RRU per observation, the larger of the sequential run and the concurrent throughput run (conflict re-reads happen only when invocations overlap).`,
+      `X-Ray: active tracing with the default sampling rule (first request each second, 5% of the rest), per function, on the average invocation rate of the day (bursts would record fewer).`,
+      `CloudWatch Logs: the functions' logger output measured in the run at INFO (the deployed level: no log level is configured): ${Math.round(aggregateLogBytes)} bytes per aggregate invocation, ${Math.round(pollLogBytes)} per poll cycle, plus ${PLATFORM_LOG_BYTES_PER_INVOCATION} bytes of Lambda platform records per invocation (assumed); the report path logs an access line and platform records; ${LOG_RETENTION_DAYS}-day retention (the stage default).`,
+      `DynamoDB storage and PITR: the rollups and state tables' item bytes after the replay, divided by the scale (${storageGb.toFixed(3)} GB at scale 1), charged for one day.`,
+      `Secrets Manager: ${SECRETS} secrets (one per platform); the poller caches a secret 5 minutes, so one GetSecretValue per poll invocation.`,
+      `Report path: ${DASHBOARD_OPENS_PER_DAY} dashboard opens a day, ${Math.max(4, endpoints.length)} requests each (totals, series, leaderboard, voices), at the reporting section's p50 duration and read units.`,
+      'SQS: each message sent and received once, billed per 64 KiB chunk; one DeleteMessageBatch per batch; idle long polling of the event source mapping (a fixed monthly cost) is left out. Free tiers are left out.',
+      naive
+        ? 'Naive: bench/lib/naive-aggregator.ts run on the same messages and batches (GetItem + unconditional PutItem of the post, one ADD per rollup item per observation), every unit metered; the same poll, SQS, logging and report costs.'
+        : 'Naive: a formula (the naive section did not run).',
     ],
   };
 };

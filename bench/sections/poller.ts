@@ -10,7 +10,7 @@ import type { Platform } from '../../shared/platform';
 import { createAdapter } from '../../shared/platforms';
 import type { PlatformCredentials } from '../../shared/platforms/adapter';
 import { SeededRandom } from '../../shared/random';
-import { chunk, quietLogger, tableSpecsByName } from '../lib/harness';
+import { chunk, countLogBytes, deployedLogger, tableSpecsByName } from '../lib/harness';
 import { type DynamoMeter, meterDocumentClient } from '../lib/metered-client';
 import { mapPool } from '../lib/stats';
 
@@ -42,6 +42,8 @@ export interface PollerResult {
   messagesSent: number;
   sendCalls: number;
   cycleMs: number;
+  /** Bytes the poll function's logger wrote in the measured cycle (INFO, the deployed level). */
+  logBytes: number;
   meter: DynamoMeter;
   stoppedReason: string;
 }
@@ -139,13 +141,13 @@ export const measurePoller = async (options: {
       credentials: { get: async () => credentials },
       createAdapter,
       baseUrl: api.baseUrls[platform],
-      logger: quietLogger('kol-pulse-poll'),
+      logger: deployedLogger('kol-pulse-poll'),
       clock,
     });
     const context = { getRemainingTimeInMillis: () => 120_000, awsRequestId: 'bench' };
 
     // Cycle 1 sets the cursor; cycle 2, five minutes later, is the one measured.
-    await handler({}, context);
+    await countLogBytes(() => handler({}, context));
     const cursorTime = Math.max(...trackedPosts.map((p) => Date.parse(p.publishedAt)));
     clockState.t = T0 + 5 * MINUTE;
     for (let i = 0; i < options.newPosts; i++)
@@ -160,7 +162,7 @@ export const measurePoller = async (options: {
     const requestsBefore = api.requests.length;
     metered.reset();
     const started = performance.now();
-    const summary = await handler({}, context);
+    const { value: summary, bytes: logBytes } = await countLogBytes(() => handler({}, context));
     const cycleMs = performance.now() - started;
     const requests = api.requests.slice(requestsBefore).filter((r) => r.platform === platform);
 
@@ -191,6 +193,7 @@ export const measurePoller = async (options: {
       messagesSent: summary.messagesSent,
       sendCalls: summary.sendCalls,
       cycleMs,
+      logBytes,
       meter: metered.meter,
       stoppedReason: summary.stoppedReason,
     };

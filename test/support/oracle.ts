@@ -76,7 +76,7 @@ export const withoutEmptyRows = (table: RollupTable): RollupTable => {
 };
 
 /** Which roster KOL wrote the post: an account's user id where it has one, else its handle on that platform. */
-const rosterKol = (campaign: Campaign, o: Observation): string | undefined => {
+export const rosterKol = (campaign: Campaign, o: Observation): string | undefined => {
   for (const kol of campaign.kols)
     for (const a of kol.accounts) if (a.platform === o.platform && a.userId === o.author.id) return kol.id;
   for (const kol of campaign.kols)
@@ -107,7 +107,8 @@ const windowOf = (campaign: Campaign) => {
   return w;
 };
 
-const counts = (campaign: Campaign, o: Observation): boolean => {
+/** Whether the post counts for the campaign: a campaign hashtag, published inside its window. */
+export const counts = (campaign: Campaign, o: Observation): boolean => {
   const { tags, startMs, endMs } = windowOf(campaign);
   if (!o.hashtags.some((t) => tags.has(normalizeHashtag(t)))) return false;
   const published = Date.parse(o.publishedAt);
@@ -203,7 +204,7 @@ export const computeOracle = (config: KolPulseConfig, delivered: readonly Observ
 };
 
 /** The Monday on or before a day, computed here from the calendar rather than with shared/time. */
-const mondayOf = (day: Day): Day => {
+export const mondayOf = (day: Day): Day => {
   const date = new Date(`${day}T00:00:00Z`);
   date.setUTCDate(date.getUTCDate() - ((date.getUTCDay() + 6) % 7));
   return date.toISOString().slice(0, 10);
