@@ -1,5 +1,6 @@
 import { duePosts, type RefreshPolicy, type TrackedPost } from '../../functions/poll/tracked';
 import { DEFAULT_TUNING } from '../../functions/poll/tuning';
+import { planValueRefreshes } from '../../functions/poll/value';
 import type { Platform } from '../../shared/platform';
 
 /**
@@ -34,6 +35,26 @@ export type RefreshPlanner = (tracked: readonly TrackedPost[], context: PlannerC
  */
 export const ageOnlyPlanner: RefreshPlanner = (tracked, { now, budget, policy }) =>
   duePosts(tracked, now, policy).slice(0, budget);
+
+/**
+ * The shipped value planner (functions/poll/value.ts) as the poller runs it: every tracked post is a
+ * candidate, with its history (when its counters last changed, roster or not); the budget is in posts, so
+ * one post per "request". A post never observed changing counts from its first read, as the poller's post
+ * record does (the first observation is always sent).
+ */
+export const valuePlanner: RefreshPlanner = (tracked, { now, budget, policy, history }) =>
+  planValueRefreshes(
+    tracked.map((post) => {
+      const h = history(post.postId);
+      return h && h.lastObservedMs > 0
+        ? { ...post, history: { changedAt: h.lastChangedMs || h.lastObservedMs, changes: 1, kol: h.roster } }
+        : post;
+    }),
+    now,
+    policy,
+    1,
+    { requests: budget },
+  ).due.slice(0, budget);
 
 /** The shipped refresh policy at a schedule period: the poller's default tuning. */
 export const shippedPolicy = (periodMs: number): RefreshPolicy => ({

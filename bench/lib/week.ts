@@ -12,6 +12,7 @@ import {
   type PostHistory,
   type RefreshPlanner,
   shippedPolicy,
+  valuePlanner,
 } from './refresh-planner';
 import {
   type Author,
@@ -273,7 +274,7 @@ function* run(
   const scale = options.scale;
   const periodMs = options.periodMs ?? CYCLE_MS;
   const policy = shippedPolicy(periodMs);
-  const planner = options.planner ?? ageOnlyPlanner;
+  const planner = options.planner ?? valuePlanner;
   const suppress = options.suppressUnchanged ?? true;
   const trackingMs = (options.trackingDays ?? 7) * 86_400_000;
   const requests = options.refreshRequestsPerCycle ?? DEFAULT_REFRESH_REQUESTS_PER_CYCLE;

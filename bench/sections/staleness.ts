@@ -2,6 +2,7 @@ import {
   ageOnlyPlanner,
   DEFAULT_REFRESH_REQUESTS_PER_CYCLE,
   type RefreshPlanner,
+  valuePlanner,
 } from '../lib/refresh-planner';
 import type { StalenessSummary } from '../lib/staleness';
 import { type WeekStats, weekCycles } from '../lib/week';
@@ -38,7 +39,10 @@ export interface StalenessOptions {
 }
 
 export const measureStaleness = (options: StalenessOptions): StalenessRun[] => {
-  const planners = options.planners ?? { 'age-only (shipped)': ageOnlyPlanner };
+  const planners = options.planners ?? {
+    'value (shipped)': valuePlanner,
+    'age-only (before issue 15)': ageOnlyPlanner,
+  };
   const budgets = options.budgets ?? [
     DEFAULT_REFRESH_REQUESTS_PER_CYCLE,
     4 * DEFAULT_REFRESH_REQUESTS_PER_CYCLE,
@@ -49,8 +53,8 @@ export const measureStaleness = (options: StalenessOptions): StalenessRun[] => {
     for (const requests of budgets) cases.push({ name, planner, requests, period: 5 });
   for (const period of options.periodsMinutes ?? [15, 60])
     cases.push({
-      name: 'age-only (shipped)',
-      planner: ageOnlyPlanner,
+      name: 'value (shipped)',
+      planner: valuePlanner,
       requests: DEFAULT_REFRESH_REQUESTS_PER_CYCLE,
       period,
     });
