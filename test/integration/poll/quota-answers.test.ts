@@ -18,7 +18,7 @@ describe('quota answers of the local platform API, as the adapters read them', (
       store,
       now: () => t,
       quotas: {
-        youtube: { search: 1, units: 2 },
+        youtube: { search: 1, units: 3 },
         x: { readsPerMonth: 2 },
         instagram: { hashtagsPer7Days: 2, callsPerHour: 5 },
       },
@@ -44,13 +44,13 @@ describe('quota answers of the local platform API, as the adapters read them', (
 
   it('YouTube: 403 quotaExceeded names the bucket, and each bucket resets at midnight Pacific time', async () => {
     const youtube = adapterOf('youtube');
-    await youtube.searchPage({ query: '#launch', overlapMs: 0 }); // 1 search + 1 unit
+    await youtube.searchPage({ query: '#launch', overlapMs: 0 }); // 1 search + 2 units (videos.list, channels.list for follower counts)
     const searchError = await youtube.searchPage({ query: '#launch', overlapMs: 0 }).catch((e) => e);
     expect(searchError).toBeInstanceOf(QuotaExhaustedError);
     expect(searchError.quota).toBe('search');
     expect(new Date(searchError.retryAt).toISOString()).toBe('2025-07-02T07:00:00.000Z');
     const ids = store.list('youtube').map((p) => p.id);
-    await youtube.refresh(ids); // the units bucket still has one
+    await youtube.refresh(ids); // the units bucket still has one: follower counts come from the day cache
     const unitsError = await youtube.refresh(ids).catch((e) => e);
     expect(unitsError.quota).toBe('units');
     t = Date.parse('2025-07-02T07:00:01Z');
