@@ -84,6 +84,10 @@ const extraOf = (cls: number, stretch: number) => Math.max(0, stretch - (CLASSES
 
 const slotOf = (postId: string): number => createHash('sha1').update(postId).digest().readUInt32BE(0);
 
+/** A post's place among equals this cycle: changes every cycle, so a short budget defers different posts each time. */
+const turnOf = (postId: string, cycle: number): number =>
+  createHash('sha1').update(`${postId}#${cycle}`).digest().readUInt32BE(0);
+
 interface Scored {
   post: ValueCandidate;
   cls: number;
@@ -140,7 +144,9 @@ export const planValueRefreshes = (
     })
     .sort(
       (a, b) =>
-        a.cls - b.cls || Number(b.readFree) - Number(a.readFree) || b.post.publishedMs - a.post.publishedMs,
+        a.cls - b.cls ||
+        Number(b.readFree) - Number(a.readFree) ||
+        turnOf(a.post.postId, cycle) - turnOf(b.post.postId, cycle),
     );
   const chosen: TrackedPost[] = [];
   let reads = allowance.reads ?? Number.POSITIVE_INFINITY;

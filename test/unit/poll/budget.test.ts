@@ -182,8 +182,30 @@ describe('value planner', () => {
     );
     const plan = planValueRefreshes([...hot, ...old], now, policy, 100, { requests: 1 });
     expect(plan.stretch).toBeGreaterThan(0);
-    expect(plan.due.slice(0, 100).map((p) => p.postId)).toEqual(hot.map((p) => p.postId));
+    expect(
+      plan.due
+        .slice(0, 100)
+        .map((p) => p.postId)
+        .sort(),
+    ).toEqual(hot.map((p) => p.postId).sort());
     expect(plan.due.length).toBeLessThanOrEqual(100);
+  });
+
+  it('defers different posts of one class from cycle to cycle when the budget is short', () => {
+    // 50 hot moving posts, 12 a cycle: stretched to every 4th cycle, about 12.5 due a cycle.
+    const moving = Array.from({ length: 50 }, (_, i) =>
+      post(i, HOUR, { changedAt: now - MIN, changes: 2, kol: false }),
+    );
+    const planAt = (cycle: number) =>
+      planValueRefreshes(moving, now + cycle * policy.periodMs, policy, 12, { requests: 1 });
+    const short = [0, 1, 2, 3].find((c) => planAt(c).deferred > 0);
+    expect(short).toBeDefined();
+    const cycle = short ?? 0;
+    // Four cycles later the same posts are due again; the ones left out before go first this time.
+    const before = planAt(cycle).due.map((p) => p.postId);
+    const after = planAt(cycle + 4).due.map((p) => p.postId);
+    expect(planAt(cycle + 4).deferred).toBe(planAt(cycle).deferred);
+    expect(new Set(after)).not.toEqual(new Set(before));
   });
 
   it('X: posts already read today are free, so they go first when reads run short', () => {
