@@ -38,7 +38,12 @@ const CYCLE_MS = 20 * MINUTE;
 /** The pollers re-read this far behind their cursors: the search-index lag they tolerate. */
 const OVERLAP_MINUTES = 10;
 const FAULT_CYCLES = sized(6, 16);
-const CLEAN_CYCLES = 3;
+/**
+ * Clean cycles after the faults: enough for the value planner (functions/poll/value.ts) to refresh every
+ * post once, since a post that looks quiet is refreshed only every 8 cycles (a KOL's) or 16 (a voice's)
+ * while under a day old; plus one for the last refresh to be read.
+ */
+const CLEAN_CYCLES = 17;
 
 const config: KolPulseConfig = parseConfig({
   campaigns: [
@@ -74,7 +79,10 @@ const config: KolPulseConfig = parseConfig({
     { id: 'other', name: 'Other', hashtags: ['OtherTag'], start: '2026-05-01', kols: [] },
   ],
   platforms: Object.fromEntries(
-    PLATFORMS.map((p) => [p, { enabled: true, overlapMinutes: OVERLAP_MINUTES, trackingDays: 3 }]),
+    PLATFORMS.map((p) => [
+      p,
+      { enabled: true, schedule: 'rate(20 minutes)', overlapMinutes: OVERLAP_MINUTES, trackingDays: 3 },
+    ]),
   ),
 });
 
