@@ -153,6 +153,9 @@ export const spikeRecordKey = (campaignId: string, hour: string, eventId: string
   sk: `${hour}#${eventId}`,
 });
 
+/** When a campaign's figures were last observed, one item per platform (functions/aggregate/freshness.ts). */
+export const freshnessPartition = (campaignId: string) => `C#${campaignId}#FRESH`;
+
 export const kolSeriesPartition = (campaignId: string, kolId: string) => `C#${campaignId}#K#${kolId}`;
 export const kolDayPartition = (campaignId: string, day: Day) => `C#${campaignId}#KD#${day}`;
 export const kolWeekPartition = (campaignId: string, week: Day) => `C#${campaignId}#KW#${week}`;

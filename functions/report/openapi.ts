@@ -195,6 +195,14 @@ const OPERATIONS: OperationSpec[] = [
   },
 ];
 
+/** Rollup responses, which say when their figures were last observed. */
+const OBSERVED_SCHEMAS: ReadonlySet<string> = new Set([
+  'TotalsResponse',
+  'SeriesResponse',
+  'LeaderboardResponse',
+  'VoicesResponse',
+]);
+
 const operation = (op: OperationSpec) => ({
   operationId: op.operationId,
   summary: op.summary,
@@ -202,16 +210,24 @@ const operation = (op: OperationSpec) => ({
   responses: {
     200: {
       description: 'OK',
-      ...(op.paged
-        ? {
-            headers: {
+      headers: {
+        ...(OBSERVED_SCHEMAS.has(op.schema)
+          ? {
+              'X-Last-Observed-At': {
+                description: 'When the figures were last observed (CSV responses; JSON: `observed`)',
+                schema: { type: 'string', format: 'date-time' },
+              },
+            }
+          : {}),
+        ...(op.paged
+          ? {
               'X-Next-Token': {
                 description: 'Continuation token for the next page (CSV responses); absent on the last page',
                 schema: { type: 'string' },
               },
-            },
-          }
-        : {}),
+            }
+          : {}),
+      },
       content: {
         'application/json': { schema: ref(op.schema) },
         ...(op.csvColumns ? csvContent(op.csvColumns) : {}),

@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import {
+  freshnessPartition,
   isHashedKeyPart,
   kolDayPartition,
   kolSeriesPartition,
@@ -192,6 +193,24 @@ export class RollupReader {
       ExpressionAttributeNames: { '#gpk': 'gsi1pk', ...(sortPrefix ? { '#gsk': 'gsi1sk' } : {}) },
       ExpressionAttributeValues: { ':gpk': gsi1pk, ...(sortPrefix ? { ':prefix': sortPrefix } : {}) },
     };
+  }
+
+  /** When the campaign's figures were last observed, per platform (functions/aggregate/freshness.ts). */
+  async lastObserved(campaignId: string): Promise<Map<string, string>> {
+    const page = await this.doc.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: 'pk = :pk',
+        ExpressionAttributeValues: { ':pk': freshnessPartition(campaignId) },
+        ProjectionExpression: '#sk, #t',
+        ExpressionAttributeNames: { '#sk': 'sk', '#t': 'lastObservedAt' },
+      }),
+    );
+    return new Map(
+      (page.Items ?? [])
+        .filter((i) => typeof i.lastObservedAt === 'string')
+        .map((i) => [String(i.sk), String(i.lastObservedAt)]),
+    );
   }
 
   private async queryAll(condition: KeyCondition, fields: Projection): Promise<Record<string, unknown>[]> {

@@ -85,7 +85,7 @@ export const totalsReport = async (
   c: Campaign,
   range: DayRange,
   platform: Platform | undefined,
-): Promise<TotalsResponse> => {
+): Promise<Omit<TotalsResponse, 'observed'>> => {
   const rows = await reader.totals(c.id, range.from, range.to);
   return { ...scope(c, range, platform), ...dailyFigures(rows, range, platform) };
 };
@@ -96,7 +96,7 @@ export const seriesReport = async (
   kol: Kol,
   range: DayRange,
   platform: Platform | undefined,
-): Promise<SeriesResponse> => {
+): Promise<Omit<SeriesResponse, 'observed'>> => {
   const rows = await reader.kolSeries(c.id, kol.id, range.from, range.to);
   return {
     ...scope(c, range, platform),

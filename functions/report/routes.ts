@@ -80,11 +80,15 @@ export const campaignTotals: Route = async (ctx, req, path) => {
   const { params, format } = readQuery(req, RANGE_PARAMS);
   const campaign = findCampaign(ctx.config, path.campaignId ?? '');
   const { range, platform } = readScope(ctx, params, campaign);
-  const report = await totalsReport(ctx.reader, campaign, range, platform);
-  if (format === 'json') return json(report);
+  const [report, observed] = await Promise.all([
+    totalsReport(ctx.reader, campaign, range, platform),
+    observedOf(ctx, campaign, platform),
+  ]);
+  if (format === 'json') return json({ ...report, observed });
   return csvResponse(
     toCsv(CSV_WRITERS.totals(platform ?? 'all'), report.days),
     csvFilename([campaign.id, 'totals', platform, range.from, range.to]),
+    observedHeader(observed),
   );
 };
 
@@ -93,13 +97,31 @@ export const kolSeries: Route = async (ctx, req, path) => {
   const campaign = findCampaign(ctx.config, path.campaignId ?? '');
   const kol = findKol(campaign, path.kolId ?? '');
   const { range, platform } = readScope(ctx, params, campaign);
-  const report = await seriesReport(ctx.reader, campaign, kol, range, platform);
-  if (format === 'json') return json(report);
+  const [report, observed] = await Promise.all([
+    seriesReport(ctx.reader, campaign, kol, range, platform),
+    observedOf(ctx, campaign, platform),
+  ]);
+  if (format === 'json') return json({ ...report, observed });
   return csvResponse(
     toCsv(CSV_WRITERS.series(kol.id, platform ?? 'all'), report.days),
     csvFilename([campaign.id, kol.id, 'series', platform, range.from, range.to]),
+    observedHeader(observed),
   );
 };
+
+/**
+ * When the figures in scope were last observed: per platform, and the latest of those
+ * (functions/aggregate/freshness.ts). JSON carries it as `observed`, CSV as the X-Last-Observed-At header.
+ */
+const observedOf = async (ctx: RouteContext, campaign: Campaign, platform: string | undefined) => {
+  const all = await ctx.reader.lastObserved(campaign.id);
+  const platforms = Object.fromEntries([...all].filter(([p]) => !platform || p === platform).sort());
+  const latest = Object.values(platforms).sort().at(-1) ?? null;
+  return { lastObservedAt: latest, platforms };
+};
+
+const observedHeader = (observed: { lastObservedAt: string | null }): Record<string, string> =>
+  observed.lastObservedAt ? { 'X-Last-Observed-At': observed.lastObservedAt } : {};
 
 /** A paged ranking route: JSON carries `next` in the body, CSV in the X-Next-Token header. */
 const rankingRoute =
@@ -115,12 +137,16 @@ const rankingRoute =
     const metric = parseMetric(params);
     const binding: PageBinding = [kind, campaign.id, range.from, range.to, platform ?? '', metric];
     const request = pageRequest(params, binding);
-    const page = pageOf(await rank(ctx.reader, campaign, range, platform, metric), request);
+    const [ranked, observed] = await Promise.all([
+      rank(ctx.reader, campaign, range, platform, metric),
+      observedOf(ctx, campaign, platform),
+    ]);
+    const page = pageOf(ranked, request);
     if (format === 'csv')
       return csvResponse(
         toCsv(columns, page.items),
         csvFilename([campaign.id, kind, platform, metric, range.from, range.to]),
-        page.next ? { 'X-Next-Token': page.next } : {},
+        { ...observedHeader(observed), ...(page.next ? { 'X-Next-Token': page.next } : {}) },
       );
     return json({
       campaignId: campaign.id,
@@ -128,6 +154,7 @@ const rankingRoute =
       from: range.from,
       to: range.to,
       platform: platform ?? null,
+      observed,
       metric,
       total: page.total,
       next: page.next,

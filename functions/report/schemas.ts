@@ -49,8 +49,27 @@ const ScopeFields = {
   platform: PlatformSchema.nullable().describe('The platform filter; null for all platforms summed'),
 };
 
+export const ObservedSchema = z
+  .object({
+    lastObservedAt: z.iso
+      .datetime()
+      .nullable()
+      .describe('The latest observation time among the platforms in scope; null before any was applied'),
+    platforms: z
+      .record(z.string(), z.iso.datetime())
+      .describe('Per platform: the latest observation time the figures include'),
+  })
+  .describe(
+    'When these figures were last observed (docs/data-model.md, "Freshness"); CSV: the X-Last-Observed-At header',
+  );
+export type Observed = z.infer<typeof ObservedSchema>;
+
+/** Every rollup response says when its figures were last observed. */
+const ObservedFields = { observed: ObservedSchema };
+
 export const TotalsResponseSchema = z.object({
   ...ScopeFields,
+  ...ObservedFields,
   summary: FiguresSchema.describe('Sum over the range'),
   days: z.array(DailyFiguresSchema).describe('Every day of the range, zeros on days without activity'),
 });
@@ -58,6 +77,7 @@ export type TotalsResponse = z.infer<typeof TotalsResponseSchema>;
 
 export const SeriesResponseSchema = z.object({
   ...ScopeFields,
+  ...ObservedFields,
   kolId: z.string(),
   name: z.string(),
   summary: FiguresSchema,
@@ -67,6 +87,7 @@ export type SeriesResponse = z.infer<typeof SeriesResponseSchema>;
 
 const PageFields = {
   ...ScopeFields,
+  ...ObservedFields,
   metric: z.enum(METRICS).describe('Ranking metric (descending)'),
   total: z.int().nonnegative().describe('Number of ranked entries across all pages'),
   next: z.string().nullable().describe('Continuation token for the next page; null on the last page'),
@@ -147,6 +168,7 @@ export type RecentEventsResponse = z.infer<typeof RecentEventsResponseSchema>;
 /** Named schemas published under components.schemas, in this order. */
 export const NAMED_SCHEMAS = {
   Figures: FiguresSchema,
+  Observed: ObservedSchema,
   DailyFigures: DailyFiguresSchema,
   TotalsResponse: TotalsResponseSchema,
   SeriesResponse: SeriesResponseSchema,

@@ -275,7 +275,8 @@ describe('Aggregate: scenarios', () => {
     );
     const rollupItems = storedItems + (totalShards.Count ?? 0);
     const observations = records.length * posts.length * 2;
-    expect(probe.writes()).toBe(posts.length + rollupItems);
+    // Plus one freshness write per campaign and platform of the batch (functions/aggregate/freshness.ts).
+    expect(probe.writes()).toBe(posts.length + rollupItems + 1);
     expect(probe.writes()).toBeLessThan(observations / 2);
   });
 
@@ -290,7 +291,8 @@ describe('Aggregate: scenarios', () => {
     const second = ada('2026-03-05T11:00:00Z', { likes: 9 }, 'lazy');
     await deliverAll(handler, [[makeSqsRecord(makeMessage([second]))]]);
     expect(probe.errors()).toEqual([]); // no ConditionalCheckFailed from re-applying the first outbox
-    expect(probe.writes() - firstWrites).toBe(1 + 3); // the state, the KOL day and week, the total shard
+    // The state, the KOL day and week, the total shard, and the campaign's freshness item.
+    expect(probe.writes() - firstWrites).toBe(1 + 3 + 1);
     expect(await readRollups(dynamo.doc, tables.rollups)).toEqual(computeOracle(config, [first, second]));
   });
 });
