@@ -160,7 +160,7 @@ const main = () => {
     );
     console.log(
       p.runsOutOnDay === undefined
-        ? '  budget: lasts the month at the wanted cadence'
+        ? `  budget: lasts the month${p.afforded.refreshCalls < p.wanted.refreshCalls || p.afforded.searchCalls < p.wanted.searchCalls ? ' (paced: the cadence above is what it affords)' : ' at the wanted cadence'}`
         : `  budget: unpaced, it would run out on day ${p.runsOutOnDay} of the month; the poller paces it instead (cadence above)`,
     );
   }
