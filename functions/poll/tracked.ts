@@ -97,7 +97,8 @@ export const refreshIntervalCycles = (ageMs: number, policy: RefreshPolicy): num
   return 2 ** Math.min(ageDays, capExponent, 30);
 };
 
-const slotOf = (postId: string): number => createHash('sha1').update(postId).digest().readUInt32BE(0);
+/** A post's fixed place among the cycles of its interval: a hash of its id. */
+export const slotOf = (postId: string): number => createHash('sha1').update(postId).digest().readUInt32BE(0);
 
 export const isDue = (post: TrackedPost, now: number, policy: RefreshPolicy): boolean => {
   const interval = refreshIntervalCycles(now - post.publishedMs, policy);

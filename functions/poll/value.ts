@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { cycleIndexAt, DAY_MS, type RefreshPolicy, refreshIntervalCycles, type TrackedPost } from './tracked';
+import {
+  cycleIndexAt,
+  DAY_MS,
+  type RefreshPolicy,
+  refreshIntervalCycles,
+  slotOf,
+  type TrackedPost,
+} from './tracked';
 
 /**
  * The value planner: which due posts a cycle refreshes with the budget it has. Each post gets a refresh
@@ -82,8 +89,6 @@ const baseExponent = (cls: number, post: ValueCandidate, now: number, policy: Re
 /** Class c's extra exponent at stretch s: the least valuable class stretches first. */
 const extraOf = (cls: number, stretch: number) => Math.max(0, stretch - (CLASSES - 1 - cls));
 
-const slotOf = (postId: string): number => createHash('sha1').update(postId).digest().readUInt32BE(0);
-
 /** A post's place among equals this cycle: changes every cycle, so a short budget defers different posts each time. */
 const turnOf = (postId: string, cycle: number): number =>
   createHash('sha1').update(`${postId}#${cycle}`).digest().readUInt32BE(0);
@@ -142,12 +147,8 @@ export const planValueRefreshes = (
       const interval = 2 ** Math.min(30, s.base + extraOf(s.cls, stretch));
       return interval === 1 || slotOf(s.post.postId) % interval === cycle % interval;
     })
-    .sort(
-      (a, b) =>
-        a.cls - b.cls ||
-        Number(b.readFree) - Number(a.readFree) ||
-        turnOf(a.post.postId, cycle) - turnOf(b.post.postId, cycle),
-    );
+    .map((s) => ({ ...s, turn: turnOf(s.post.postId, cycle) }))
+    .sort((a, b) => a.cls - b.cls || Number(b.readFree) - Number(a.readFree) || a.turn - b.turn);
   const chosen: TrackedPost[] = [];
   let reads = allowance.reads ?? Number.POSITIVE_INFINITY;
   const maxPosts = Math.max(0, allowance.requests) * batch;
