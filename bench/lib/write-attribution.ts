@@ -32,10 +32,24 @@ export interface NoopWrites {
 
 export interface WriteAttributionResult {
   busiest?: BusiestPartition;
+  /** Write units by item kind (`state:POST`, `rollups:T`, `rollups.byDay:VD`, ...), base and index writes apart. */
+  unitsByKind: Record<string, number>;
+  /** Items written by kind (conditional failures included). */
+  writesByKind: Record<string, number>;
   /** Partitions measured (distinct key values written). */
   partitions: number;
   noop: NoopWrites;
 }
+
+/**
+ * The kind of item a partition key names: `POST`, `PREC`, ... in the state table; the segment after the
+ * campaign in the rollups table (`K` KOL day, `W` KOL week, `V` voice day, `T` total shard, `KH`/`VH`/`H`
+ * hours, `FRESH`; index partitions `KD`, `KW`, `VD`, `TD`, `TRACK`).
+ */
+export const kindOf = (partitionKey: string): string => {
+  const parts = partitionKey.split('#');
+  return (parts[0] === 'C' ? parts[2] : parts[0]) ?? partitionKey;
+};
 
 const counterText = (o: Observation) =>
   JSON.stringify([o.counters.likes, o.counters.shares, o.counters.comments, o.counters.views]);
@@ -44,6 +58,8 @@ export class WriteAttribution {
   private readonly unitsByPartitionMinute = new Map<string, number>();
   private readonly partitionNames = new Set<string>();
   private readonly lastCounters = new Map<string, string>();
+  private readonly unitsByKind: Record<string, number> = {};
+  private readonly writesByKind: Record<string, number> = {};
   private noopStateKeys = new Set<string>();
   private minuteStartMs = 0;
   private readonly noop: NoopWrites = {
@@ -86,12 +102,21 @@ export class WriteAttribution {
     const pk = String(write.key.pk);
     const table = write.tableName === this.tables.state ? 'state' : 'rollups';
     this.add(`${table}:pk=${pk}`, write.tableUnits);
-    for (const w of write.indexWrites) this.add(`${table}.${w.indexName}:gsi1pk=${w.partition}`, w.units);
+    this.count(`${table}:${kindOf(pk)}`, write.tableUnits);
+    for (const w of write.indexWrites) {
+      this.add(`${table}.${w.indexName}:gsi1pk=${w.partition}`, w.units);
+      this.count(`${table}.${w.indexName}:${kindOf(w.partition)}`, w.units);
+    }
     if (table === 'state' && this.noopStateKeys.has(pk)) {
       this.noop.stateWrites++;
       this.noop.writeUnits += write.tableUnits + write.indexWrites.reduce((n, w) => n + w.units, 0);
     }
   };
+
+  private count(kind: string, units: number) {
+    this.unitsByKind[kind] = (this.unitsByKind[kind] ?? 0) + units;
+    this.writesByKind[kind] = (this.writesByKind[kind] ?? 0) + 1;
+  }
 
   private add(partition: string, units: number) {
     this.partitionNames.add(partition);
@@ -109,6 +134,8 @@ export class WriteAttribution {
     return {
       ...(busiest ? { busiest } : {}),
       partitions: this.partitionNames.size,
+      unitsByKind: { ...this.unitsByKind },
+      writesByKind: { ...this.writesByKind },
       noop: { ...this.noop },
     };
   }
