@@ -4,6 +4,7 @@ import { type BatchRetry, batchGetItems, batchPutItems } from '../../shared/dyna
 import { markerAttribute, postStateKey, rollupBucketSk, trackIndexKey } from '../../shared/keys';
 import type { Platform } from '../../shared/platform';
 import { BucketChains } from './buckets';
+import { toStoredState } from './outbox-codec';
 import { type Outbox, type PostState, type RollupChange, stateAttributesOf } from './post-state';
 import { quarantineRecord } from './quarantine';
 import {
@@ -110,7 +111,7 @@ export class AggregateStore {
    */
   async writeState(next: PostState, expectedRev: number): Promise<boolean> {
     const values: Record<string, unknown> = {
-      ...next,
+      ...toStoredState(next),
       ...trackIndexKey(next.platform, next.publishedAt, next.postId),
       expiresAt: Math.floor(Date.parse(next.publishedAt) / 1000) + STATE_RETENTION_SECONDS,
     };
