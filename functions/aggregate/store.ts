@@ -4,6 +4,7 @@ import { type BatchRetry, batchGetItems, batchPutItems } from '../../shared/dyna
 import { markerAttribute, postStateKey, rollupBucketSk, trackIndexKey } from '../../shared/keys';
 import type { Platform } from '../../shared/platform';
 import { BucketChains } from './buckets';
+import { ChainFolder } from './fold';
 import { toStoredState } from './outbox-codec';
 import { type Outbox, type PostState, type RollupChange, stateAttributesOf } from './post-state';
 import { quarantineRecord } from './quarantine';
@@ -80,7 +81,7 @@ export class AggregateStore {
   ) {
     if (tuning.bucketMarkerLimit <= tuning.postsPerUpdate)
       throw new Error('bucketMarkerLimit must exceed postsPerUpdate');
-    this.chains = new BucketChains(doc, tables.rollups);
+    this.chains = new BucketChains(doc, tables.rollups, new ChainFolder(doc, tables.rollups));
   }
 
   /**

@@ -11,6 +11,7 @@ import {
 } from '../../shared/keys';
 import { STORED_METRICS } from '../../shared/metrics';
 import { PLATFORMS, type Platform } from '../../shared/platform';
+import { visibleRollupItems } from '../../shared/rollup-chains';
 import { type Day, splitIntoWeeks } from '../../shared/time';
 import { topology } from '../../shared/topology';
 import { type Tally, tallyOfItem } from './tally';
@@ -60,8 +61,9 @@ interface KeyCondition {
   ExpressionAttributeValues: Record<string, string>;
 }
 
+// The table keys come with every row: `visibleRollupItems` needs them to tell buckets and folds apart.
 const projection = (keys: readonly string[], extra: readonly string[] = []): Projection => {
-  const names = [...keys, ...COUNTER_ATTRIBUTES, ...extra];
+  const names = [...new Set(['pk', 'sk', ...keys]), ...COUNTER_ATTRIBUTES, ...extra];
   return {
     ProjectionExpression: names.map((_, i) => `#p${i}`).join(', '),
     ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#p${i}`, n])),
@@ -227,7 +229,8 @@ export class RollupReader {
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    return items;
+    // A chain's rows share their keys' partition and sort position, so one Query holds all of them.
+    return visibleRollupItems(items);
   }
 
   private async mapBounded<T, R>(inputs: readonly T[], fn: (input: T) => Promise<R>): Promise<R[]> {
