@@ -37,7 +37,8 @@ export interface StoreTuning {
   concurrency: number;
   /**
    * Marker writes a rollup bucket takes at most: it closes after `bucketMarkerLimit - postsPerUpdate`
-   * (fixed on the bucket by its first write). 3,000 markers of ~17 bytes keep a bucket near 51 KB.
+   * (fixed on the bucket by its first write). 500 markers of ~17 bytes keep a bucket under 10 KB, so a
+   * write costs at most 10 write units; closed buckets are folded (fold.ts), so readers do not pay for more.
    */
   bucketMarkerLimit: number;
 }
@@ -48,7 +49,7 @@ export const DEFAULT_STORE_TUNING: StoreTuning = {
   itemAttempts: 10,
   postsPerUpdate: 40,
   concurrency: 16,
-  bucketMarkerLimit: 3_000,
+  bucketMarkerLimit: 500,
 };
 
 export { isConditionalCheckFailed } from './rollup-update';
