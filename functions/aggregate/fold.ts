@@ -35,11 +35,26 @@ export class ChainFolder {
     private readonly table: string,
   ) {}
 
+  /** A fold under way per chain: moves of one batch often find the same bucket closed at once. */
+  private readonly inFlight = new Map<string, Promise<void>>();
+
   /** Folds the closed buckets 0..through of the change's chain (index-read chains only). */
   async fold(change: RollupChange, through: number): Promise<void> {
     if (typeof change.attrs.gsi1pk !== 'string' || through < 0) return;
     const chain = `${change.pk}\u0000${change.sk}`;
+    for (let running = this.inFlight.get(chain); running; running = this.inFlight.get(chain))
+      await running.catch(() => undefined);
     if ((this.folded.get(chain) ?? -1) >= through) return;
+    const run = this.foldChain(chain, change, through);
+    this.inFlight.set(chain, run);
+    try {
+      await run;
+    } finally {
+      this.inFlight.delete(chain);
+    }
+  }
+
+  private async foldChain(chain: string, change: RollupChange, through: number): Promise<void> {
     const folds = await this.readFolds(change);
     const latest = folds.at(-1);
     const from = latest ? chainPositionOf(String(latest.sk)).n : -1;
