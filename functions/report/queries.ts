@@ -5,6 +5,7 @@ import {
   kolDayPartition,
   kolSeriesPartition,
   kolWeekPartition,
+  legacyTotalIndexPartition,
   totalIndexPartition,
   unescapeKeyPart,
   voiceDayPartition,
@@ -95,21 +96,28 @@ export class RollupReader {
   }
 
   /**
-   * A campaign's total shards for days from..to: one Query (plus pages) of their byDay index entries, which
-   * hold the counters but not the per-post markers that make the items themselves grow with the campaign.
+   * A campaign's total shards for days from..to (one platform, or all): one Query (plus pages) per platform's
+   * byDay index partition, concurrently, and one of the legacy single partition (items written before the
+   * totals were spread; docs/data-model.md, "Hot partitions"). The entries hold the counters but not the
+   * per-post markers that make the items themselves grow with the campaign. Rows of both layouts with the
+   * same day, platform and shard are simply further rows of that shard: callers sum them.
    */
-  async totals(campaignId: string, from: Day, to: Day): Promise<DayRow[]> {
-    const items = await this.queryAll(
-      {
-        IndexName: BY_DAY_INDEX,
-        ...this.dayRangeCondition(totalIndexPartition(campaignId), from, to, 'gsi1pk', 'gsi1sk'),
-      },
-      projection(['gsi1sk']),
+  async totals(campaignId: string, from: Day, to: Day, platform?: Platform): Promise<DayRow[]> {
+    const partitions = [
+      ...(platform ? [platform] : PLATFORMS).map((p) => totalIndexPartition(campaignId, p)),
+      legacyTotalIndexPartition(campaignId),
+    ];
+    const perPartition = await this.mapBounded(partitions, (partition) =>
+      this.queryAll(
+        { IndexName: BY_DAY_INDEX, ...this.dayRangeCondition(partition, from, to, 'gsi1pk', 'gsi1sk') },
+        projection(['gsi1sk']),
+      ),
     );
     const rows: DayRow[] = [];
-    for (const item of items) {
-      const [day, platform] = String(item.gsi1sk).split('#');
-      if (day && isPlatform(platform)) rows.push({ day, platform, tally: tallyOfItem(item) });
+    for (const item of perPartition.flat()) {
+      const [day, itemPlatform] = String(item.gsi1sk).split('#');
+      if (day && isPlatform(itemPlatform) && (!platform || itemPlatform === platform))
+        rows.push({ day, platform: itemPlatform, tally: tallyOfItem(item) });
     }
     return rows;
   }
