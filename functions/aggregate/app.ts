@@ -61,12 +61,7 @@ export const createAggregateHandler = (deps: AggregateDeps): AggregateHandler =>
     { ...DEFAULT_AGGREGATOR_OPTIONS, hourlyCampaigns, ...deps.options },
     now,
   );
-  const freshness = new FreshnessRecorder({
-    doc: deps.doc,
-    rollupsTable: deps.tables.rollups,
-    index,
-    log: deps.logger,
-  });
+  const freshness = new FreshnessRecorder({ ...deps, index });
   return async (event, context) => {
     const parsed = parseRecords(event.Records, now());
     const failures = new Map<string, Error>();

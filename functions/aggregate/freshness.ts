@@ -18,9 +18,9 @@ import { isConditionalCheckFailed } from './rollup-update';
  */
 export interface FreshnessDeps {
   doc: DynamoDBDocumentClient;
-  rollupsTable: string;
+  tables: { rollups: string };
   index: CampaignIndex;
-  log: { warn: (message: string, extra: Record<string, unknown>) => void };
+  logger: { warn: (message: string, extra: Record<string, unknown>) => void };
   /** Default FRESHNESS_WRITE_INTERVAL_MS. */
   writeIntervalMs?: number;
 }
@@ -71,7 +71,7 @@ export class FreshnessRecorder {
     try {
       await this.deps.doc.send(
         new UpdateCommand({
-          TableName: this.deps.rollupsTable,
+          TableName: this.deps.tables.rollups,
           Key: { pk: freshnessPartition(campaignId), sk: platform },
           UpdateExpression: 'SET lastObservedAt = :t, kind = :k',
           ConditionExpression: 'attribute_not_exists(lastObservedAt) OR lastObservedAt < :t',
@@ -81,7 +81,7 @@ export class FreshnessRecorder {
       return true;
     } catch (e) {
       if (isConditionalCheckFailed(e)) return true;
-      this.deps.log.warn('could not record when the figures were last observed', {
+      this.deps.logger.warn('could not record when the figures were last observed', {
         campaignId,
         platform,
         error: (e as Error).message,

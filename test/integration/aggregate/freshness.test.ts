@@ -44,7 +44,7 @@ describe('FreshnessRecorder: one write per interval, never moving back', () => {
     // Arrange
     const { rollups } = await freshTables(dynamo);
     const probe = instrument(dynamo.doc);
-    const recorder = new FreshnessRecorder({ doc: probe.doc, rollupsTable: rollups, index, log: noLog });
+    const recorder = new FreshnessRecorder({ doc: probe.doc, tables: { rollups }, index, logger: noLog });
     // Act + Assert
     await recorder.record([at(T0), at(T0 - 5_000), at(T0, 'bluesky')]);
     expect(probe.writes()).toBe(2); // one per (campaign, platform), the batch's latest time
@@ -61,10 +61,10 @@ describe('FreshnessRecorder: one write per interval, never moving back', () => {
   it('remembers a later time found stored (failed condition), and retries a write that failed otherwise', async () => {
     // Arrange: another process stored a later time; then this process's table access breaks once.
     const { rollups } = await freshTables(dynamo);
-    const other = new FreshnessRecorder({ doc: dynamo.doc, rollupsTable: rollups, index, log: noLog });
+    const other = new FreshnessRecorder({ doc: dynamo.doc, tables: { rollups }, index, logger: noLog });
     await other.record([at(T0 + 10 * 60_000)]);
     const probe = instrument(dynamo.doc);
-    const recorder = new FreshnessRecorder({ doc: probe.doc, rollupsTable: rollups, index, log: noLog });
+    const recorder = new FreshnessRecorder({ doc: probe.doc, tables: { rollups }, index, logger: noLog });
     // Act + Assert: the failed condition counts as stored, so the next close time is not written.
     await recorder.record([at(T0)]);
     await recorder.record([at(T0 + 30_000)]);
@@ -92,9 +92,9 @@ describe('FreshnessRecorder: one write per interval, never moving back', () => {
     const warnings: string[] = [];
     const throttled = new FreshnessRecorder({
       doc: flaky,
-      rollupsTable: rollups,
+      tables: { rollups },
       index,
-      log: { warn: (message) => warnings.push(message) },
+      logger: { warn: (message) => warnings.push(message) },
     });
     await throttled.record([at(T0 + 20 * 60_000)]);
     expect(await stored(rollups)).toBe(new Date(T0 + 10 * 60_000).toISOString());
@@ -111,7 +111,7 @@ describe('FreshnessRecorder: one write per interval, never moving back', () => {
     const times = Array.from({ length: 40 }, (_, i) => T0 + i * 17_000);
     const latest = Math.max(...times);
     const processes = [1, 2, 3].map(
-      () => new FreshnessRecorder({ doc: dynamo.doc, rollupsTable: rollups, index, log: noLog }),
+      () => new FreshnessRecorder({ doc: dynamo.doc, tables: { rollups }, index, logger: noLog }),
     );
     const seen: string[] = [];
     let running = true;
