@@ -1,8 +1,9 @@
 import { forEachLimited } from '../../shared/batches';
 import type { Observation } from '../../shared/observation';
 import type { CampaignIndex } from './matching';
+import { fromStoredState } from './outbox-codec';
 import { type PlannerOptions, planPostUpdate } from './planner';
-import { type PostState, PostStateSchema } from './post-state';
+import { type PostState, StoredPostStateSchema } from './post-state';
 import { type Settling, settleOutboxes } from './settle';
 import { type AggregateStore, type PostRef, postKeyString } from './store';
 
@@ -202,9 +203,16 @@ export class Aggregator {
         states.set(w.key, undefined);
         continue;
       }
-      const parsed = PostStateSchema.safeParse(item);
-      if (parsed.success) states.set(w.key, parsed.data);
-      else failedPosts.set(w.key, new Error(`post state ${w.key} is malformed: ${parsed.error.message}`));
+      const parsed = StoredPostStateSchema.safeParse(item);
+      if (!parsed.success) {
+        failedPosts.set(w.key, new Error(`post state ${w.key} is malformed: ${parsed.error.message}`));
+        continue;
+      }
+      try {
+        states.set(w.key, fromStoredState(parsed.data));
+      } catch (e) {
+        failedPosts.set(w.key, new Error(`post state ${w.key} is malformed: ${(e as Error).message}`));
+      }
     }
     return states;
   }

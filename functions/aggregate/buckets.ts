@@ -1,5 +1,6 @@
 import { type DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { rollupBucketSk } from '../../shared/keys';
+import type { ChainFolder } from './fold';
 import type { RollupChange } from './post-state';
 import { isClosedBucket, MARKER_COUNT, MARKER_OPEN } from './rollup-update';
 
@@ -13,9 +14,13 @@ import { isClosedBucket, MARKER_COUNT, MARKER_OPEN } from './rollup-update';
 export class BucketChains {
   private readonly firstOpen = new Map<string, number>();
 
+  /** Folds that failed (best effort: the next writer to find a bucket of the chain closed folds again). */
+  foldFailures = 0;
+
   constructor(
     private readonly doc: DynamoDBDocumentClient,
     private readonly table: string,
+    private readonly folder?: ChainFolder,
   ) {}
 
   /** A fresh change goes to the first bucket of its chain not known closed (bucket 0 when unknown). */
@@ -48,6 +53,9 @@ export class BucketChains {
       else probe = mid;
     }
     this.closed(change, probe - 1);
+    await this.folder?.fold(change, probe - 1).catch(() => {
+      this.foldFailures++;
+    });
     return { ...change, bucket: probe };
   }
 

@@ -73,7 +73,7 @@ export const planHourly = (
   return { hourly: history, changed: changed || isNew, changes };
 };
 
-const hourlyChangesFor = (
+export const hourlyChangesFor = (
   post: Pick<HourlyInput, 'platform' | 'postId'>,
   association: Association,
   hour: string,

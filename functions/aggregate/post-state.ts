@@ -40,6 +40,19 @@ export const RollupChangeSchema = z.object({
 });
 export type RollupChange = z.infer<typeof RollupChangeSchema>;
 
+/**
+ * A change as stored in the post state: its descriptive attributes are left out when they can be rebuilt
+ * from the post's associations (`a`: index, `k`: the item's kind, `u`: its day, week or hour), which keeps
+ * most post states under 1 KB, one write unit (outbox-codec.ts). Outboxes written before carry `attrs`.
+ */
+export const StoredRollupChangeSchema = RollupChangeSchema.extend({
+  attrs: RollupChangeSchema.shape.attrs.optional(),
+  a: z.number().int().nonnegative().optional(),
+  k: z.string().optional(),
+  u: z.string().optional(),
+});
+export type StoredRollupChange = z.infer<typeof StoredRollupChangeSchema>;
+
 export const OutboxSchema = z.object({
   rev: z.number().int().positive(),
   changes: z.array(RollupChangeSchema),
@@ -70,6 +83,12 @@ export const PostStateSchema = z.object({
   outbox: OutboxSchema.optional(),
 });
 export type PostState = z.infer<typeof PostStateSchema>;
+
+/** The post state item as stored: outbox changes may be in their compact form. */
+export const StoredPostStateSchema = PostStateSchema.extend({
+  outbox: OutboxSchema.extend({ changes: z.array(StoredRollupChangeSchema) }).optional(),
+});
+export type StoredPostState = z.infer<typeof StoredPostStateSchema>;
 
 /** Attribute names the aggregator owns on the post state item (other writers' attributes are left alone). */
 export const POST_STATE_ATTRIBUTES = [

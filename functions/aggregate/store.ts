@@ -4,6 +4,8 @@ import { type BatchRetry, batchGetItems, batchPutItems } from '../../shared/dyna
 import { markerAttribute, postStateKey, rollupBucketSk, trackIndexKey } from '../../shared/keys';
 import type { Platform } from '../../shared/platform';
 import { BucketChains } from './buckets';
+import { ChainFolder } from './fold';
+import { toStoredState } from './outbox-codec';
 import { type Outbox, type PostState, type RollupChange, stateAttributesOf } from './post-state';
 import { quarantineRecord } from './quarantine';
 import {
@@ -35,7 +37,8 @@ export interface StoreTuning {
   concurrency: number;
   /**
    * Marker writes a rollup bucket takes at most: it closes after `bucketMarkerLimit - postsPerUpdate`
-   * (fixed on the bucket by its first write). 3,000 markers of ~17 bytes keep a bucket near 51 KB.
+   * (fixed on the bucket by its first write). 500 markers of ~17 bytes keep a bucket under 10 KB, so a
+   * write costs at most 10 write units; closed buckets are folded (fold.ts), so readers do not pay for more.
    */
   bucketMarkerLimit: number;
 }
@@ -46,7 +49,7 @@ export const DEFAULT_STORE_TUNING: StoreTuning = {
   itemAttempts: 10,
   postsPerUpdate: 40,
   concurrency: 16,
-  bucketMarkerLimit: 3_000,
+  bucketMarkerLimit: 500,
 };
 
 export { isConditionalCheckFailed } from './rollup-update';
@@ -79,7 +82,7 @@ export class AggregateStore {
   ) {
     if (tuning.bucketMarkerLimit <= tuning.postsPerUpdate)
       throw new Error('bucketMarkerLimit must exceed postsPerUpdate');
-    this.chains = new BucketChains(doc, tables.rollups);
+    this.chains = new BucketChains(doc, tables.rollups, new ChainFolder(doc, tables.rollups));
   }
 
   /**
@@ -110,7 +113,7 @@ export class AggregateStore {
    */
   async writeState(next: PostState, expectedRev: number): Promise<boolean> {
     const values: Record<string, unknown> = {
-      ...next,
+      ...toStoredState(next),
       ...trackIndexKey(next.platform, next.publishedAt, next.postId),
       expiresAt: Math.floor(Date.parse(next.publishedAt) / 1000) + STATE_RETENTION_SECONDS,
     };

@@ -12,6 +12,7 @@ import {
 } from '../../shared/keys';
 import { STORED_METRICS } from '../../shared/metrics';
 import { PLATFORMS, type Platform } from '../../shared/platform';
+import { visibleRollupItems } from '../../shared/rollup-chains';
 import { type Day, splitIntoWeeks } from '../../shared/time';
 import { topology } from '../../shared/topology';
 import { type Tally, tallyOfItem } from './tally';
@@ -61,8 +62,9 @@ interface KeyCondition {
   ExpressionAttributeValues: Record<string, string>;
 }
 
+// The table keys come with every row: `visibleRollupItems` needs them to tell buckets and folds apart.
 const projection = (keys: readonly string[], extra: readonly string[] = []): Projection => {
-  const names = [...keys, ...COUNTER_ATTRIBUTES, ...extra];
+  const names = [...new Set(['pk', 'sk', ...keys]), ...COUNTER_ATTRIBUTES, ...extra];
   return {
     ProjectionExpression: names.map((_, i) => `#p${i}`).join(', '),
     ExpressionAttributeNames: Object.fromEntries(names.map((n, i) => [`#p${i}`, n])),
@@ -108,13 +110,14 @@ export class RollupReader {
       legacyTotalIndexPartition(campaignId),
     ];
     const perPartition = await this.mapBounded(partitions, (partition) =>
-      this.queryAll(
+      this.queryItems(
         { IndexName: BY_DAY_INDEX, ...this.dayRangeCondition(partition, from, to, 'gsi1pk', 'gsi1sk') },
         projection(['gsi1sk']),
       ),
     );
+    // Chains are told apart by their base keys, so the rows of all partitions are filtered together.
     const rows: DayRow[] = [];
-    for (const item of perPartition.flat()) {
+    for (const item of visibleRollupItems(perPartition.flat())) {
       const [day, itemPlatform] = String(item.gsi1sk).split('#');
       if (day && isPlatform(itemPlatform) && (!platform || itemPlatform === platform))
         rows.push({ day, platform: itemPlatform, tally: tallyOfItem(item) });
@@ -222,6 +225,12 @@ export class RollupReader {
   }
 
   private async queryAll(condition: KeyCondition, fields: Projection): Promise<Record<string, unknown>[]> {
+    // A chain's rows share their keys' partition and sort position, so one Query holds all of them.
+    return visibleRollupItems(await this.queryItems(condition, fields));
+  }
+
+  /** Every row of a Query (all pages), folded or not. */
+  private async queryItems(condition: KeyCondition, fields: Projection): Promise<Record<string, unknown>[]> {
     const input: QueryCommandInput = {
       TableName: this.tableName,
       ...condition,

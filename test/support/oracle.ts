@@ -4,6 +4,7 @@ import { normalizeHashtag } from '../../shared/hashtags';
 import { COUNTERS } from '../../shared/metrics';
 import type { Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
+import { visibleRollupItems } from '../../shared/rollup-chains';
 import { addDays, type Day, dayOf, startOfDay } from '../../shared/time';
 
 /**
@@ -259,46 +260,49 @@ const asNumber = (value: unknown): number => (typeof value === 'number' ? value 
  */
 export const readRollups = async (doc: DynamoDBDocumentClient, table: string): Promise<RollupTable> => {
   const out: RollupTable = {};
+  const items: Record<string, unknown>[] = [];
   let startKey: Record<string, unknown> | undefined;
   do {
     const page = await doc.send(
       new ScanCommand({ TableName: table, ExclusiveStartKey: startKey, ConsistentRead: true }),
     );
-    for (const item of page.Items ?? []) {
-      // Hourly items and spike records (docs/events.md) are not daily figures.
-      if (!DAILY_KINDS.has(String(item.kind))) continue;
-      const kind = item.kind as RollupRow['kind'];
-      const platform = item.platform as Platform;
-      const subject =
-        kind === 'kol' || kind === 'kolWeek'
-          ? String(item.kolId)
-          : kind === 'voice'
-            ? voiceSubject(platform, String(item.userId))
-            : '';
-      const day = String(kind === 'kolWeek' ? item.week : item.day);
-      const key = rowKey({ campaignId: String(item.campaignId), kind, subject, day, platform });
-      out[key] ??= {
-        campaignId: String(item.campaignId),
-        kind,
-        subject,
-        day,
-        platform,
-        mentions: 0,
-        likes: 0,
-        shares: 0,
-        comments: 0,
-      };
-      const row = out[key];
-      row.mentions += asNumber(item.mentions);
-      row.likes += asNumber(item.likes);
-      row.shares += asNumber(item.shares);
-      row.comments += asNumber(item.comments);
-      if (typeof item.views === 'number') row.views = (row.views ?? 0) + item.views;
-      if (typeof item.reach === 'number') row.reach = (row.reach ?? 0) + item.reach;
-      if (typeof item.reachEngagement === 'number')
-        row.reachEngagement = (row.reachEngagement ?? 0) + item.reachEngagement;
-    }
+    items.push(...(page.Items ?? []));
     startKey = page.LastEvaluatedKey;
   } while (startKey);
+  // A chain's rows may fall on two Scan pages: buckets and folds are told apart over all of them.
+  for (const item of visibleRollupItems(items)) {
+    // Hourly items and spike records (docs/events.md) are not daily figures.
+    if (!DAILY_KINDS.has(String(item.kind))) continue;
+    const kind = item.kind as RollupRow['kind'];
+    const platform = item.platform as Platform;
+    const subject =
+      kind === 'kol' || kind === 'kolWeek'
+        ? String(item.kolId)
+        : kind === 'voice'
+          ? voiceSubject(platform, String(item.userId))
+          : '';
+    const day = String(kind === 'kolWeek' ? item.week : item.day);
+    const key = rowKey({ campaignId: String(item.campaignId), kind, subject, day, platform });
+    out[key] ??= {
+      campaignId: String(item.campaignId),
+      kind,
+      subject,
+      day,
+      platform,
+      mentions: 0,
+      likes: 0,
+      shares: 0,
+      comments: 0,
+    };
+    const row = out[key];
+    row.mentions += asNumber(item.mentions);
+    row.likes += asNumber(item.likes);
+    row.shares += asNumber(item.shares);
+    row.comments += asNumber(item.comments);
+    if (typeof item.views === 'number') row.views = (row.views ?? 0) + item.views;
+    if (typeof item.reach === 'number') row.reach = (row.reach ?? 0) + item.reach;
+    if (typeof item.reachEngagement === 'number')
+      row.reachEngagement = (row.reachEngagement ?? 0) + item.reachEngagement;
+  }
   return withoutEmptyRows(out);
 };
