@@ -10,6 +10,7 @@ import {
   rollupBucketSk,
   totalDayKey,
 } from '../../../shared/keys';
+import { rollupFoldSk } from '../../../shared/rollup-chains';
 import { withDynamo } from '../../support/engines';
 import { silentLogger } from '../aggregate/harness';
 import { get } from './fixtures';
@@ -73,6 +74,37 @@ describe('Totals across the legacy and the spread layout', () => {
     expect(x.every((r) => r.platform === 'x' && r.day === DAY)).toBe(true);
     expect(likes(x)).toBe(506);
     expect(likes(await reader.totals('c', DAY, DAY, 'bluesky'))).toBe(2003);
+  });
+
+  it('counts a legacy chain once when its fold row is indexed under the new partition (folded rows not yet unindexed)', async () => {
+    // Arrange: a legacy chain of campaign 'd' folded through bucket 1; the fold row's index keys were rebuilt
+    // with the new builders (an outbox stored in compact form before the spread), its buckets not yet unindexed.
+    const reader = new RollupReader({ doc: dynamo.doc, tableName: dynamo.tables.rollups });
+    const sk = `${DAY}#x#2`;
+    const row = (rowSk: string, gsi1pk: string, likes: number) =>
+      dynamo.doc.send(
+        new PutCommand({
+          TableName: dynamo.tables.rollups,
+          Item: {
+            pk: legacyTotalPartition('d'),
+            sk: rowSk,
+            gsi1pk,
+            gsi1sk: sk,
+            mentions: 1,
+            likes,
+            shares: 0,
+            comments: 0,
+          },
+        }),
+      );
+    await row(sk, legacyTotalIndexPartition('d'), 40);
+    await row(rollupBucketSk(sk, 1), legacyTotalIndexPartition('d'), 400);
+    await row(rollupFoldSk(sk, 1), totalDayKey('d', DAY, 'x', 2).gsi1pk, 440);
+    await row(rollupBucketSk(sk, 2), legacyTotalIndexPartition('d'), 4000);
+    // Act
+    const rows = await reader.totals('d', DAY, DAY);
+    // Assert: the fold (buckets 0..1) and bucket 2, never the folded buckets again.
+    expect(rows.reduce((n, r) => n + r.tally.likes, 0)).toBe(4440);
   });
 
   it('the totals route reports the sum of both layouts', async () => {
