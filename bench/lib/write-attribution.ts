@@ -150,7 +150,10 @@ export class WriteAttribution {
         busiestMinute.set(partition, { partition, minuteStartMs: Number(minute), writeUnits: units });
     }
     const ranked = [...busiestMinute.values()].sort(
-      (a, b) => b.writeUnits - a.writeUnits || a.minuteStartMs - b.minuteStartMs,
+      (a, b) =>
+        b.writeUnits - a.writeUnits ||
+        a.minuteStartMs - b.minuteStartMs ||
+        (a.partition < b.partition ? -1 : 1),
     );
     const busiest = ranked[0];
     return {
