@@ -121,11 +121,14 @@ export const voiceDayKey = (campaignId: string, platform: Platform, userId: stri
 /**
  * One shard of a campaign's total for one day on one platform. Reports Query its byDay index entry
  * (gsi1pk, gsi1sk between days), which projects the counters without the item's per-post markers.
+ * The partition key is per (platform, shard) and the index partition per platform, so no single key takes
+ * the campaign's whole write rate (docs/data-model.md, "Hot partitions"); the sort keys are the same as
+ * under the legacy single-partition layout, so a shard-day's index entry keeps its sort key in both.
  */
 export const totalDayKey = (campaignId: string, day: Day, platform: Platform, shard: number) => ({
-  pk: `C#${campaignId}#T`,
+  pk: totalPartition(campaignId, platform, shard),
   sk: `${day}#${platform}#${shard}`,
-  gsi1pk: `C#${campaignId}#TD`,
+  gsi1pk: totalIndexPartition(campaignId, platform),
   gsi1sk: `${day}#${platform}#${shard}`,
 });
 
@@ -141,11 +144,15 @@ export const voiceHourKey = (campaignId: string, platform: Platform, userId: str
   pk: `C#${campaignId}#VH#${platform}#${keyPart(userId)}`,
   sk: hour,
 });
-/** The campaign's hour, sharded like its daily total (`totalShardOf`). */
+/**
+ * The campaign's hour, sharded like its daily total (`totalShardOf`), one partition per shard so the
+ * campaign's hourly write rate is spread over TOTAL_SHARDS keys; the sort key is the legacy one.
+ */
 export const campaignHourKey = (campaignId: string, hour: string, shard: number) => ({
-  pk: `C#${campaignId}#H`,
+  pk: campaignHourPartition(campaignId, shard),
   sk: `${hour}#${shard}`,
 });
+export const campaignHourPartition = (campaignId: string, shard: number) => `C#${campaignId}#H#${shard}`;
 /** A detected spike, kept for the dashboard's markers and recent-events list. */
 export const spikeRecordPartition = (campaignId: string) => `C#${campaignId}#EV`;
 export const spikeRecordKey = (campaignId: string, hour: string, eventId: string) => ({
@@ -160,8 +167,25 @@ export const kolSeriesPartition = (campaignId: string, kolId: string) => `C#${ca
 export const kolDayPartition = (campaignId: string, day: Day) => `C#${campaignId}#KD#${day}`;
 export const kolWeekPartition = (campaignId: string, week: Day) => `C#${campaignId}#KW#${week}`;
 export const voiceDayPartition = (campaignId: string, day: Day) => `C#${campaignId}#VD#${day}`;
-export const totalPartition = (campaignId: string) => `C#${campaignId}#T`;
-export const totalIndexPartition = (campaignId: string) => `C#${campaignId}#TD`;
+export const totalPartition = (campaignId: string, platform: Platform, shard: number) =>
+  `C#${campaignId}#T#${platform}#${shard}`;
+export const totalIndexPartition = (campaignId: string, platform: Platform) =>
+  `C#${campaignId}#TD#${platform}`;
+
+/**
+ * The layout before the campaign's totals and hours were spread (docs/data-model.md, "Hot partitions"):
+ * every total shard under one partition key and one index partition, every campaign hour under one key.
+ * No new change is placed there; an outbox written by an earlier version names its own keys and still
+ * finishes there (its bucket chain included), and readers read these partitions too, so nothing is lost.
+ */
+export const legacyTotalPartition = (campaignId: string) => `C#${campaignId}#T`;
+export const legacyTotalIndexPartition = (campaignId: string) => `C#${campaignId}#TD`;
+export const legacyCampaignHourPartition = (campaignId: string) => `C#${campaignId}#H`;
+/** Every partition holding a campaign's hours: one per shard, then the legacy one. */
+export const campaignHourPartitions = (campaignId: string): string[] => [
+  ...Array.from({ length: TOTAL_SHARDS }, (_, shard) => campaignHourPartition(campaignId, shard)),
+  legacyCampaignHourPartition(campaignId),
+];
 
 const digest = (value: string) => createHash('sha1').update(value).digest();
 

@@ -180,6 +180,18 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
           ', ',
         )}; conditional check failures ${fmt(e.meter.conditionalFailures)}. Items written: state table ${fmt(e.meter.writesByTable[e.tables.state] ?? 0)} (bound ${fmt(e.bound.changedPosts)}), rollups table ${fmt(e.meter.writesByTable[e.tables.rollups] ?? 0)} (bound ${fmt(e.bound.changedKolOrVoiceItems + e.bound.changedKolWeekItems + e.bound.changedTotalItems)}). Bound detail: ${fmt(e.bound.changedPosts)} post-state changes (${fmt(e.bound.newPosts)} new posts), ${fmt(e.bound.changedKolOrVoiceItems)} KOL/voice day item changes, ${fmt(e.bound.changedKolWeekItems)} KOL week item changes, ${fmt(e.bound.changedTotalItems)} campaign-total shard changes over ${fmt(e.batches)} batches. Rollups after the run equal the oracle (\`test/support/oracle.ts\`): ${e.verification.oracle.mismatches.length === 0 ? 'yes' : `**no, ${e.verification.oracle.mismatches.length} rows differ**`}; the lower bound's items add up to the oracle: ${e.verification.modelVsOracle.mismatches.length === 0 ? 'yes' : '**no**'}.`,
     );
+    if (e.attribution.topPartitions.length > 0)
+      parts.push(
+        `Busiest partition keys (base table \`pk\` or index \`gsi1pk\`), each by the write units of its busiest minute of replay time, and that minute as a share of DynamoDB's 1,000 WCU/s per partition extrapolated linearly to scale 1 (\`bench/lib/write-attribution.ts\`):`,
+        table(
+          ['Partition key', 'Busiest minute (WCU at this scale)', 'Share at scale 1'],
+          e.attribution.topPartitions.map((p) => [
+            `\`${p.partition}\``,
+            fmt(p.writeUnits),
+            `${fmt(p.shareAtScale1 * 100, 1)}%`,
+          ]),
+        ),
+      );
   }
 
   if (e?.itemSizes) parts.push(itemSizeNote(e.itemSizes, s.scale));

@@ -30,8 +30,24 @@ export interface NoopWrites {
   unchangedObservations: number;
 }
 
+/** DynamoDB's write throughput per partition: 1,000 WCU/s (bench/lib/figures.ts cites it). */
+const PARTITION_WRITE_UNITS_PER_MINUTE = 1_000 * 60;
+/** How many of the busiest partition keys the result lists. */
+export const TOP_PARTITIONS = 5;
+
+/** A partition's busiest minute as a share of the per-partition limit, extrapolated linearly to scale 1. */
+export const partitionShareAtScale1 = (writeUnits: number, scale: number): number =>
+  writeUnits / scale / PARTITION_WRITE_UNITS_PER_MINUTE;
+
+export interface TopPartition extends BusiestPartition {
+  /** partitionShareAtScale1 at the run's scale. */
+  shareAtScale1: number;
+}
+
 export interface WriteAttributionResult {
   busiest?: BusiestPartition;
+  /** The TOP_PARTITIONS busiest partition keys by their busiest minute, busiest first (empty without a scale). */
+  topPartitions: TopPartition[];
   /** Write units by item kind (`state:POST`, `rollups:T`, `rollups.byDay:VD`, ...), base and index writes apart. */
   unitsByKind: Record<string, number>;
   /** Items written by kind (conditional failures included). */
@@ -124,15 +140,31 @@ export class WriteAttribution {
     this.unitsByPartitionMinute.set(id, (this.unitsByPartitionMinute.get(id) ?? 0) + units);
   }
 
-  result(): WriteAttributionResult {
-    let busiest: BusiestPartition | undefined;
+  /** `scale`: the replay's scale, for the top partitions' shares at scale 1. */
+  result(scale?: number): WriteAttributionResult {
+    const busiestMinute = new Map<string, BusiestPartition>();
     for (const [id, units] of this.unitsByPartitionMinute) {
-      if (busiest && units <= busiest.writeUnits) continue;
       const [partition = '', minute = '0'] = id.split('\u0000');
-      busiest = { partition, minuteStartMs: Number(minute), writeUnits: units };
+      const seen = busiestMinute.get(partition);
+      if (!seen || units > seen.writeUnits)
+        busiestMinute.set(partition, { partition, minuteStartMs: Number(minute), writeUnits: units });
     }
+    const ranked = [...busiestMinute.values()].sort(
+      (a, b) =>
+        b.writeUnits - a.writeUnits ||
+        a.minuteStartMs - b.minuteStartMs ||
+        (a.partition < b.partition ? -1 : 1),
+    );
+    const busiest = ranked[0];
     return {
       ...(busiest ? { busiest } : {}),
+      topPartitions:
+        scale === undefined
+          ? []
+          : ranked.slice(0, TOP_PARTITIONS).map((p) => ({
+              ...p,
+              shareAtScale1: partitionShareAtScale1(p.writeUnits, scale),
+            })),
       partitions: this.partitionNames.size,
       unitsByKind: { ...this.unitsByKind },
       writesByKind: { ...this.writesByKind },

@@ -213,7 +213,7 @@ export const measureWriteEfficiency = async (replay: Replay): Promise<Efficiency
       verification: await verify(replay, dynamo.doc, tables.rollups, model),
       itemSizes: await tableItemSizes(dynamo.doc, tables.rollups),
       stateItemSizes: await tableItemSizes(dynamo.doc, tables.state),
-      attribution: attribution.result(),
+      attribution: attribution.result(replay.stats.scale),
       tables,
       failedRecords,
     };

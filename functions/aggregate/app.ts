@@ -11,7 +11,7 @@ import type { EventPublisher } from '../../shared/events/publisher';
 import { ENV } from '../../shared/topology';
 import { Aggregator, type AggregatorOptions, DEFAULT_AGGREGATOR_OPTIONS } from './aggregator';
 import { publishBatchEvents } from './batch-events';
-import { recordFreshness } from './freshness';
+import { FreshnessRecorder } from './freshness';
 import { buildCampaignIndex } from './matching';
 import { parseRecords } from './records';
 import { AggregateStore, DEFAULT_STORE_TUNING, type StoreTuning } from './store';
@@ -61,6 +61,7 @@ export const createAggregateHandler = (deps: AggregateDeps): AggregateHandler =>
     { ...DEFAULT_AGGREGATOR_OPTIONS, hourlyCampaigns, ...deps.options },
     now,
   );
+  const freshness = new FreshnessRecorder({ ...deps, index });
   return async (event, context) => {
     const parsed = parseRecords(event.Records, now());
     const failures = new Map<string, Error>();
@@ -78,8 +79,7 @@ export const createAggregateHandler = (deps: AggregateDeps): AggregateHandler =>
       ...(context ? { timeLeftMs: () => context.getRemainingTimeInMillis() } : {}),
     });
     for (const [recordId, error] of result.failedRecords) failures.set(recordId, error);
-    await recordFreshness(
-      { doc: deps.doc, rollupsTable: deps.tables.rollups, index, log: deps.logger },
+    await freshness.record(
       parsed.observations.filter((o) => !result.failedRecords.has(o.recordId)).map((o) => o.observation),
     );
     if (deps.events)

@@ -17,7 +17,7 @@ import {
   type SpikeScope,
 } from '../../shared/events/schemas';
 import {
-  campaignHourKey,
+  campaignHourPartitions,
   kolHourKey,
   kolSeriesPartition,
   spikeRecordKey,
@@ -109,22 +109,27 @@ const kolDayEvent = async (
   return { detailType: 'KolDayFiguresChanged', detail };
 };
 
-const hourPartition = (campaignId: string, scope: SpikeScope): string =>
+/** The partitions holding a scope's hours: the campaign's are spread over its shards (plus the legacy one). */
+const hourPartitions = (campaignId: string, scope: SpikeScope): string[] =>
   scope.kind === 'campaign'
-    ? campaignHourKey(campaignId, '', 0).pk
+    ? campaignHourPartitions(campaignId)
     : scope.kind === 'kol'
-      ? kolHourKey(campaignId, scope.kolId, '').pk
-      : voiceHourKey(campaignId, scope.platform, scope.userId, '').pk;
+      ? [kolHourKey(campaignId, scope.kolId, '').pk]
+      : [voiceHourKey(campaignId, scope.platform, scope.userId, '').pk];
 
-/** An hourly series summed over shards and buckets: the hour is the first 13 characters of every sort key. */
+/**
+ * An hourly series summed over partitions, shards and buckets: the hour is the first 13 characters of every
+ * sort key. The partitions are read concurrently.
+ */
 export const readHourSeries = async (
   deps: BatchEventsDeps,
-  pk: string,
+  pks: readonly string[],
   from: string,
   to: string,
 ): Promise<Map<string, HourFigures>> => {
   const series = new Map<string, HourFigures>();
-  for (const row of await queryRows(deps, pk, from, to)) {
+  const perPartition = await Promise.all(pks.map((pk) => queryRows(deps, pk, from, to)));
+  for (const row of perPartition.flat()) {
     const hour = String(row.sk).slice(0, 13);
     const f = series.get(hour) ?? { mentions: 0, engagement: 0 };
     f.mentions += num(row.mentions);
@@ -140,7 +145,7 @@ const spikeEvents = async (deps: BatchEventsDeps, target: SpikeTarget): Promise<
   const from = baselineHoursOf(target.hour, alert.baselineHours)[0] ?? target.hour;
   const series = await readHourSeries(
     deps,
-    hourPartition(target.campaignId, target.scope),
+    hourPartitions(target.campaignId, target.scope),
     from,
     target.hour,
   );

@@ -5,6 +5,7 @@ import {
   kolDayPartition,
   kolSeriesPartition,
   kolWeekPartition,
+  legacyTotalIndexPartition,
   totalIndexPartition,
   unescapeKeyPart,
   voiceDayPartition,
@@ -97,21 +98,29 @@ export class RollupReader {
   }
 
   /**
-   * A campaign's total shards for days from..to: one Query (plus pages) of their byDay index entries, which
-   * hold the counters but not the per-post markers that make the items themselves grow with the campaign.
+   * A campaign's total shards for days from..to (one platform, or all): one Query (plus pages) per platform's
+   * byDay index partition, concurrently, and one of the legacy single partition (items written before the
+   * totals were spread; docs/data-model.md, "Hot partitions"). The entries hold the counters but not the
+   * per-post markers that make the items themselves grow with the campaign. Rows of both layouts with the
+   * same day, platform and shard are simply further rows of that shard: callers sum them.
    */
-  async totals(campaignId: string, from: Day, to: Day): Promise<DayRow[]> {
-    const items = await this.queryAll(
-      {
-        IndexName: BY_DAY_INDEX,
-        ...this.dayRangeCondition(totalIndexPartition(campaignId), from, to, 'gsi1pk', 'gsi1sk'),
-      },
-      projection(['gsi1sk']),
+  async totals(campaignId: string, from: Day, to: Day, platform?: Platform): Promise<DayRow[]> {
+    const partitions = [
+      ...(platform ? [platform] : PLATFORMS).map((p) => totalIndexPartition(campaignId, p)),
+      legacyTotalIndexPartition(campaignId),
+    ];
+    const perPartition = await this.mapBounded(partitions, (partition) =>
+      this.queryItems(
+        { IndexName: BY_DAY_INDEX, ...this.dayRangeCondition(partition, from, to, 'gsi1pk', 'gsi1sk') },
+        projection(['gsi1sk']),
+      ),
     );
+    // Chains are told apart by their base keys, so the rows of all partitions are filtered together.
     const rows: DayRow[] = [];
-    for (const item of items) {
-      const [day, platform] = String(item.gsi1sk).split('#');
-      if (day && isPlatform(platform)) rows.push({ day, platform, tally: tallyOfItem(item) });
+    for (const item of visibleRollupItems(perPartition.flat())) {
+      const [day, itemPlatform] = String(item.gsi1sk).split('#');
+      if (day && isPlatform(itemPlatform) && (!platform || itemPlatform === platform))
+        rows.push({ day, platform: itemPlatform, tally: tallyOfItem(item) });
     }
     return rows;
   }
@@ -216,6 +225,12 @@ export class RollupReader {
   }
 
   private async queryAll(condition: KeyCondition, fields: Projection): Promise<Record<string, unknown>[]> {
+    // A chain's rows share their keys' partition and sort position, so one Query holds all of them.
+    return visibleRollupItems(await this.queryItems(condition, fields));
+  }
+
+  /** Every row of a Query (all pages), folded or not. */
+  private async queryItems(condition: KeyCondition, fields: Projection): Promise<Record<string, unknown>[]> {
     const input: QueryCommandInput = {
       TableName: this.tableName,
       ...condition,
@@ -229,8 +244,7 @@ export class RollupReader {
       items.push(...(page.Items ?? []));
       startKey = page.LastEvaluatedKey;
     } while (startKey);
-    // A chain's rows share their keys' partition and sort position, so one Query holds all of them.
-    return visibleRollupItems(items);
+    return items;
   }
 
   private async mapBounded<T, R>(inputs: readonly T[], fn: (input: T) => Promise<R>): Promise<R[]> {

@@ -86,7 +86,7 @@ export const totalsReport = async (
   range: DayRange,
   platform: Platform | undefined,
 ): Promise<Omit<TotalsResponse, 'observed'>> => {
-  const rows = await reader.totals(c.id, range.from, range.to);
+  const rows = await reader.totals(c.id, range.from, range.to, platform);
   return { ...scope(c, range, platform), ...dailyFigures(rows, range, platform) };
 };
 

@@ -1,7 +1,14 @@
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseConfig } from '../../../shared/config';
-import { kolDayKey, MARKER_PREFIX, postStateKey, totalPartition } from '../../../shared/keys';
+import {
+  kolDayKey,
+  MARKER_PREFIX,
+  postStateKey,
+  TOTAL_SHARDS,
+  totalPartition,
+  totalShardOf,
+} from '../../../shared/keys';
 import type { Observation } from '../../../shared/observation';
 import { withDynamo } from '../../support/engines';
 import {
@@ -193,7 +200,7 @@ describe('Aggregate: scenarios', () => {
       new QueryCommand({
         TableName: tables.rollups,
         KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': totalPartition('launch') },
+        ExpressionAttributeValues: { ':pk': totalPartition('launch', 'x', totalShardOf('x', 'p1')) },
       }),
     );
     expect(totals.Items).toHaveLength(1);
@@ -265,15 +272,19 @@ describe('Aggregate: scenarios', () => {
     // One KOL item and one total shard item per day, and the KOL's week item (shards differ per post, so
     // count the stored items).
     const storedItems = Object.values(scan).filter((r) => r.kind === 'kol' || r.kind === 'kolWeek').length;
-    const totalShards = await dynamo.doc.send(
-      new QueryCommand({
-        TableName: tables.rollups,
-        KeyConditionExpression: 'pk = :pk',
-        ExpressionAttributeValues: { ':pk': totalPartition('launch') },
-        Select: 'COUNT',
-      }),
+    const totalShards = await Promise.all(
+      Array.from({ length: TOTAL_SHARDS }, (_, shard) =>
+        dynamo.doc.send(
+          new QueryCommand({
+            TableName: tables.rollups,
+            KeyConditionExpression: 'pk = :pk',
+            ExpressionAttributeValues: { ':pk': totalPartition('launch', 'x', shard) },
+            Select: 'COUNT',
+          }),
+        ),
+      ),
     );
-    const rollupItems = storedItems + (totalShards.Count ?? 0);
+    const rollupItems = storedItems + totalShards.reduce((n, page) => n + (page.Count ?? 0), 0);
     const observations = records.length * posts.length * 2;
     // Plus one freshness write per campaign and platform of the batch (functions/aggregate/freshness.ts).
     expect(probe.writes()).toBe(posts.length + rollupItems + 1);

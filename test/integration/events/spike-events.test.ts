@@ -1,12 +1,14 @@
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aggregateDepsFromEnv, createAggregateHandler } from '../../../functions/aggregate/app';
 import { functionEnv } from '../../../infra/local/function-env';
 import { parseConfig } from '../../../shared/config';
 import { createPublisher, fileSink } from '../../../shared/events/publisher';
 import { parseEvent } from '../../../shared/events/schemas';
+import { legacyCampaignHourPartition } from '../../../shared/keys';
 import type { Observation } from '../../../shared/observation';
 import { SeededRandom } from '../../../shared/random';
 import { withDynamo } from '../../support/engines';
@@ -167,5 +169,42 @@ describe('Campaign events from the aggregate, written by the twin file sink', ()
         .map((e) => e.detail.eventId),
     );
     for (const e of after) expect(earlierIds.has(e.detail.eventId)).toBe(true);
+  });
+
+  it('counts campaign hours written under the legacy single partition (C#{c}#H) in the baseline', async () => {
+    // Arrange: a stack upgraded within the hourly items' 8-day life holds the baseline hours under the
+    // legacy key; without reading it the campaign's baseline would look empty and raise a false spike.
+    const tables = await freshTables(dynamo);
+    for (let h = 24; h >= 1; h--) {
+      const hour = new Date(SPIKE_HOUR - h * 3_600_000).toISOString().slice(0, 13);
+      await dynamo.doc.send(
+        new PutCommand({
+          TableName: tables.rollups,
+          Item: {
+            pk: legacyCampaignHourPartition('launch'),
+            sk: `${hour}#1`,
+            kind: 'campaignHour',
+            mentions: 10,
+            likes: 0,
+            shares: 0,
+            comments: 0,
+          },
+        }),
+      );
+    }
+    const file = join(mkdtempSync(join(tmpdir(), 'kol-events-')), 'events.ndjson');
+    const handler = aggregateHandler(dynamo.doc, tables, config, NOW, {
+      events: createPublisher(fileSink(file), 'local'),
+      stage: 'test',
+    });
+    // Act
+    await deliverAll(handler, [records(generated(), 10)]);
+    // Assert: 13 mentions against a baseline of 12 an hour is no spike; engagement (legacy hours hold none) is.
+    const spikes = readEvents(file)
+      .filter((e) => e['detail-type'] === 'SpikeDetected')
+      .map((e) => [e.detail.scope, e.detail.metric, e.detail.value, e.detail.baseline]);
+    expect(spikes.filter(([scope]) => (scope as { kind: string }).kind === 'campaign')).toEqual([
+      [{ kind: 'campaign' }, 'engagement', 39, 6],
+    ]);
   });
 });

@@ -12,7 +12,7 @@ import {
   VoicesResponseSchema,
 } from '../../../functions/report/schemas';
 import { documentClientFor } from '../../../shared/aws';
-import { MARKER_PREFIX } from '../../../shared/keys';
+import { legacyTotalIndexPartition, MARKER_PREFIX, totalIndexPartition } from '../../../shared/keys';
 import { METRICS } from '../../../shared/metrics';
 import { PLATFORMS } from '../../../shared/platform';
 import { addDays, daysBetween } from '../../../shared/time';
@@ -430,12 +430,30 @@ describe('DynamoDB access', () => {
   };
 
   // Every rollup response also reads the campaign's freshness items: one more Query (`observed`).
-  it('reads totals and series with one Query each, plus the freshness Query', async () => {
-    for (const url of [`${base}/totals?from=2025-03-01&to=2026-03-01`, `${base}/kols/alice/series`]) {
-      const { res, commands } = await measure(url);
-      expect(res.status).toBe(200);
-      expect(commands).toEqual(['QueryCommand', 'QueryCommand']);
-    }
+  it('reads a series with one Query, plus the freshness Query', async () => {
+    const { res, commands } = await measure(`${base}/kols/alice/series`);
+    expect(res.status).toBe(200);
+    expect(commands).toEqual(['QueryCommand', 'QueryCommand']);
+  });
+
+  it('reads totals with one Query per platform index partition and one of the legacy one, plus freshness', async () => {
+    const all = await measure(`${base}/totals?from=2025-03-01&to=2026-03-01`);
+    expect(all.res.status).toBe(200);
+    expect(all.commands).toEqual(Array(PLATFORMS.length + 1 + 1).fill('QueryCommand'));
+    // The index partitions the Queries named (key values as the client sent them).
+    const partitions = (inputs: typeof all.inputs) =>
+      inputs.flatMap((i) => JSON.stringify(i.ExpressionAttributeValues).match(/C#[^"]*#TD[^"]*/g) ?? []);
+    expect(new Set(partitions(all.inputs))).toEqual(
+      new Set([
+        ...PLATFORMS.map((p) => totalIndexPartition(CAMPAIGN_ID, p)),
+        legacyTotalIndexPartition(CAMPAIGN_ID),
+      ]),
+    );
+    const one = await measure(`${base}/totals?from=2025-03-01&to=2026-03-01&platform=x`);
+    expect(one.commands).toEqual(['QueryCommand', 'QueryCommand', 'QueryCommand']);
+    expect(new Set(partitions(one.inputs))).toEqual(
+      new Set([totalIndexPartition(CAMPAIGN_ID, 'x'), legacyTotalIndexPartition(CAMPAIGN_ID)]),
+    );
   });
 
   it('reads a leaderboard with one Query per whole week and per leftover day, never a Scan', async () => {

@@ -5,6 +5,7 @@ import { planPostUpdate } from '../../../functions/aggregate/planner';
 import type { PostState } from '../../../functions/aggregate/post-state';
 import { detectSpikes, type HourFigures } from '../../../functions/aggregate/spikes';
 import { parseConfig } from '../../../shared/config';
+import { campaignHourPartition, totalShardOf } from '../../../shared/keys';
 import type { Observation } from '../../../shared/observation';
 import { SeededRandom } from '../../../shared/random';
 import { makeObservation } from '../../support/observations';
@@ -143,8 +144,11 @@ describe('Hourly figures: the same under duplicates, reordering and any batching
       counters: { likes: 50 },
     });
     const totals = hourlyTotals([[first], [late]]);
-    expect(totals.get('C#launch#H|2026-03-06T10|mentions')).toBe(1);
-    expect(totals.get('C#launch#H|2026-03-06T10|likes')).toBe(5);
+    // The campaign's hour lives in the partition of the post's shard (one per shard: no hot key).
+    const campaignHour = campaignHourPartition('launch', totalShardOf(first.platform, first.postId));
+    expect(campaignHour).toBe(`C#launch#H#${totalShardOf(first.platform, first.postId)}`);
+    expect(totals.get(`${campaignHour}|2026-03-06T10|mentions`)).toBe(1);
+    expect(totals.get(`${campaignHour}|2026-03-06T10|likes`)).toBe(5);
     expect([...totals.keys()].filter((k) => k.includes('2026-03-07T11'))).toEqual([]);
   });
 });

@@ -2,11 +2,18 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { normalizeHandle } from '../../../shared/config';
 import {
+  campaignHourKey,
+  campaignHourPartitions,
   cursorKey,
   escapeKeyPart,
   keyPart,
   MAX_KEY_PART_BYTES,
   postStateKey,
+  rollupBucketSk,
+  TOTAL_SHARDS,
+  totalDayKey,
+  totalIndexPartition,
+  totalPartition,
   trackIndexKey,
   voiceDayKey,
 } from '../../../shared/keys';
@@ -67,5 +74,41 @@ describe('keyPart: free-form key parts are bounded in UTF-8 bytes', () => {
     const long = 'x'.repeat(400);
     const hashed = keyPart(long);
     expect(keyPart(hashed)).not.toBe(hashed);
+  });
+});
+
+describe('campaign totals and hours: spread over keys, each key within its limit', () => {
+  it('gives every (platform, shard) its own partition key and every platform its own index partition', () => {
+    const pks = new Set<string>();
+    const indexPartitions = new Set<string>();
+    for (const platform of PLATFORMS)
+      for (let shard = 0; shard < TOTAL_SHARDS; shard++) {
+        const key = totalDayKey(longestCampaignId, '2026-12-01', platform, shard);
+        expect(key.pk).toBe(totalPartition(longestCampaignId, platform, shard));
+        expect(key.gsi1pk).toBe(totalIndexPartition(longestCampaignId, platform));
+        expect(key.gsi1sk).toBe(key.sk); // the legacy layout's sort keys, unchanged
+        // The longest sort key a bucket chain builds (a Next-Idea shard-day takes tens of buckets).
+        expect(bytes(rollupBucketSk(key.sk, 999_999))).toBeLessThanOrEqual(SORT_KEY_LIMIT);
+        expect(bytes(key.pk)).toBeLessThanOrEqual(PARTITION_KEY_LIMIT);
+        expect(bytes(key.gsi1pk)).toBeLessThanOrEqual(PARTITION_KEY_LIMIT);
+        pks.add(key.pk);
+        indexPartitions.add(key.gsi1pk);
+      }
+    expect(pks.size).toBe(PLATFORMS.length * TOTAL_SHARDS);
+    expect(indexPartitions.size).toBe(PLATFORMS.length);
+  });
+
+  it('puts each hour shard in its own partition, all of them (and the legacy one) listed for readers', () => {
+    const hour = '2026-12-01T14';
+    const pks = Array.from(
+      { length: TOTAL_SHARDS },
+      (_, s) => campaignHourKey(longestCampaignId, hour, s).pk,
+    );
+    expect(new Set(pks).size).toBe(TOTAL_SHARDS);
+    expect(campaignHourPartitions(longestCampaignId)).toEqual([...pks, `C#${longestCampaignId}#H`]);
+    for (const pk of pks) expect(bytes(pk)).toBeLessThanOrEqual(PARTITION_KEY_LIMIT);
+    expect(
+      bytes(rollupBucketSk(campaignHourKey(longestCampaignId, hour, 3).sk, 999_999)),
+    ).toBeLessThanOrEqual(SORT_KEY_LIMIT);
   });
 });
