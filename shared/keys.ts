@@ -75,13 +75,26 @@ export const budgetKey = (platform: Platform, quota: string, periodId: string) =
 export const BUDGET_SUMMARY_SK = 'SUMMARY';
 
 /**
- * The poller's own record of a tracked post (last counters it sent, when they last changed), one partition
- * per platform and UTC publish day like `byTrackDay`, so a cycle reads its tracked posts' records with the
- * same per-day Queries.
+ * The poller's own record of a tracked post (last counters it sent, when they last changed), per platform
+ * and UTC publish day like `byTrackDay`, spread over POST_RECORD_SHARDS partitions by post: a cycle can
+ * write thousands of records of one publish day at once, more than one partition's 1,000 WCU/s. A cycle
+ * reads a day's records with one Query per shard, and the day's unsharded partition, where records written
+ * before the spread live until their TTL.
  */
-export const postRecordPartition = (platform: Platform, utcDay: Day) => `PREC#${platform}#${utcDay}`;
+export const POST_RECORD_SHARDS = 8;
+export const postRecordPartition = (platform: Platform, utcDay: Day, shard?: number) =>
+  shard === undefined ? `PREC#${platform}#${utcDay}` : `PREC#${platform}#${utcDay}#${shard}`;
+/** Every partition holding records of one platform and UTC publish day: the legacy one, then the shards. */
+export const postRecordPartitions = (platform: Platform, utcDay: Day): string[] => [
+  postRecordPartition(platform, utcDay),
+  ...Array.from({ length: POST_RECORD_SHARDS }, (_, shard) => postRecordPartition(platform, utcDay, shard)),
+];
 export const postRecordKey = (platform: Platform, publishedAt: string, postId: string) => ({
-  pk: postRecordPartition(platform, publishedAt.slice(0, 10)),
+  pk: postRecordPartition(
+    platform,
+    publishedAt.slice(0, 10),
+    digest(`${platform}#${postId}`).readUInt32BE(0) % POST_RECORD_SHARDS,
+  ),
   sk: keyPart(postId),
 });
 

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { normalizeHandle } from '../../shared/config';
-import { postRecordKey, postRecordPartition } from '../../shared/keys';
+import { postRecordKey, postRecordPartitions } from '../../shared/keys';
 import type { Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
 import { type Day, dayOf } from '../../shared/time';
@@ -140,20 +140,22 @@ export class DynamoPostRecords implements PostRecordStore {
   async load(days: readonly Day[]): Promise<Map<string, PostRecord>> {
     const out = new Map<string, PostRecord>();
     await Promise.all(
-      days.map(async (day) => {
+      days.flatMap((day) => postRecordPartitions(this.platform, day)).map(async (partition) => {
         let startKey: Record<string, unknown> | undefined;
         do {
           const page = await this.doc.send(
             new QueryCommand({
               TableName: this.tableName,
               KeyConditionExpression: 'pk = :p',
-              ExpressionAttributeValues: { ':p': postRecordPartition(this.platform, day) },
+              ExpressionAttributeValues: { ':p': partition },
               ExclusiveStartKey: startKey,
             }),
           );
           for (const item of page.Items ?? []) {
             const record = toRecord(item);
-            if (record) out.set(record.postId, record);
+            // A post written before the spread has a record in the legacy partition too: the later one counts.
+            const known = record && out.get(record.postId);
+            if (record && !(known && known.sentAt > record.sentAt)) out.set(record.postId, record);
           }
           startKey = page.LastEvaluatedKey;
         } while (startKey);

@@ -1,8 +1,10 @@
+import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBudgetLedger } from '../../../functions/poll/budget-ledger';
 import { DynamoPostRecords, SentFilter } from '../../../functions/poll/post-records';
 import { createTables } from '../../../infra/local/engines';
 import { resolveBudget } from '../../../shared/budget';
+import { POST_RECORD_SHARDS, postRecordPartition } from '../../../shared/keys';
 import type { Observation } from '../../../shared/observation';
 import { startEngines } from './harness';
 
@@ -58,5 +60,47 @@ describe('budget ledger and post records (dynalite)', () => {
     expect(later.filter(unchanged, now)).toHaveLength(0);
     expect(later.suppressed).toBe(1000);
     expect(later.commit()).toHaveLength(0); // no record write either: 0 writes per 1,000 no-ops
+  });
+
+  it('spreads a day of records over its shards and reads the legacy partition too, the later record winning', async () => {
+    const records = new DynamoPostRecords(engines.dynamo.doc, table, 'x');
+    const day = '2025-07-02';
+    const record = (postId: string, sentAt: number) => ({
+      postId,
+      publishedAt: `${day}T00:00:00.000Z`,
+      fp: `fp${sentAt}`,
+      sentAt,
+      changedAt: sentAt,
+      changes: 1,
+      kol: false,
+    });
+    await records.save(Array.from({ length: 200 }, (_, i) => record(`p${i}`, 2)));
+    const written = await engines.dynamo.doc.send(
+      new ScanCommand({
+        TableName: table,
+        FilterExpression: 'begins_with(pk, :p)',
+        ExpressionAttributeValues: { ':p': `PREC#x#${day}` },
+      }),
+    );
+    const perPartition = new Map<string, number>();
+    for (const item of written.Items ?? [])
+      perPartition.set(String(item.pk), (perPartition.get(String(item.pk)) ?? 0) + 1);
+    expect(perPartition.size).toBe(POST_RECORD_SHARDS);
+    expect(Math.max(...perPartition.values())).toBeLessThan(60);
+    // Records of the unsharded layout: an older one of p1 and a newer one of p2, which wins.
+    for (const [postId, sentAt] of [
+      ['p1', 1],
+      ['p2', 3],
+    ] as const)
+      await engines.dynamo.doc.send(
+        new PutCommand({
+          TableName: table,
+          Item: { pk: postRecordPartition('x', day), sk: postId, ...record(postId, sentAt) },
+        }),
+      );
+    const loaded = await records.load([day]);
+    expect(loaded.size).toBe(200);
+    expect(loaded.get('p1')?.sentAt).toBe(2);
+    expect(loaded.get('p2')?.sentAt).toBe(3);
   });
 });
