@@ -14,6 +14,7 @@ import { measureThroughput, measureWriteEfficiency } from './sections/aggregate'
 import { measureBundles } from './sections/bundles';
 import { measureDynaliteCeiling } from './sections/ceiling';
 import { computeCosts } from './sections/cost';
+import { measureWriteModel } from './sections/model';
 import { measureNaive } from './sections/naive';
 import { measurePoller } from './sections/poller';
 import { measureReporting } from './sections/reporting';
@@ -151,6 +152,21 @@ const main = async (options: BenchOptions): Promise<number> => {
     }
     results.poller = pollers;
   }
+  if (run.has('model'))
+    results.model = await section(
+      results,
+      `write model (scale ${options.modelScale}, ${options.modelDays} day(s)), calibrated on the efficiency run`,
+      async () =>
+        measureWriteModel({
+          scale: options.modelScale,
+          days: options.modelDays,
+          seed: options.seed,
+          suppressUnchanged: options.suppressUnchanged,
+          ...(options.refreshRequests === undefined ? {} : { refreshRequests: options.refreshRequests }),
+          ...(options.replay === 'week' ? { replay } : {}),
+          ...(results.efficiency ? { efficiency: results.efficiency } : {}),
+        }),
+    );
   if (results.efficiency) {
     const efficiency = results.efficiency;
     results.cost = await section(results, 'cost model', async () =>
@@ -160,6 +176,7 @@ const main = async (options: BenchOptions): Promise<number> => {
         poller: results.poller ?? [],
         localAggregateDurationsMs: results.throughput?.durationsMs ?? efficiency.durationsMs,
         ...(results.naive ? { naive: results.naive } : {}),
+        ...(results.model ? { model: results.model } : {}),
         ...(results.throughput ? { throughput: results.throughput } : {}),
         ...(results.reporting ? { reporting: results.reporting } : {}),
         ...(results.bundles ? { bundles: results.bundles } : {}),

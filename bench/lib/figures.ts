@@ -32,6 +32,8 @@ export interface BenchFigures {
   largestItem: { table: string; kind: string } | null;
   busiestPartitionWriteShare: number | null;
   busiestPartitionKey: string | null;
+  /** The metered run's busiest minute divided by its scale (pessimistic: coalescing grows with scale). */
+  busiestPartitionWriteShareMeteredLinear: number | null;
   noopWritesPer1000: number | null;
   twinCapacityRatio: number | null;
   reportP95Ms: {
@@ -130,10 +132,14 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
     notes.largestItemBytes = `Largest item of the rollups and state tables after the efficiency run at scale ${scale}, sized by DynamoDB's rules (bench/lib/item-size.ts). Items whose size grows with the campaign's volume (campaign-total shards carry one marker per post) are larger at scale 1 than measured here, up to a full bucket: a bucket takes at most ${fmt(DEFAULT_STORE_TUNING.bucketMarkerLimit)} marker writes, then the chain grows another (inputs.largestTotalShardBytesExtrapolatedToScale1: the largest total shard with its per-post markers divided by the scale, capped at a full bucket's markers).`;
 
   const busiest = e?.attribution.busiest;
-  const busiestShare = busiest ? busiest.writeUnits / scale / (PARTITION_WCU_PER_SECOND * 60) : null;
-  notes.busiestPartitionWriteShare = busiest
-    ? `Per partition key value (base table pk, and each index partition gsi1pk for writes that touch an index), the write units of its busiest minute of replay time in the efficiency run (every batch of a poll cycle is counted at the cycle's start, so a cycle's writes fall in one minute: pessimistic), divided by ${fmt(PARTITION_WCU_PER_SECOND)} WCU/s x 60 s, and divided by the scale (${scale}) to give scale 1: write rates grow linearly with scale (pessimistic for per-KOL items, whose writes do not grow as the roster grows). ${fmt(busiest.writeUnits)} WCU in the busiest minute at scale ${scale}.`
-    : 'the efficiency section did not run';
+  const meteredLinearShare = busiest ? busiest.writeUnits / scale / (PARTITION_WCU_PER_SECOND * 60) : null;
+  const modelled = r.model?.busiest;
+  const busiestShare = modelled ? (r.model?.busiestShareAtScale1 ?? null) : meteredLinearShare;
+  notes.busiestPartitionWriteShare = modelled
+    ? `From the write model (bench/lib/write-model.ts) run at scale ${r.model?.week.scale} over ${r.model?.week.days} day(s): per partition key value (base table pk and each index partition), the write units of its busiest minute (a poll cycle's batches all counted at the cycle's start: pessimistic), divided by ${fmt(PARTITION_WCU_PER_SECOND)} WCU/s x 60 s${(r.model?.week.scale ?? 1) < 1 ? ', then divided by the model scale' : ', no extrapolation'}: ${fmt(modelled.writeUnits)} WCU on ${modelled.partition}. The metered run's busiest minute scaled linearly (pessimistic) gives ${meteredLinearShare === null ? 'n/a' : fmt(meteredLinearShare, 3)}.`
+    : busiest
+      ? `Per partition key value (base table pk, and each index partition gsi1pk for writes that touch an index), the write units of its busiest minute of replay time in the efficiency run (every batch of a poll cycle is counted at the cycle's start, so a cycle's writes fall in one minute: pessimistic), divided by ${fmt(PARTITION_WCU_PER_SECOND)} WCU/s x 60 s, and divided by the scale (${scale}) to give scale 1: write rates grow linearly with scale (pessimistic for per-KOL items, whose writes do not grow as the roster grows). ${fmt(busiest.writeUnits)} WCU in the busiest minute at scale ${scale}.`
+      : 'the efficiency section did not run';
 
   const noop = e?.attribution.noop;
   const noopPer1000 =
@@ -183,7 +189,8 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
     startedAt: r.run?.startedAt ?? null,
     ...figures,
     largestItem: largest ? { table: largest.table, kind: largest.kind } : null,
-    busiestPartitionKey: busiest?.partition ?? null,
+    busiestPartitionKey: modelled?.partition ?? busiest?.partition ?? null,
+    busiestPartitionWriteShareMeteredLinear: meteredLinearShare,
     reportP95Ms: {
       series: p95Of(r, '/series'),
       leaderboard: p95Of(r, '/leaderboard'),

@@ -3,6 +3,7 @@ import { AWS_DYNAMO_LATENCY_MS } from '../sections/cost';
 import { renderAnalysis, renderReplayParagraph } from './analysis';
 import { PRICE_REGION, PRICE_SOURCES, PRICES, PRICES_CHECKED_ON } from './cost';
 import { computeFigures, renderFigures } from './figures';
+import { renderWriteModel } from './markdown-model';
 import { writeUnitsOf } from './metered-client';
 import {
   type BenchResults,
@@ -305,6 +306,8 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
     );
   }
 
+  if (r.model) parts.push(...renderWriteModel(r.model));
+
   const c = r.cost;
   if (c) {
     parts.push('## 5. Cost of a Next-Idea-scale campaign day');
@@ -342,6 +345,10 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
     parts.push(
       `With the aggregate's durations as measured against dynalite on this machine instead of the AWS estimate, this design would cost $${fmt(c.designLocalDurations.total, 2)} per campaign day (an upper bound: dynalite answers in milliseconds where DynamoDB answers in about ${AWS_DYNAMO_LATENCY_MS}, and shares the machine's two cores with the handler).`,
     );
+    if (c.designMeteredLinear)
+      parts.push(
+        `DynamoDB writes above come from the write model (section "Write model"). With the metered run's write units scaled linearly instead (no coalescing or item-size change with scale), this design would cost $${fmt(c.designMeteredLinear.total, 2)} per campaign day.`,
+      );
     parts.push(`Assumptions:\n\n${c.assumptions.map((a) => `- ${a}`).join('\n')}`);
   }
 

@@ -2,6 +2,7 @@ import type { EfficiencyResult, ThroughputResult } from '../sections/aggregate';
 import type { BundleResult } from '../sections/bundles';
 import type { CeilingResult } from '../sections/ceiling';
 import type { CostResult } from '../sections/cost';
+import type { ModelSectionResult } from '../sections/model';
 import type { NaiveResult } from '../sections/naive';
 import type { PollerResult } from '../sections/poller';
 import type { ReportingResult } from '../sections/reporting';
@@ -40,6 +41,7 @@ export interface BenchResults {
   cost?: CostResult;
   naive?: NaiveResult;
   staleness?: StalenessRun[];
+  model?: ModelSectionResult;
   errors: { section: string; message: string }[];
 }
 
