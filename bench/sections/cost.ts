@@ -282,11 +282,20 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
         }),
       )
     : costOf(
-        usage('Naive (formula: 3 unconditional writes per observation)', {
-          durationsMs: designDurations,
-          writeUnits: efficiency.observations * 4 + replay.stats.posts,
-          readUnits: efficiency.observations,
-        }),
+        usage(
+          model
+            ? 'Naive (write model on the same stream; durations of this design)'
+            : 'Naive (formula: 3 unconditional writes per observation)',
+          {
+            durationsMs: designDurations,
+            writeUnits: model
+              ? model.naiveWriteUnitsPerObservation * efficiency.observations
+              : efficiency.observations * 4 + replay.stats.posts,
+            readUnits: model
+              ? model.naiveReadUnitsPerObservation * efficiency.observations
+              : efficiency.observations,
+          },
+        ),
       );
   const computePerObservationMs =
     sum(efficiency.durationsMs.map((d, i) => Math.max(0, d - (efficiency.dbWaitMs[i] ?? 0)))) /
