@@ -4,6 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createTables, startDynalite } from '../infra/local/engines';
 import { type BenchOptions, parseBenchArgs, UsageError } from './lib/args';
+import { baseBill, CHART_BUDGETS, CHART_PERIODS_MINUTES, costCharts } from './lib/cost-chart';
 import { computeFigures } from './lib/figures';
 import { OUT_DIR, outPath, REPO_DIR, writeJsonFile } from './lib/harness';
 import { renderMarkdown, renderSummary } from './lib/markdown';
@@ -183,6 +184,25 @@ const main = async (options: BenchOptions): Promise<number> => {
       }),
     );
   }
+
+  const bill = results.model && results.cost ? baseBill(results.cost.design) : undefined;
+  if (bill)
+    results.charts = await section(
+      results,
+      `cost and staleness charts (scale ${options.chartScale})`,
+      async () =>
+        costCharts(
+          {
+            scale: options.chartScale,
+            days: options.modelDays,
+            seed: options.seed,
+            suppressUnchanged: options.suppressUnchanged,
+            periodsMinutes: CHART_PERIODS_MINUTES,
+            budgets: CHART_BUDGETS,
+          },
+          bill,
+        ),
+    );
 
   results.run = {
     startedAt: startedAt.toISOString(),

@@ -25,6 +25,8 @@ export interface BenchOptions {
   /** Scale and days of the write model's run (bench/lib/write-model.ts); default scale 1. */
   modelScale: number;
   modelDays: number;
+  /** Scale of each point of the cost/staleness charts (one week-model run per point). */
+  chartScale: number;
 }
 
 export const SECTIONS = [
@@ -48,6 +50,8 @@ export const DEFAULT_SEED = 20261111;
 export const MODEL_DEFAULT_SCALE = 1;
 export const MODEL_DEFAULT_DAYS = 1;
 export const MODEL_QUICK_SCALE = 0.003;
+export const CHART_DEFAULT_SCALE = 0.02;
+export const CHART_QUICK_SCALE = 0.0005;
 
 const USAGE = `Usage: npm run bench -- [--quick] [--scale N] [--days N] [--day] [--keep-unchanged] [--seed N] [--out FILE] [--only a,b]
   --quick     tiny scale, 1 day, few repetitions; report to bench/out/ unless --out is given
@@ -62,6 +66,7 @@ const USAGE = `Usage: npm run bench -- [--quick] [--scale N] [--days N] [--day] 
   --out FILE  markdown report; default docs/benchmarks.md
   --model-scale N  scale of the write model's week (default ${MODEL_DEFAULT_SCALE}; quick ${MODEL_QUICK_SCALE})
   --model-days N   days of the write model's week (default ${MODEL_DEFAULT_DAYS})
+  --chart-scale N  scale of each cost/staleness chart point (default ${CHART_DEFAULT_SCALE}; quick ${CHART_QUICK_SCALE})
   --only LIST comma-separated sections: ${SECTIONS.join(', ')} (cost needs efficiency)`;
 
 export class UsageError extends Error {
@@ -138,6 +143,7 @@ export const parseBenchArgs = (argv: readonly string[]): BenchOptions => {
     ceilingWrites: quick ? 1_000 : 5_000,
     modelScale: positive('model-scale', v['model-scale'], quick ? MODEL_QUICK_SCALE : MODEL_DEFAULT_SCALE),
     modelDays: wholeDays('model-days', v['model-days'], MODEL_DEFAULT_DAYS),
+    chartScale: positive('chart-scale', v['chart-scale'], quick ? CHART_QUICK_SCALE : CHART_DEFAULT_SCALE),
   };
 };
 
@@ -154,5 +160,6 @@ const OPTIONS = {
   'refresh-requests': { type: 'string' },
   'model-scale': { type: 'string' },
   'model-days': { type: 'string' },
+  'chart-scale': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -1,4 +1,5 @@
 import { DEFAULT_STORE_TUNING } from '../../functions/aggregate/store';
+import type { ChartPoint } from './cost-chart';
 import type { BenchResults } from './results';
 import { fmt } from './results';
 
@@ -89,8 +90,14 @@ export interface BenchFigures {
         usdPerCampaignDay: number | null;
         stalenessMedianMinutes: number;
         stalenessP95Minutes: number;
+        hotP95Minutes?: number;
+        refreshRequestsPerCycle?: number;
       }[]
     | null;
+  /** Cost and staleness against the refresh requests per platform and cycle, at the 5-minute schedule. */
+  refreshBudgetChart: ChartFigure[] | null;
+  /** Where the chart points come from. */
+  chartSource: string | null;
   /** The replay the figures come from. */
   replay: Record<string, unknown>;
   /** The measured inputs the figures are derived from. */
@@ -238,20 +245,27 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
         samples: s.staleness.samples,
         dueNotRefreshed: s.dueNotRefreshed,
       })) ?? null,
-    refreshPeriodChart:
-      r.staleness
-        ?.filter(
-          (s) =>
-            s.planner === r.staleness?.[0]?.planner &&
-            s.refreshRequestsPerCycle === r.staleness?.[0]?.refreshRequestsPerCycle,
-        )
-        .map((s) => ({
-          periodMinutes: s.periodMinutes,
-          observationsPerDay: s.deliveriesPerDay,
-          usdPerCampaignDay: c ? c.design.total * (s.deliveriesPerDay / observationsPerDay) : null,
-          stalenessMedianMinutes: s.staleness.medianMinutes,
-          stalenessP95Minutes: s.staleness.p95Minutes,
-        })) ?? null,
+    refreshPeriodChart: r.charts
+      ? r.charts.byPeriod.map(chartRow)
+      : (r.staleness
+          ?.filter(
+            (s) =>
+              s.planner === r.staleness?.[0]?.planner &&
+              s.refreshRequestsPerCycle === r.staleness?.[0]?.refreshRequestsPerCycle,
+          )
+          .map((s) => ({
+            periodMinutes: s.periodMinutes,
+            observationsPerDay: s.deliveriesPerDay,
+            usdPerCampaignDay: c ? c.design.total * (s.deliveriesPerDay / observationsPerDay) : null,
+            stalenessMedianMinutes: s.staleness.medianMinutes,
+            stalenessP95Minutes: s.staleness.p95Minutes,
+          })) ?? null),
+    refreshBudgetChart: r.charts ? r.charts.byBudget.map(chartRow) : null,
+    chartSource: r.charts
+      ? `write model per point (scale ${r.charts.scale}, ${r.charts.days} day(s), shipped value planner)`
+      : r.staleness
+        ? 'staleness section (value planner); cost scaled by observations'
+        : null,
     replay: { ...r.replay },
     inputs: {
       observationsInReplay: r.replay.deliveries,
@@ -291,6 +305,18 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
     notes,
   };
 };
+
+type ChartFigure = NonNullable<BenchFigures['refreshPeriodChart']>[number];
+
+const chartRow = (p: ChartPoint): ChartFigure => ({
+  periodMinutes: p.periodMinutes,
+  refreshRequestsPerCycle: p.refreshRequestsPerCycle,
+  observationsPerDay: p.observationsPerDay,
+  usdPerCampaignDay: p.usdPerCampaignDay,
+  stalenessMedianMinutes: p.stalenessMedianMinutes,
+  stalenessP95Minutes: p.stalenessP95Minutes,
+  hotP95Minutes: p.hotP95Minutes,
+});
 
 const status = (met: boolean | null) => (met === null ? 'not measured' : met ? 'met' : '**missed**');
 
@@ -395,7 +421,9 @@ export const renderFigures = (f: BenchFigures): string => {
     ...(chart.length > 0
       ? [
           '### Cost and staleness against the hot-post refresh period',
-          "The shipped age-only policy at the default budget (150 refresh requests per platform and cycle) with the poll schedule at each period; cost = this design's cost per campaign day scaled by the observations the period produces (every line but Scheduler, secrets and the report path, together under 1%, grows with them).",
+          f.refreshBudgetChart
+            ? `The shipped value planner at the default budget (150 refresh requests per platform and cycle) with the poll schedule at each period; each point one run of the week through the write model (${f.chartSource}), so its DynamoDB writes are modelled and the rest of the bill carried from the cost section in proportion (see "Charts for choosing defaults").`
+            : "The staleness section's shipped value planner at the default budget (150 refresh requests per platform and cycle) with the poll schedule at each period; cost = this design's cost per campaign day scaled by the observations the period produces (every line but Scheduler, secrets and the report path, together under 1%, grows with them).",
           '',
           '| Hot-post refresh period | Observations per day (scale 1) | AWS cost per campaign day | Staleness median | Staleness p95 |',
           '|---|---|---|---|---|',

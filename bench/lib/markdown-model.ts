@@ -1,6 +1,7 @@
 import { DEFAULT_STORE_TUNING } from '../../functions/aggregate/store';
 import { topology } from '../../shared/topology';
 import type { ModelSectionResult } from '../sections/model';
+import type { ChartPoint, CostCharts } from './cost-chart';
 import { fmt } from './results';
 
 const table = (header: readonly string[], rows: readonly (readonly string[])[]): string =>
@@ -77,4 +78,42 @@ export const renderWriteModel = (m: ModelSectionResult): string[] => {
     ),
   );
   return parts;
+};
+
+const chartTable = (points: readonly ChartPoint[], first: 'period' | 'budget') =>
+  table(
+    [
+      first === 'period' ? 'Hot-post refresh period' : 'Refresh requests per platform and cycle',
+      'Observations per day (scale 1)',
+      'DynamoDB WRU per day',
+      'AWS cost per campaign day',
+      'Staleness median',
+      'Staleness p95',
+      'Hot posts p95',
+    ],
+    points.map((p) => [
+      first === 'period' ? `${p.periodMinutes} min` : fmt(p.refreshRequestsPerCycle),
+      fmt(p.observationsPerDay),
+      fmt(p.writeUnitsPerDay),
+      p.usdPerCampaignDay === null ? 'n/a' : `$${fmt(p.usdPerCampaignDay, 2)}`,
+      `${fmt(p.stalenessMedianMinutes)} min`,
+      `${fmt(p.stalenessP95Minutes)} min`,
+      `${fmt(p.hotP95Minutes)} min`,
+    ]),
+  );
+
+/** docs/benchmarks.md, "Charts for choosing defaults" (issue 13 point 6). */
+export const renderCostCharts = (charts: CostCharts, targetUsd: number): string[] => {
+  const all = [...charts.byPeriod, ...charts.byBudget];
+  const within = all.filter((p) => p.usdPerCampaignDay !== null && p.usdPerCampaignDay <= targetUsd);
+  const freshest = [...within].sort((a, b) => a.stalenessP95Minutes - b.stalenessP95Minutes)[0];
+  return [
+    '## Charts for choosing defaults',
+    `Cost per Next-Idea-scale campaign day and staleness of tracked posts, for the shipped value planner, against the hot-post refresh period (the poll schedule) at the default budget, and against the refresh requests per platform and cycle at the 5-minute schedule. Each point is one run of the week replay at scale ${charts.scale} over ${charts.days} day(s) through the write model (bench/lib/cost-chart.ts): its staleness (time since each tracked post was last read, sampled hourly) and its DynamoDB write units come from that run. The rest of the bill is the cost section's, carried in proportion: the lines that grow with observations (aggregate Lambda, SQS, reads, logs, traces) by the point's observations, the per-cycle lines (poll Lambda, Scheduler, Secrets Manager calls) by its cycles per day, storage and the report path unchanged. The points run at a smaller scale than the write model's headline figure, so compare points with each other; the headline cost is in section 5. The defaults are not changed here.`,
+    chartTable(charts.byPeriod, 'period'),
+    chartTable(charts.byBudget, 'budget'),
+    freshest
+      ? `Within the $${targetUsd} target, the freshest point above is ${freshest.periodMinutes} min / ${fmt(freshest.refreshRequestsPerCycle)} requests ($${fmt(freshest.usdPerCampaignDay ?? 0, 2)}, p95 ${fmt(freshest.stalenessP95Minutes)} min, hot posts p95 ${fmt(freshest.hotP95Minutes)} min). Trade-off: a longer period or a smaller budget reads each post less often, so fewer observations reach the aggregate and fewer rollup writes follow, at the price of staler counters.`
+      : `No point above is within the $${targetUsd} target. Trade-off: a longer period or a smaller budget reads each post less often, so fewer observations reach the aggregate and fewer rollup writes follow, at the price of staler counters.`,
+  ];
 };

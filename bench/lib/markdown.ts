@@ -2,8 +2,8 @@ import { topology } from '../../shared/topology';
 import { AWS_DYNAMO_LATENCY_MS } from '../sections/cost';
 import { renderAnalysis, renderReplayParagraph } from './analysis';
 import { PRICE_REGION, PRICE_SOURCES, PRICES, PRICES_CHECKED_ON } from './cost';
-import { computeFigures, renderFigures } from './figures';
-import { renderWriteModel } from './markdown-model';
+import { computeFigures, renderFigures, TARGETS } from './figures';
+import { renderCostCharts, renderWriteModel } from './markdown-model';
 import { writeUnitsOf } from './metered-client';
 import {
   type BenchResults,
@@ -351,6 +351,8 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
       );
     parts.push(`Assumptions:\n\n${c.assumptions.map((a) => `- ${a}`).join('\n')}`);
   }
+
+  if (r.charts) parts.push(...renderCostCharts(r.charts, TARGETS.awsUsdPerCampaignDay));
 
   if (r.bundles && r.bundles.length > 0) {
     parts.push('## 6. Bundles and cold import');

@@ -28,7 +28,18 @@ export class NaiveWriteModel {
     unitsByKind: {},
   };
 
+  private readonly days = new Map<string, string>();
+
   constructor(private readonly config: KolPulseConfig) {}
+
+  /** `dayOf`, memoised per zone and quarter hour (every zone's offset is a multiple of 15 minutes). */
+  private dayOf(instant: string, zone: string): string {
+    const ms = Date.parse(instant);
+    const key = `${zone}|${Math.floor(ms / 900_000)}`;
+    const day = this.days.get(key) ?? dayOf(ms, zone);
+    this.days.set(key, day);
+    return day;
+  }
 
   applyBatch(observations: readonly Observation[], _cycleStartMs: number): void {
     for (const o of observations) this.apply(o);
@@ -61,8 +72,8 @@ export class NaiveWriteModel {
       for (const target of targets) {
         const indexed = target.kind === 'kol' || target.kind === 'voice';
         const itemOf = (day: string) => `${target.kind}|${target.kind === 'kolWeek' ? mondayOf(day) : day}`;
-        const writes = [itemOf(dayOf(o.observedAt, campaign.timeZone))];
-        if (!previous) writes.push(itemOf(dayOf(o.publishedAt, campaign.timeZone)));
+        const writes = [itemOf(this.dayOf(o.observedAt, campaign.timeZone))];
+        if (!previous) writes.push(itemOf(this.dayOf(o.publishedAt, campaign.timeZone)));
         writes.forEach((_, i) => {
           this.add(`rollups:${target.kind}`, 1);
           // The mention write always moves a figure; the delta write only when a counter moved.

@@ -7,6 +7,7 @@ import type { NaiveResult } from '../sections/naive';
 import type { PollerResult } from '../sections/poller';
 import type { ReportingResult } from '../sections/reporting';
 import type { StalenessRun } from '../sections/staleness';
+import type { CostCharts } from './cost-chart';
 import { writeUnitsOf } from './metered-client';
 import type { ReplayStats } from './replay';
 
@@ -42,6 +43,8 @@ export interface BenchResults {
   naive?: NaiveResult;
   staleness?: StalenessRun[];
   model?: ModelSectionResult;
+  /** Cost and staleness against the refresh period and budget (bench/lib/cost-chart.ts). */
+  charts?: CostCharts;
   errors: { section: string; message: string }[];
 }
 

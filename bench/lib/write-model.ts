@@ -51,6 +51,8 @@ export const DEFAULT_WRITE_MODEL_TUNING: WriteModelTuning = {
 /** One rollup bucket as DynamoDB holds it: its non-marker attributes, and its markers by name. */
 export interface ModelBucket {
   item: Item;
+  /** itemSize(item), kept up to date by `applyUnit`. */
+  itemBytes?: number;
   markers: Map<string, number>;
   markerBytes: number;
   /** Marker writes so far (`mk`); the bucket is closed once it exceeds `open`. */
@@ -59,7 +61,7 @@ export interface ModelBucket {
 }
 
 /** Bytes of a bucket item: its attributes plus every marker (name + number). */
-export const bucketBytes = (b: ModelBucket): number => itemSize(b.item) + b.markerBytes;
+export const bucketBytes = (b: ModelBucket): number => (b.itemBytes ?? itemSize(b.item)) + b.markerBytes;
 
 export const isBucketClosed = (b: ModelBucket): boolean => b.writes > b.open;
 
@@ -95,6 +97,7 @@ export const applyUnit = (
     bucket.markerBytes += markerBytesOf(marker, c.rev) - (old === undefined ? 0 : markerBytesOf(marker, old));
     bucket.markers.set(marker, c.rev);
   }
+  bucket.itemBytes = itemSize(item);
   return { before, after: bucketBytes(bucket) };
 };
 
@@ -187,7 +190,10 @@ export class WriteModel {
   private readonly options: PlannerOptions;
   private readonly tuning: WriteModelTuning;
   private readonly open: number;
-  private readonly states = new Map<string, { state: PostState; bytes: number; publishedMs: number }>();
+  private readonly states = new Map<
+    string,
+    { state: PostState; bytes: number; staticBytes: number; publishedMs: number }
+  >();
   private readonly buckets = new Map<string, ModelBucket>();
   /** Per chain (pk + base sk): the first bucket the aggregate does not know closed. */
   private readonly firstOpen = new Map<string, number>();
@@ -289,7 +295,7 @@ export class WriteModel {
         changes: plan.next.outbox.changes.map((c) => this.place(c)),
       };
       const next: PostState = { ...plan.next, ...(outbox ? { outbox } : {}) };
-      this.writeState(key, next, held?.bytes);
+      this.writeState(key, next, held);
       if (outbox)
         round.push({
           postKey: key,
@@ -302,16 +308,26 @@ export class WriteModel {
     while (round.length > 0) round = this.applyOutboxes(round);
   }
 
-  private writeState(key: string, next: PostState, beforeBytes: number | undefined) {
-    const item = stateItemOf(next);
-    const bytes = itemSize(item);
-    const pk = String(item.pk);
-    this.write('state', pk, writeUnitsFor(Math.max(bytes, beforeBytes ?? 0)));
-    if (beforeBytes === undefined)
+  /**
+   * A conditional state write, sized like the item the store writes. Keys, author, associations and index
+   * keys never change, so their bytes are measured on a post's first write and only the rest after.
+   */
+  private writeState(key: string, next: PostState, before?: { bytes: number; staticBytes: number }) {
+    let staticBytes = before?.staticBytes;
+    if (staticBytes === undefined) {
+      const item = stateItemOf(next);
+      staticBytes = itemSize(item) - changingBytes(next);
       for (const w of indexWritesOf(topology.tables.state, undefined, item))
         this.indexWrite('state', w.indexName, w.partition, w.units);
+    }
+    const bytes = staticBytes + changingBytes(next);
+    this.write(
+      'state',
+      postStateKey(next.platform, next.postId).pk,
+      writeUnitsFor(Math.max(bytes, before?.bytes ?? 0)),
+    );
     this.out.largestStateBytes = Math.max(this.out.largestStateBytes, bytes);
-    this.states.set(key, { state: next, bytes, publishedMs: Date.parse(next.publishedAt) });
+    this.states.set(key, { state: next, bytes, staticBytes, publishedMs: Date.parse(next.publishedAt) });
   }
 
   private place(change: RollupChange): RollupChange {
@@ -370,11 +386,13 @@ export class WriteModel {
       this.firstOpen.set(chain, Math.max(this.firstOpen.get(chain) ?? 0, (change.bucket ?? 0) + 1));
       return [...unit.values()];
     }
-    const indexBefore = projected(bucket.item);
+    const indexBefore = projectedFigures(bucket.item);
     const { before, after } = applyUnit(bucket, change.attrs, unit);
     this.write('rollups', change.pk, writeUnitsFor(Math.max(before, after)));
-    for (const w of indexWritesOf(topology.tables.rollups, indexBefore, bucket.item))
-      this.indexWrite('rollups', w.indexName, w.partition, w.units);
+    // The byDay entry (keys, descriptive attributes, figures: far below 1 KB) is written when a figure moved.
+    const partition = bucket.item[BY_DAY.partitionKey];
+    if (partition !== undefined && projectedFigures(bucket.item) !== indexBefore)
+      this.indexWrite('rollups', BY_DAY.indexName, String(partition), 1);
     if (isBucketClosed(bucket) && bucket.writes - unit.size <= bucket.open) this.out.closedBuckets++;
     if (after > this.out.largestBucketBytes) {
       this.out.largestBucketBytes = after;
@@ -389,7 +407,7 @@ export class WriteModel {
     const rev = a.state.rev + 1;
     const placed = changes.map((c) => ({ ...c, bucket: this.nextOpenBucket(c) }));
     const next: PostState = { ...a.state, rev, outbox: { rev, changes: placed } };
-    this.writeState(a.postKey, next, this.states.get(a.postKey)?.bytes);
+    this.writeState(a.postKey, next, this.states.get(a.postKey));
     return { ...a, state: next, rev, changes: placed };
   }
 
@@ -410,5 +428,12 @@ interface Contribution {
   changes: RollupChange[];
 }
 
-/** The bucket's attributes without markers: what the byDay index projects is all in there. */
-const projected = (item: Item): Item => ({ ...item });
+/** Bytes of the state attributes a write can change (absent ones count nothing, as in `itemSize`). */
+const changingBytes = (s: PostState): number =>
+  itemSize({ rev: s.rev, snaps: s.snaps, hourly: s.hourly, outbox: s.outbox });
+
+const BY_DAY = topology.tables.rollups.globalIndexes[0] as (typeof topology.tables.rollups.globalIndexes)[0];
+
+/** The figures the byDay index projects, as one comparable string ('' for a bucket not written yet). */
+const projectedFigures = (item: Item): string =>
+  item.mk === undefined ? '' : STORED_METRICS.map((m) => String(item[m])).join('|');
