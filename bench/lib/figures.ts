@@ -175,7 +175,9 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
     notes.awsUsdPerCampaignDay = `All-in cost of one Next-Idea-scale campaign day (${fmt(observationsPerDay)} observations at scale 1): Lambda requests, duration and INIT, SQS, DynamoDB reads/writes/index writes/storage/PITR, Scheduler, X-Ray, CloudWatch Logs, Secrets Manager and the analyst's report path, at list prices (costBreakdown); $${fmt(c.design.perMillionObservations, 3)} per million observations.`;
     notes.naiveUsdPerCampaignDay = c.naiveMeasured
       ? `The naive aggregator (bench/lib/naive-aggregator.ts) run on the same replay and batches, every DynamoDB unit metered, priced like this design with the same poll, SQS, logs and report costs: $${fmt(c.naive.perMillionObservations, 3)} per million observations. Its error against the oracle is in "naive".`
-      : 'The naive section did not run: this is a formula (three unconditional writes per observation).';
+      : r.model
+        ? 'The naive section did not run: its DynamoDB units come from the naive write model (bench/lib/naive-write-model.ts) on the same stream, the rest priced like this design.'
+        : 'The naive section did not run: this is a formula (three unconditional writes per observation).';
   } else {
     notes.awsUsdPerCampaignDay = 'the cost model did not run (it needs the efficiency section)';
     notes.naiveUsdPerCampaignDay = notes.awsUsdPerCampaignDay;

@@ -339,7 +339,9 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
     parts.push(
       c.naiveMeasured
         ? '**Naive aggregator, run on the same replay** (bench/lib/naive-aggregator.ts; error against the oracle in the figures above):'
-        : '**Naive design** (a formula: the naive section did not run):',
+        : r.model
+          ? '**Naive design** (the naive write model on the same stream: the naive section did not run):'
+          : '**Naive design** (a formula: the naive section did not run):',
     );
     parts.push(table(header, [...lines(c.naive), totalRow(c.naive)]));
     parts.push(

@@ -147,7 +147,7 @@ export const collectVerdicts = (r: BenchResults): Verdict[] => {
       r.cost.design.total <= 5,
     );
     target(
-      `Naive aggregator${r.cost.naiveMeasured ? ' (run)' : ' (formula)'} / this design, cost`,
+      `Naive aggregator${r.cost.naiveMeasured ? ' (run)' : r.model ? ' (write model)' : ' (formula)'} / this design, cost`,
       `$${fmt(r.cost.naive.total, 2)} / $${fmt(r.cost.design.total, 2)} = ${fmt(r.cost.naive.total / r.cost.design.total, 2)}x`,
       '>= 5x',
       r.cost.naive.total >= 5 * r.cost.design.total,

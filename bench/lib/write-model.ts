@@ -17,6 +17,7 @@ import {
 import { type Figures, STORED_METRICS } from '../../shared/metrics';
 import type { Observation } from '../../shared/observation';
 import { topology } from '../../shared/topology';
+import { PARTITION_WCU_PER_SECOND } from './figures';
 import { itemSize, valueSize, writeUnitsFor } from './item-size';
 import { indexWritesOf } from './metered-client';
 import { kindOf } from './write-attribution';
@@ -141,9 +142,6 @@ export interface WriteModelResult {
   reissuedStates: number;
   postsDropped: number;
 }
-
-/** DynamoDB's write throughput limit per partition (developer guide, "Partitions and data distribution"). */
-export const PARTITION_WCU_PER_SECOND = 1_000;
 
 interface Application {
   postKey: string;

@@ -13,6 +13,7 @@ import {
 } from '../../../bench/lib/write-model';
 import { modelMessages } from '../../../bench/lib/write-model-run';
 import { measureWriteEfficiency } from '../../../bench/sections/aggregate';
+import { measureNaive } from '../../../bench/sections/naive';
 import { markerAttribute } from '../../../shared/keys';
 import type { Observation } from '../../../shared/observation';
 
@@ -127,7 +128,7 @@ describe('bench write model', () => {
   it('agrees with the metered aggregate unit for unit, bucket chains closing included', async () => {
     // Arrange: small buckets, so chains close and posts move on many times.
     const replay = generateWeekReplay({ scale: 0.0003, seed: 5, days: 1 });
-    replay.messages.splice(150);
+    replay.messages.splice(80);
     const tuning = { postsPerUpdate: 3, bucketMarkerLimit: 8 };
 
     // Act
@@ -140,5 +141,20 @@ describe('bench write model', () => {
     expect(efficiency.verification.oracle.mismatches).toEqual([]);
     expect(modelled.failedBucketWrites).toBeGreaterThan(0);
     expect(modelled.unitsByKind).toEqual(efficiency.attribution.unitsByKind);
-  }, 30_000);
+  }, 90_000);
+
+  it('models the naive run unit for unit against its metered run', async () => {
+    // Arrange
+    const replay = generateWeekReplay({ scale: 0.0003, seed: 5, days: 1 });
+    replay.messages.splice(80);
+    const naive = new NaiveWriteModel(replay.config);
+
+    // Act
+    modelMessages({ design: new WriteModel(replay.config), naive }, replay.messages);
+    const metered = await measureNaive(replay);
+
+    // Assert
+    expect(naive.result().writeUnits).toBe(metered.meter.tableWriteUnits + metered.meter.indexWriteUnits);
+    expect(naive.result().readUnits).toBe(metered.meter.readUnits);
+  }, 90_000);
 });
