@@ -194,7 +194,7 @@ const main = async (options: BenchOptions): Promise<number> => {
         costCharts(
           {
             scale: options.chartScale,
-            days: options.modelDays,
+            days: options.days,
             seed: options.seed,
             suppressUnchanged: options.suppressUnchanged,
             periodsMinutes: CHART_PERIODS_MINUTES,

@@ -25,7 +25,7 @@ export interface BenchOptions {
   /** Scale and days of the write model's run (bench/lib/write-model.ts); default scale 1. */
   modelScale: number;
   modelDays: number;
-  /** Scale of each point of the cost/staleness charts (one week-model run per point). */
+  /** Scale of each point of the cost/staleness charts (one week-model run per point, over `days`). */
   chartScale: number;
 }
 
@@ -50,7 +50,7 @@ export const DEFAULT_SEED = 20261111;
 export const MODEL_DEFAULT_SCALE = 1;
 export const MODEL_DEFAULT_DAYS = 1;
 export const MODEL_QUICK_SCALE = 0.003;
-export const CHART_DEFAULT_SCALE = 0.02;
+export const CHART_DEFAULT_SCALE = 0.005;
 export const CHART_QUICK_SCALE = 0.0005;
 
 const USAGE = `Usage: npm run bench -- [--quick] [--scale N] [--days N] [--day] [--keep-unchanged] [--seed N] [--out FILE] [--only a,b]
