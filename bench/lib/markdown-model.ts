@@ -45,6 +45,10 @@ export const renderWriteModel = (m: ModelSectionResult): string[] => {
     ((u ?? 0) / Math.max(1, w.observationsByDay[i] ?? 0)).toFixed(3),
   ]);
   if (days.length > 1) parts.push(table(['Day', 'Observations', 'WRU', 'WRU per observation'], days));
+  if (w.days < 7)
+    parts.push(
+      `The default run models ${w.days} day(s): the week replay itself (the shipped planner scoring every tracked post each cycle) and the model take about 10 minutes of one core per scale-1 day, so the full week (\`--model-days 7\`) is left to a dedicated run. The cost model carries the WRU per observation, not per day: at scale 0.05 the second day's WRU per observation was within 2% of the first's, while the observations per day grow as older posts keep being refreshed (those come from the bench replay).`,
+    );
   parts.push(
     table(
       ['Item kind', 'WRU per campaign day', 'Writes per campaign day', 'Share'],
