@@ -47,7 +47,7 @@ export const renderWriteModel = (m: ModelSectionResult): string[] => {
   if (days.length > 1) parts.push(table(['Day', 'Observations', 'WRU', 'WRU per observation'], days));
   if (w.days < 7)
     parts.push(
-      `The default run models ${w.days} day(s): the week replay itself (the shipped planner scoring every tracked post each cycle) and the model take about 10 minutes of one core per scale-1 day, so the full week (\`--model-days 7\`) is left to a dedicated run. The cost model carries the WRU per observation, not per day: at scale 0.05 the second day's WRU per observation was within 2% of the first's, while the observations per day grow as older posts keep being refreshed (those come from the bench replay).`,
+      `The default run models ${w.days} day(s): the week replay itself (the shipped planner scoring every tracked post each cycle) and the model take about 13 minutes of one core and 2.6 GB per scale-1 day (measured on the first day), so the full week (\`--model-days 7\`) is left to a dedicated run. The cost model carries the WRU per observation, not per day: at scale 0.05 the second day's WRU per observation was within 2% of the first's, while the observations per day grow as older posts keep being refreshed (those come from the bench replay).`,
     );
   parts.push(
     table(
