@@ -4,6 +4,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { createTables, startDynalite } from '../infra/local/engines';
 import { type BenchOptions, parseBenchArgs, UsageError } from './lib/args';
+import { baseBill, CHART_BUDGETS, CHART_PERIODS_MINUTES, costCharts } from './lib/cost-chart';
 import { computeFigures } from './lib/figures';
 import { OUT_DIR, outPath, REPO_DIR, writeJsonFile } from './lib/harness';
 import { renderMarkdown, renderSummary } from './lib/markdown';
@@ -14,6 +15,7 @@ import { measureThroughput, measureWriteEfficiency } from './sections/aggregate'
 import { measureBundles } from './sections/bundles';
 import { measureDynaliteCeiling } from './sections/ceiling';
 import { computeCosts } from './sections/cost';
+import { measureWriteModel } from './sections/model';
 import { measureNaive } from './sections/naive';
 import { measurePoller } from './sections/poller';
 import { measureReporting } from './sections/reporting';
@@ -151,6 +153,21 @@ const main = async (options: BenchOptions): Promise<number> => {
     }
     results.poller = pollers;
   }
+  if (run.has('model'))
+    results.model = await section(
+      results,
+      `write model (scale ${options.modelScale}, ${options.modelDays} day(s)), calibrated on the efficiency run`,
+      async () =>
+        measureWriteModel({
+          scale: options.modelScale,
+          days: options.modelDays,
+          seed: options.seed,
+          suppressUnchanged: options.suppressUnchanged,
+          ...(options.refreshRequests === undefined ? {} : { refreshRequests: options.refreshRequests }),
+          ...(options.replay === 'week' ? { replay } : {}),
+          ...(results.efficiency ? { efficiency: results.efficiency } : {}),
+        }),
+    );
   if (results.efficiency) {
     const efficiency = results.efficiency;
     results.cost = await section(results, 'cost model', async () =>
@@ -160,12 +177,32 @@ const main = async (options: BenchOptions): Promise<number> => {
         poller: results.poller ?? [],
         localAggregateDurationsMs: results.throughput?.durationsMs ?? efficiency.durationsMs,
         ...(results.naive ? { naive: results.naive } : {}),
+        ...(results.model ? { model: results.model } : {}),
         ...(results.throughput ? { throughput: results.throughput } : {}),
         ...(results.reporting ? { reporting: results.reporting } : {}),
         ...(results.bundles ? { bundles: results.bundles } : {}),
       }),
     );
   }
+
+  const bill = results.model && results.cost ? baseBill(results.cost.design) : undefined;
+  if (bill)
+    results.charts = await section(
+      results,
+      `cost and staleness charts (scale ${options.chartScale})`,
+      async () =>
+        costCharts(
+          {
+            scale: options.chartScale,
+            days: options.days,
+            seed: options.seed,
+            suppressUnchanged: options.suppressUnchanged,
+            periodsMinutes: CHART_PERIODS_MINUTES,
+            budgets: CHART_BUDGETS,
+          },
+          bill,
+        ),
+    );
 
   results.run = {
     startedAt: startedAt.toISOString(),

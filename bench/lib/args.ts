@@ -22,6 +22,11 @@ export interface BenchOptions {
   trackedPosts: number;
   bundleRuns: number;
   ceilingWrites: number;
+  /** Scale and days of the write model's run (bench/lib/write-model.ts); default scale 1. */
+  modelScale: number;
+  modelDays: number;
+  /** Scale of each point of the cost/staleness charts (one week-model run per point, over `days`). */
+  chartScale: number;
 }
 
 export const SECTIONS = [
@@ -32,6 +37,7 @@ export const SECTIONS = [
   'bundles',
   'naive',
   'staleness',
+  'model',
 ] as const;
 export type SectionId = (typeof SECTIONS)[number];
 
@@ -40,6 +46,12 @@ export const QUICK_SCALE = 0.0003;
 export const DAY_REPLAY_DEFAULT_SCALE = 0.05;
 export const DAY_REPLAY_QUICK_SCALE = 0.002;
 export const DEFAULT_SEED = 20261111;
+/** The write model's run: scale 1 over one day by default (measured: 807 s of one core, 2.6 GB peak); quick: a small scale. */
+export const MODEL_DEFAULT_SCALE = 1;
+export const MODEL_DEFAULT_DAYS = 1;
+export const MODEL_QUICK_SCALE = 0.003;
+export const CHART_DEFAULT_SCALE = 0.005;
+export const CHART_QUICK_SCALE = 0.0005;
 
 const USAGE = `Usage: npm run bench -- [--quick] [--scale N] [--days N] [--day] [--keep-unchanged] [--seed N] [--out FILE] [--only a,b]
   --quick     tiny scale, 1 day, few repetitions; report to bench/out/ unless --out is given
@@ -52,6 +64,9 @@ const USAGE = `Usage: npm run bench -- [--quick] [--scale N] [--days N] [--day] 
   --refresh-requests N  refresh requests per platform per cycle at scale 1; default 150 (the poller's)
   --seed N    replay seed; default ${DEFAULT_SEED}
   --out FILE  markdown report; default docs/benchmarks.md
+  --model-scale N  scale of the write model's week (default ${MODEL_DEFAULT_SCALE}; quick ${MODEL_QUICK_SCALE})
+  --model-days N   days of the write model's week (default ${MODEL_DEFAULT_DAYS})
+  --chart-scale N  scale of each cost/staleness chart point (default ${CHART_DEFAULT_SCALE}; quick ${CHART_QUICK_SCALE})
   --only LIST comma-separated sections: ${SECTIONS.join(', ')} (cost needs efficiency)`;
 
 export class UsageError extends Error {
@@ -66,6 +81,12 @@ const positive = (name: string, raw: string | undefined, fallback: number): numb
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0)
     throw new UsageError(`--${name} must be a positive number, got "${raw}"`);
+  return n;
+};
+
+const wholeDays = (name: string, raw: string | undefined, fallback: number): number => {
+  const n = positive(name, raw, fallback);
+  if (!Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number, got "${raw}"`);
   return n;
 };
 
@@ -120,6 +141,9 @@ export const parseBenchArgs = (argv: readonly string[]): BenchOptions => {
     trackedPosts: quick ? 1_000 : 10_000,
     bundleRuns: quick ? 1 : 5,
     ceilingWrites: quick ? 1_000 : 5_000,
+    modelScale: positive('model-scale', v['model-scale'], quick ? MODEL_QUICK_SCALE : MODEL_DEFAULT_SCALE),
+    modelDays: wholeDays('model-days', v['model-days'], MODEL_DEFAULT_DAYS),
+    chartScale: positive('chart-scale', v['chart-scale'], quick ? CHART_QUICK_SCALE : CHART_DEFAULT_SCALE),
   };
 };
 
@@ -134,5 +158,8 @@ const OPTIONS = {
   days: { type: 'string' },
   'keep-unchanged': { type: 'boolean' },
   'refresh-requests': { type: 'string' },
+  'model-scale': { type: 'string' },
+  'model-days': { type: 'string' },
+  'chart-scale': { type: 'string' },
   help: { type: 'boolean', short: 'h' },
 } as const;

@@ -1,4 +1,5 @@
 import { DEFAULT_STORE_TUNING } from '../../functions/aggregate/store';
+import type { ChartPoint } from './cost-chart';
 import type { BenchResults } from './results';
 import { fmt } from './results';
 
@@ -32,6 +33,8 @@ export interface BenchFigures {
   largestItem: { table: string; kind: string } | null;
   busiestPartitionWriteShare: number | null;
   busiestPartitionKey: string | null;
+  /** The metered run's busiest minute divided by its scale (pessimistic: coalescing grows with scale). */
+  busiestPartitionWriteShareMeteredLinear: number | null;
   noopWritesPer1000: number | null;
   twinCapacityRatio: number | null;
   reportP95Ms: {
@@ -87,8 +90,14 @@ export interface BenchFigures {
         usdPerCampaignDay: number | null;
         stalenessMedianMinutes: number;
         stalenessP95Minutes: number;
+        hotP95Minutes?: number;
+        refreshRequestsPerCycle?: number;
       }[]
     | null;
+  /** Cost and staleness against the refresh requests per platform and cycle, at the 5-minute schedule. */
+  refreshBudgetChart: ChartFigure[] | null;
+  /** Where the chart points come from. */
+  chartSource: string | null;
   /** The replay the figures come from. */
   replay: Record<string, unknown>;
   /** The measured inputs the figures are derived from. */
@@ -130,10 +139,14 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
     notes.largestItemBytes = `Largest item of the rollups and state tables after the efficiency run at scale ${scale}, sized by DynamoDB's rules (bench/lib/item-size.ts). Items whose size grows with the campaign's volume (campaign-total shards carry one marker per post) are larger at scale 1 than measured here, up to a full bucket: a bucket takes at most ${fmt(DEFAULT_STORE_TUNING.bucketMarkerLimit)} marker writes, then the chain grows another (inputs.largestTotalShardBytesExtrapolatedToScale1: the largest total shard with its per-post markers divided by the scale, capped at a full bucket's markers).`;
 
   const busiest = e?.attribution.busiest;
-  const busiestShare = busiest ? busiest.writeUnits / scale / (PARTITION_WCU_PER_SECOND * 60) : null;
-  notes.busiestPartitionWriteShare = busiest
-    ? `Per partition key value (base table pk, and each index partition gsi1pk for writes that touch an index), the write units of its busiest minute of replay time in the efficiency run (every batch of a poll cycle is counted at the cycle's start, so a cycle's writes fall in one minute: pessimistic), divided by ${fmt(PARTITION_WCU_PER_SECOND)} WCU/s x 60 s, and divided by the scale (${scale}) to give scale 1: write rates grow linearly with scale (pessimistic for per-KOL items, whose writes do not grow as the roster grows). ${fmt(busiest.writeUnits)} WCU in the busiest minute at scale ${scale}.`
-    : 'the efficiency section did not run';
+  const meteredLinearShare = busiest ? busiest.writeUnits / scale / (PARTITION_WCU_PER_SECOND * 60) : null;
+  const modelled = r.model?.busiest;
+  const busiestShare = modelled ? (r.model?.busiestShareAtScale1 ?? null) : meteredLinearShare;
+  notes.busiestPartitionWriteShare = modelled
+    ? `From the write model (bench/lib/write-model.ts) run at scale ${r.model?.week.scale} over ${r.model?.week.days} day(s): per partition key value (base table pk and each index partition), the write units of its busiest minute (a poll cycle's batches all counted at the cycle's start: pessimistic), divided by ${fmt(PARTITION_WCU_PER_SECOND)} WCU/s x 60 s${(r.model?.week.scale ?? 1) < 1 ? ', then divided by the model scale' : ', no extrapolation'}: ${fmt(modelled.writeUnits)} WCU on ${modelled.partition}. The metered run's busiest minute scaled linearly (pessimistic) gives ${meteredLinearShare === null ? 'n/a' : fmt(meteredLinearShare, 3)}.`
+    : busiest
+      ? `Per partition key value (base table pk, and each index partition gsi1pk for writes that touch an index), the write units of its busiest minute of replay time in the efficiency run (every batch of a poll cycle is counted at the cycle's start, so a cycle's writes fall in one minute: pessimistic), divided by ${fmt(PARTITION_WCU_PER_SECOND)} WCU/s x 60 s, and divided by the scale (${scale}) to give scale 1: write rates grow linearly with scale (pessimistic for per-KOL items, whose writes do not grow as the roster grows). ${fmt(busiest.writeUnits)} WCU in the busiest minute at scale ${scale}.`
+      : 'the efficiency section did not run';
 
   const noop = e?.attribution.noop;
   const noopPer1000 =
@@ -162,7 +175,9 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
     notes.awsUsdPerCampaignDay = `All-in cost of one Next-Idea-scale campaign day (${fmt(observationsPerDay)} observations at scale 1): Lambda requests, duration and INIT, SQS, DynamoDB reads/writes/index writes/storage/PITR, Scheduler, X-Ray, CloudWatch Logs, Secrets Manager and the analyst's report path, at list prices (costBreakdown); $${fmt(c.design.perMillionObservations, 3)} per million observations.`;
     notes.naiveUsdPerCampaignDay = c.naiveMeasured
       ? `The naive aggregator (bench/lib/naive-aggregator.ts) run on the same replay and batches, every DynamoDB unit metered, priced like this design with the same poll, SQS, logs and report costs: $${fmt(c.naive.perMillionObservations, 3)} per million observations. Its error against the oracle is in "naive".`
-      : 'The naive section did not run: this is a formula (three unconditional writes per observation).';
+      : r.model
+        ? 'The naive section did not run: its DynamoDB units come from the naive write model (bench/lib/naive-write-model.ts) on the same stream, the rest priced like this design.'
+        : 'The naive section did not run: this is a formula (three unconditional writes per observation).';
   } else {
     notes.awsUsdPerCampaignDay = 'the cost model did not run (it needs the efficiency section)';
     notes.naiveUsdPerCampaignDay = notes.awsUsdPerCampaignDay;
@@ -183,7 +198,8 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
     startedAt: r.run?.startedAt ?? null,
     ...figures,
     largestItem: largest ? { table: largest.table, kind: largest.kind } : null,
-    busiestPartitionKey: busiest?.partition ?? null,
+    busiestPartitionKey: modelled?.partition ?? busiest?.partition ?? null,
+    busiestPartitionWriteShareMeteredLinear: meteredLinearShare,
     reportP95Ms: {
       series: p95Of(r, '/series'),
       leaderboard: p95Of(r, '/leaderboard'),
@@ -231,20 +247,27 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
         samples: s.staleness.samples,
         dueNotRefreshed: s.dueNotRefreshed,
       })) ?? null,
-    refreshPeriodChart:
-      r.staleness
-        ?.filter(
-          (s) =>
-            s.planner === r.staleness?.[0]?.planner &&
-            s.refreshRequestsPerCycle === r.staleness?.[0]?.refreshRequestsPerCycle,
-        )
-        .map((s) => ({
-          periodMinutes: s.periodMinutes,
-          observationsPerDay: s.deliveriesPerDay,
-          usdPerCampaignDay: c ? c.design.total * (s.deliveriesPerDay / observationsPerDay) : null,
-          stalenessMedianMinutes: s.staleness.medianMinutes,
-          stalenessP95Minutes: s.staleness.p95Minutes,
-        })) ?? null,
+    refreshPeriodChart: r.charts
+      ? r.charts.byPeriod.map(chartRow)
+      : (r.staleness
+          ?.filter(
+            (s) =>
+              s.planner === r.staleness?.[0]?.planner &&
+              s.refreshRequestsPerCycle === r.staleness?.[0]?.refreshRequestsPerCycle,
+          )
+          .map((s) => ({
+            periodMinutes: s.periodMinutes,
+            observationsPerDay: s.deliveriesPerDay,
+            usdPerCampaignDay: c ? c.design.total * (s.deliveriesPerDay / observationsPerDay) : null,
+            stalenessMedianMinutes: s.staleness.medianMinutes,
+            stalenessP95Minutes: s.staleness.p95Minutes,
+          })) ?? null),
+    refreshBudgetChart: r.charts ? r.charts.byBudget.map(chartRow) : null,
+    chartSource: r.charts
+      ? `write model per point (scale ${r.charts.scale}, ${r.charts.days} day(s), shipped value planner)`
+      : r.staleness
+        ? 'staleness section (value planner); cost scaled by observations'
+        : null,
     replay: { ...r.replay },
     inputs: {
       observationsInReplay: r.replay.deliveries,
@@ -284,6 +307,18 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
     notes,
   };
 };
+
+type ChartFigure = NonNullable<BenchFigures['refreshPeriodChart']>[number];
+
+const chartRow = (p: ChartPoint): ChartFigure => ({
+  periodMinutes: p.periodMinutes,
+  refreshRequestsPerCycle: p.refreshRequestsPerCycle,
+  observationsPerDay: p.observationsPerDay,
+  usdPerCampaignDay: p.usdPerCampaignDay,
+  stalenessMedianMinutes: p.stalenessMedianMinutes,
+  stalenessP95Minutes: p.stalenessP95Minutes,
+  hotP95Minutes: p.hotP95Minutes,
+});
 
 const status = (met: boolean | null) => (met === null ? 'not measured' : met ? 'met' : '**missed**');
 
@@ -388,7 +423,9 @@ export const renderFigures = (f: BenchFigures): string => {
     ...(chart.length > 0
       ? [
           '### Cost and staleness against the hot-post refresh period',
-          "The shipped age-only policy at the default budget (150 refresh requests per platform and cycle) with the poll schedule at each period; cost = this design's cost per campaign day scaled by the observations the period produces (every line but Scheduler, secrets and the report path, together under 1%, grows with them).",
+          f.refreshBudgetChart
+            ? `The shipped value planner at the default budget (150 refresh requests per platform and cycle) with the poll schedule at each period; each point one run of the week through the write model (${f.chartSource}), so its DynamoDB writes are modelled and the rest of the bill carried from the cost section in proportion (see "Charts for choosing defaults").`
+            : "The staleness section's shipped value planner at the default budget (150 refresh requests per platform and cycle) with the poll schedule at each period; cost = this design's cost per campaign day scaled by the observations the period produces (every line but Scheduler, secrets and the report path, together under 1%, grows with them).",
           '',
           '| Hot-post refresh period | Observations per day (scale 1) | AWS cost per campaign day | Staleness median | Staleness p95 |',
           '|---|---|---|---|---|',

@@ -2,7 +2,8 @@ import { topology } from '../../shared/topology';
 import { AWS_DYNAMO_LATENCY_MS } from '../sections/cost';
 import { renderAnalysis, renderReplayParagraph } from './analysis';
 import { PRICE_REGION, PRICE_SOURCES, PRICES, PRICES_CHECKED_ON } from './cost';
-import { computeFigures, renderFigures } from './figures';
+import { computeFigures, renderFigures, TARGETS } from './figures';
+import { renderCostCharts, renderWriteModel } from './markdown-model';
 import { writeUnitsOf } from './metered-client';
 import {
   type BenchResults,
@@ -317,6 +318,8 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
     );
   }
 
+  if (r.model) parts.push(...renderWriteModel(r.model));
+
   const c = r.cost;
   if (c) {
     parts.push('## 5. Cost of a Next-Idea-scale campaign day');
@@ -348,14 +351,22 @@ export const renderMarkdown = (r: BenchResults, verdicts: readonly Verdict[]): s
     parts.push(
       c.naiveMeasured
         ? '**Naive aggregator, run on the same replay** (bench/lib/naive-aggregator.ts; error against the oracle in the figures above):'
-        : '**Naive design** (a formula: the naive section did not run):',
+        : r.model
+          ? '**Naive design** (the naive write model on the same stream: the naive section did not run):'
+          : '**Naive design** (a formula: the naive section did not run):',
     );
     parts.push(table(header, [...lines(c.naive), totalRow(c.naive)]));
     parts.push(
       `With the aggregate's durations as measured against dynalite on this machine instead of the AWS estimate, this design would cost $${fmt(c.designLocalDurations.total, 2)} per campaign day (an upper bound: dynalite answers in milliseconds where DynamoDB answers in about ${AWS_DYNAMO_LATENCY_MS}, and shares the machine's two cores with the handler).`,
     );
+    if (c.designMeteredLinear)
+      parts.push(
+        `DynamoDB writes above come from the write model (section "Write model"). With the metered run's write units scaled linearly instead (no coalescing or item-size change with scale), this design would cost $${fmt(c.designMeteredLinear.total, 2)} per campaign day.`,
+      );
     parts.push(`Assumptions:\n\n${c.assumptions.map((a) => `- ${a}`).join('\n')}`);
   }
+
+  if (r.charts) parts.push(...renderCostCharts(r.charts, TARGETS.awsUsdPerCampaignDay));
 
   if (r.bundles && r.bundles.length > 0) {
     parts.push('## 6. Bundles and cold import');

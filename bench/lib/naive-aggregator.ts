@@ -23,7 +23,7 @@ export interface NaiveTables {
 
 type Target = { kind: 'kol' | 'voice' | 'total' | 'kolWeek'; attrs: Record<string, string>; subject: string };
 
-const targetsOf = (config: KolPulseConfig, o: Observation) =>
+export const targetsOf = (config: KolPulseConfig, o: Observation) =>
   config.campaigns
     .filter((c) => counts(c, o))
     .map((campaign) => {

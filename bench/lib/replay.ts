@@ -557,7 +557,11 @@ export const packMessages = (
  */
 export const realTimeBatches = (messages: readonly ReplayMessage[], batchSize: number): ReplayMessage[][] => {
   const byCycle = new Map<number, ReplayMessage[]>();
-  for (const m of messages) byCycle.set(m.sentAt, [...(byCycle.get(m.sentAt) ?? []), m]);
+  for (const m of messages) {
+    const cycle = byCycle.get(m.sentAt) ?? [];
+    byCycle.set(m.sentAt, cycle);
+    cycle.push(m);
+  }
   const batches: ReplayMessage[][] = [];
   for (const cycle of [...byCycle.keys()].sort((a, b) => a - b)) {
     const list = byCycle.get(cycle) ?? [];

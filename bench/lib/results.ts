@@ -2,10 +2,12 @@ import type { EfficiencyResult, ThroughputResult } from '../sections/aggregate';
 import type { BundleResult } from '../sections/bundles';
 import type { CeilingResult } from '../sections/ceiling';
 import type { CostResult } from '../sections/cost';
+import type { ModelSectionResult } from '../sections/model';
 import type { NaiveResult } from '../sections/naive';
 import type { PollerResult } from '../sections/poller';
 import type { ReportingResult } from '../sections/reporting';
 import type { StalenessRun } from '../sections/staleness';
+import type { CostCharts } from './cost-chart';
 import { writeUnitsOf } from './metered-client';
 import type { ReplayStats } from './replay';
 
@@ -40,6 +42,9 @@ export interface BenchResults {
   cost?: CostResult;
   naive?: NaiveResult;
   staleness?: StalenessRun[];
+  model?: ModelSectionResult;
+  /** Cost and staleness against the refresh period and budget (bench/lib/cost-chart.ts). */
+  charts?: CostCharts;
   errors: { section: string; message: string }[];
 }
 
@@ -142,7 +147,7 @@ export const collectVerdicts = (r: BenchResults): Verdict[] => {
       r.cost.design.total <= 5,
     );
     target(
-      `Naive aggregator${r.cost.naiveMeasured ? ' (run)' : ' (formula)'} / this design, cost`,
+      `Naive aggregator${r.cost.naiveMeasured ? ' (run)' : r.model ? ' (write model)' : ' (formula)'} / this design, cost`,
       `$${fmt(r.cost.naive.total, 2)} / $${fmt(r.cost.design.total, 2)} = ${fmt(r.cost.naive.total / r.cost.design.total, 2)}x`,
       '>= 5x',
       r.cost.naive.total >= 5 * r.cost.design.total,

@@ -310,7 +310,9 @@ function* run(
   const hold = (cycle: number, platform: Platform, o: Observation) => {
     const perPlatform = later.get(cycle) ?? new Map<Platform, Observation[]>();
     later.set(cycle, perPlatform);
-    perPlatform.set(platform, [...(perPlatform.get(platform) ?? []), o]);
+    const held = perPlatform.get(platform) ?? [];
+    perPlatform.set(platform, held);
+    held.push(o);
   };
   const observe = (post: WeekPost, at: number): Observation | undefined => {
     stats.reads++;
@@ -433,7 +435,9 @@ function* run(
           out.push(m);
           if (rng.chance(DUPLICATE_MESSAGE_P)) {
             const again = c + rng.int(5, 50);
-            laterMessages.set(again, [...(laterMessages.get(again) ?? []), m]);
+            const waiting = laterMessages.get(again) ?? [];
+            laterMessages.set(again, waiting);
+            waiting.push(m);
             stats.duplicates += m.observations.length;
           }
         }

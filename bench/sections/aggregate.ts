@@ -2,6 +2,7 @@ import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createAggregateHandler } from '../../functions/aggregate/app';
+import type { StoreTuning } from '../../functions/aggregate/store';
 import {
   createQueues,
   createTables,
@@ -156,7 +157,10 @@ export interface EfficiencyResult {
  * size, one batch at a time, metering every write exactly (item images before and after), and computes the
  * lower bound of the very same batches (bench/lib/model.ts).
  */
-export const measureWriteEfficiency = async (replay: Replay): Promise<EfficiencyResult> => {
+export const measureWriteEfficiency = async (
+  replay: Replay,
+  options: { storeTuning?: Partial<StoreTuning> } = {},
+): Promise<EfficiencyResult> => {
   const dynamo = await startDynalite({ isolated: true });
   try {
     const tables = await createTables(dynamo.client, 'bench-eff');
@@ -172,6 +176,7 @@ export const measureWriteEfficiency = async (replay: Replay): Promise<Efficiency
       config: replay.config,
       logger: deployedLogger('kol-pulse-aggregate'),
       now: replayClock(replay),
+      ...(options.storeTuning ? { storeTuning: options.storeTuning } : {}),
     });
     const model = new WriteBoundModel(replay.config);
     const logBytes: number[] = [];

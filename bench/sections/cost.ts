@@ -13,6 +13,7 @@ import { CYCLE_MS, PLATFORM_PROFILES, type Replay } from '../lib/replay';
 import { sum } from '../lib/stats';
 import type { EfficiencyResult, ItemSizeStats, ThroughputResult } from './aggregate';
 import type { BundleResult } from './bundles';
+import type { ModelSectionResult } from './model';
 import type { NaiveResult } from './naive';
 import type { PollerResult } from './poller';
 import type { ReportingResult } from './reporting';
@@ -49,6 +50,13 @@ export interface CostResult {
   designLocalDurations: CostBreakdown;
   /** Whether `naive` comes from a run of the naive aggregator (else a formula over the replay). */
   naiveMeasured: boolean;
+  /**
+   * Where the DynamoDB write units come from: 'model' (the write model at its scale, per observation, times
+   * the observations of a scale-1 day) or 'metered-linear' (the metered run's units divided by its scale).
+   */
+  writeUnitsSource: 'model' | 'metered-linear';
+  /** The design with the metered run's write units scaled linearly (pessimistic: no coalescing gain at scale 1). */
+  designMeteredLinear?: CostBreakdown;
   assumptions: string[];
 }
 
@@ -58,6 +66,7 @@ export interface CostInputs {
   poller: readonly PollerResult[];
   localAggregateDurationsMs: readonly number[];
   naive?: NaiveResult;
+  model?: ModelSectionResult;
   throughput?: ThroughputResult;
   reporting?: ReportingResult;
   bundles?: readonly BundleResult[];
@@ -244,11 +253,21 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
     };
   };
 
-  const design = (durations: readonly number[]) =>
+  // ---- DynamoDB writes: the write model's units per observation at its scale (scale 1 by default) times
+  // the replay's observations, so `x perDay` below gives a scale-1 day; else the metered run's, linearly.
+  const model = inputs.model;
+  const designWriteUnits = model
+    ? model.writeUnitsPerObservation * efficiency.observations
+    : writeUnitsOf(efficiency.meter);
+  const design = (
+    durations: readonly number[],
+    writeUnits = designWriteUnits,
+    label = 'KOL Pulse (this design)',
+  ) =>
     costOf(
-      usage('KOL Pulse (this design)', {
+      usage(label, {
         durationsMs: durations,
-        writeUnits: writeUnitsOf(efficiency.meter),
+        writeUnits,
         readUnits: readsPerObservation * efficiency.observations,
       }),
     );
@@ -256,16 +275,27 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
     ? costOf(
         usage('Naive aggregator (run on the same replay)', {
           durationsMs: awsDurations(naive.durationsMs, naive.dbWaitMs, naive.dbCalls),
-          writeUnits: writeUnitsOf(naive.meter),
+          writeUnits: model
+            ? model.naiveWriteUnitsPerObservation * naive.observations
+            : writeUnitsOf(naive.meter),
           readUnits: naive.meter.readUnits,
         }),
       )
     : costOf(
-        usage('Naive (formula: 3 unconditional writes per observation)', {
-          durationsMs: designDurations,
-          writeUnits: efficiency.observations * 4 + replay.stats.posts,
-          readUnits: efficiency.observations,
-        }),
+        usage(
+          model
+            ? 'Naive (write model on the same stream; durations of this design)'
+            : 'Naive (formula: 3 unconditional writes per observation)',
+          {
+            durationsMs: designDurations,
+            writeUnits: model
+              ? model.naiveWriteUnitsPerObservation * efficiency.observations
+              : efficiency.observations * 4 + replay.stats.posts,
+            readUnits: model
+              ? model.naiveReadUnitsPerObservation * efficiency.observations
+              : efficiency.observations,
+          },
+        ),
       );
   const computePerObservationMs =
     sum(efficiency.durationsMs.map((d, i) => Math.max(0, d - (efficiency.dbWaitMs[i] ?? 0)))) /
@@ -276,8 +306,19 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
     designLocalDurations: design(inputs.localAggregateDurationsMs),
     naive: naiveCost,
     naiveMeasured: naive !== undefined,
+    writeUnitsSource: model ? 'model' : 'metered-linear',
+    ...(model
+      ? {
+          designMeteredLinear: design(
+            designDurations,
+            writeUnitsOf(efficiency.meter),
+            'KOL Pulse, metered writes scaled linearly (pessimistic)',
+          ),
+        }
+      : {}),
     assumptions: [
-      `Messages at scale 1: pages are full but the last of each platform and cycle, so ${Math.round(messagesPerDay).toLocaleString('en-US')} messages (API calls) and ${Math.round(invocationsPerDay).toLocaleString('en-US')} aggregate invocations (batches of ${batchSize}) a day; SQS requests from the bodies' bytes in 64 KiB chunks. Durations, DynamoDB units, log bytes per observation are the run's, scaled by observations.`,
+      ...(model ? modelAssumptions(model, efficiency, replay.stats.scale) : []),
+      `Messages at scale 1: pages are full but the last of each platform and cycle, so ${Math.round(messagesPerDay).toLocaleString('en-US')} messages (API calls) and ${Math.round(invocationsPerDay).toLocaleString('en-US')} aggregate invocations (batches of ${batchSize}) a day; SQS requests from the bodies' bytes in 64 KiB chunks. Durations, DynamoDB read units (and write units, unless the write model ran: see below), log bytes per observation are the run's, scaled by observations.`,
       `One campaign day = the replay's usage / (scale ${replay.stats.scale} x ${days} days): ${Math.round(observationsPerDay).toLocaleString('en-US')} observations a day at scale 1 (both campaigns of the replay, duplicates included).`,
       `Aggregate duration in AWS = measured handler compute (duration minus dynalite wait; ${computePerObservationMs.toFixed(3)} ms per observation) + ${AWS_DYNAMO_LATENCY_MS} ms per DynamoDB round trip, its calls spread over ${concurrency} in flight; ${topology.functions.aggregate.memoryMb} MB (shared/topology.ts). The naive run's durations are modelled the same way from its own measured calls.`,
       `Lambda INIT (billed since 2025-08-01): ${COLD_START_SHARE * 100}% of invocations start cold (AWS's own figure for production workloads), each billed the bundle's measured import time (bench bundles section; 300 ms where not measured).`,
@@ -295,3 +336,17 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
     ],
   };
 };
+
+const modelAssumptions = (
+  model: ModelSectionResult,
+  efficiency: EfficiencyResult,
+  scale: number,
+): string[] => [
+  `DynamoDB writes from the write model (bench/lib/write-model.ts) run at scale ${model.week.scale} over ${model.week.days} day(s) of the week replay (${Math.round(model.week.design.observations).toLocaleString('en-US')} observations): ${model.writeUnitsPerObservation.toFixed(3)} WRU per observation (state and rollup writes, byDay and byTrackDay index writes, failed writes to closed buckets, freshness), times the observations of a scale-1 day. The model runs the aggregate's own planner and pass splitting; per batch of ${topology.triggers.aggregate.batchSize} messages it coalesces each rollup bucket into one UpdateItem per ${DEFAULT_STORE_TUNING.postsPerUpdate} posts, charged 1 WRU per started KB of the larger of the item's images (fixed attributes plus ~17-byte markers), buckets closing after ${DEFAULT_STORE_TUNING.bucketMarkerLimit - DEFAULT_STORE_TUNING.postsPerUpdate} marker writes. Not modelled: conflicts between concurrent invocations (their re-reads are charged under reads) and crash recovery. DynamoDB reads stay the metered run's per observation (pessimistic at scale 1, where a batch reads each post's state once however many of its observations it carries).`,
+  ...(model.calibration
+    ? [
+        `Write model calibration: on the bench replay (scale ${scale}, ${Math.round(efficiency.observations).toLocaleString('en-US')} observations, the same batches) the model gives ${Math.round(model.calibration.model).toLocaleString('en-US')} WRU against ${Math.round(model.calibration.metered).toLocaleString('en-US')} metered (ratio ${model.calibration.ratio.toFixed(3)}).`,
+      ]
+    : []),
+  `Naive writes from the same model run: ${model.naiveWriteUnitsPerObservation.toFixed(3)} WRU per observation (one PutItem of the post, one ADD per rollup item and observation, one more per item on first sight, byDay entries of KOL and voice items; items without markers, 1 WRU each).`,
+];

@@ -69,7 +69,10 @@ const emptyStats = (): AggregateResult['stats'] => ({
 const DEADLINE_RESERVE_MS = 2_000;
 
 /** Consecutive observations cut into passes of about `limit`, never splitting one record's observations. */
-const passesOf = (observations: readonly SourcedObservation[], limit: number): SourcedObservation[][] => {
+export const passesOf = (
+  observations: readonly SourcedObservation[],
+  limit: number,
+): SourcedObservation[][] => {
   const passes: SourcedObservation[][] = [];
   let current: SourcedObservation[] = [];
   for (const o of observations) {

@@ -34,7 +34,7 @@ export interface AggregateDeps {
   stage?: string;
 }
 
-const DEFAULT_OBSERVATIONS_PER_PASS = 2_000;
+export const DEFAULT_OBSERVATIONS_PER_PASS = 2_000;
 
 /** A record whose observations were not all durably applied; SQS redelivers it (redelivery is safe). */
 export class RecordNotAppliedError extends Error {

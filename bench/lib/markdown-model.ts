@@ -1,0 +1,123 @@
+import { DEFAULT_STORE_TUNING } from '../../functions/aggregate/store';
+import { topology } from '../../shared/topology';
+import type { ModelSectionResult } from '../sections/model';
+import type { ChartPoint, CostCharts } from './cost-chart';
+import { fmt } from './results';
+
+const table = (header: readonly string[], rows: readonly (readonly string[])[]): string =>
+  [
+    `| ${header.join(' | ')} |`,
+    `|${header.map(() => '---').join('|')}|`,
+    ...rows.map((r) => `| ${r.join(' | ')} |`),
+  ].join('\n');
+
+const ratio = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : 'n/a');
+
+/** docs/benchmarks.md, "Write model": how the scale-1 write units are obtained, its calibration, its figures. */
+export const renderWriteModel = (m: ModelSectionResult): string[] => {
+  const parts: string[] = [];
+  const w = m.week;
+  const perDay = w.scale > 0 ? 1 / (w.scale * w.days) : Number.NaN;
+  parts.push('## Write model: DynamoDB writes at scale 1');
+  parts.push(
+    `The metered run above works at a small scale, where a trigger batch holds a few observations and every item is under 1 KB. At scale 1 a poll cycle sends hundreds of messages at once: the aggregate writes each touched rollup item once per batch (one UpdateItem per ${DEFAULT_STORE_TUNING.postsPerUpdate} posts), and bucket items carry up to ${fmt(DEFAULT_STORE_TUNING.bucketMarkerLimit)} markers, so a write of a well-filled bucket costs many WRU. Scaling the small run's units linearly is wrong in both directions, so \`bench/lib/write-model.ts\` models the writes in memory: it streams the week replay (\`weekCycles\`) in the batches the efficiency run forms (up to ${topology.triggers.aggregate.batchSize} messages, never spanning two poll cycles), splits them into the aggregate's passes, runs the aggregate's own planner (\`planPostUpdate\`) on a post state kept per post, and models the store: one conditional state write per post whose figures change (1 WRU per started KB of the larger of the state item's images, its size computed by DynamoDB's rules), a byTrackDay entry for a new post, one UpdateItem per bucket and ${DEFAULT_STORE_TUNING.postsPerUpdate} posts costing 1 WRU per started KB of the larger of the bucket's images (its attributes and counters, plus each distinct marker's name and revision), a byDay index write when the projected figures change, buckets closing after ${fmt(DEFAULT_STORE_TUNING.bucketMarkerLimit - DEFAULT_STORE_TUNING.postsPerUpdate)} marker writes (a write to a closed bucket fails, charged its size, and its posts are reissued, one more state write each, onto the next bucket), and one freshness write per campaign and platform a batch touched. Posts leave memory a day after their tracking ends. Not modelled: conflicts between concurrent invocations (priced as re-reads) and crash recovery. The naive aggregator is modelled on the same stream (\`bench/lib/naive-write-model.ts\`): per observation one PutItem of the post and one ADD per rollup item (two on first sight), 1 WRU each as its items hold no markers, plus the byDay entry of KOL and voice items when a figure moves.`,
+  );
+  const c = m.calibration;
+  if (c) {
+    parts.push(
+      `**Calibration.** On the bench replay (scale ${c.scale}, ${fmt(c.observations)} observations), run through the model in the same batches, the model gives ${fmt(c.model)} WRU against ${fmt(c.metered)} metered by the efficiency run: ratio ${ratio(c.ratio)}.`,
+    );
+    parts.push(
+      table(
+        ['Item kind', 'Model WRU', 'Metered WRU', 'Ratio'],
+        Object.entries(c.byKind).map(([kind, k]) => [kind, fmt(k.model), fmt(k.metered), ratio(k.ratio)]),
+      ),
+    );
+  }
+  const d = w.design;
+  parts.push(
+    `**Model run.** Scale ${w.scale} over ${w.days} day(s) of the week replay (${fmt(w.posts)} posts, ${fmt(w.deliveries)} observations delivered, ${fmt(w.suppressed)} unchanged re-reads dropped by the poller), ${fmt(d.batches)} batches in ${fmt(d.passes)} passes, modelled in ${fmt(w.seconds)} s: ${fmt(d.writeUnits)} WRU in ${fmt(d.writes)} writes, ${m.writeUnitsPerObservation.toFixed(3)} WRU per observation (naive: ${m.naiveWriteUnitsPerObservation.toFixed(3)}). ${w.scale >= 1 ? 'Per campaign day at scale 1' : `Per campaign day, divided by the scale ${w.scale} (linear from here)`}: ${fmt(d.writeUnits * perDay)} WRU. Largest bucket: ${fmt(d.largestBucketBytes)} bytes (${d.largestBucket ?? 'n/a'}); largest post state: ${fmt(d.largestStateBytes)} bytes; ${fmt(d.closedBuckets)} buckets closed, ${fmt(d.failedBucketWrites)} writes failed on a closed bucket, ${fmt(d.reissuedStates)} post states reissued.`,
+  );
+  const days = w.unitsByDay.map((u, i) => [
+    String(i + 1),
+    fmt(w.observationsByDay[i] ?? 0),
+    fmt(u),
+    ((u ?? 0) / Math.max(1, w.observationsByDay[i] ?? 0)).toFixed(3),
+  ]);
+  if (days.length > 1) parts.push(table(['Day', 'Observations', 'WRU', 'WRU per observation'], days));
+  if (w.days < 7)
+    parts.push(
+      `The default run models ${w.days} day(s): the week replay itself (the shipped planner scoring every tracked post each cycle) and the model take about 13 minutes of one core and 2.6 GB per scale-1 day (measured on the first day), so the full week (\`--model-days 7\`) is left to a dedicated run. The cost model carries the WRU per observation, not per day: at scale 0.05 the second day's WRU per observation was within 2% of the first's, while the observations per day grow as older posts keep being refreshed (those come from the bench replay).`,
+    );
+  parts.push(
+    table(
+      ['Item kind', 'WRU per campaign day', 'Writes per campaign day', 'Share'],
+      Object.entries(d.unitsByKind)
+        .sort(([, a], [, b]) => b - a)
+        .map(([kind, units]) => [
+          kind,
+          fmt(units * perDay),
+          fmt((d.writesByKind[kind] ?? 0) * perDay),
+          `${fmt((units / Math.max(1, d.writeUnits)) * 100, 1)}%`,
+        ]),
+    ),
+  );
+  const busiest = (label: string, b: ModelSectionResult['busiest']) =>
+    b
+      ? [
+          label,
+          b.partition,
+          new Date(b.minuteStartMs).toISOString().slice(0, 16),
+          fmt(b.writeUnits),
+          `${fmt((b.share / Math.min(1, w.scale)) * 100, 2)}%`,
+        ]
+      : [label, 'n/a', '', '', ''];
+  parts.push(
+    `**Busiest partitions** (write units in the busiest minute, every batch of a poll cycle counted at the cycle's start; share of DynamoDB's 1,000 WCU/s per partition over 60 s${w.scale < 1 ? `, divided by the scale ${w.scale}` : ''}):`,
+  );
+  parts.push(
+    table(
+      ['Partition', 'Key', 'Minute (UTC)', 'WCU', 'Share of 1,000 WCU/s'],
+      [busiest('Base table key', m.busiestBase), busiest('Index partition', m.busiestIndex)],
+    ),
+  );
+  return parts;
+};
+
+const chartTable = (points: readonly ChartPoint[], first: 'period' | 'budget') =>
+  table(
+    [
+      first === 'period' ? 'Hot-post refresh period' : 'Refresh requests per platform and cycle',
+      'Observations per day (scale 1)',
+      'DynamoDB WRU per day',
+      'AWS cost per campaign day',
+      'Staleness median',
+      'Staleness p95',
+      'Hot posts p95',
+    ],
+    points.map((p) => [
+      first === 'period' ? `${p.periodMinutes} min` : fmt(p.refreshRequestsPerCycle),
+      fmt(p.observationsPerDay),
+      fmt(p.writeUnitsPerDay),
+      p.usdPerCampaignDay === null ? 'n/a' : `$${fmt(p.usdPerCampaignDay, 2)}`,
+      `${fmt(p.stalenessMedianMinutes)} min`,
+      `${fmt(p.stalenessP95Minutes)} min`,
+      `${fmt(p.hotP95Minutes)} min`,
+    ]),
+  );
+
+/** docs/benchmarks.md, "Charts for choosing defaults" (issue 13 point 6). */
+export const renderCostCharts = (charts: CostCharts, targetUsd: number): string[] => {
+  const all = [...charts.byPeriod, ...charts.byBudget];
+  const within = all.filter((p) => p.usdPerCampaignDay !== null && p.usdPerCampaignDay <= targetUsd);
+  const freshest = [...within].sort((a, b) => a.stalenessP95Minutes - b.stalenessP95Minutes)[0];
+  return [
+    '## Charts for choosing defaults',
+    `Cost per Next-Idea-scale campaign day and staleness of tracked posts, for the shipped value planner, against the hot-post refresh period (the poll schedule) at the default budget, and against the refresh requests per platform and cycle at the 5-minute schedule. Each point is one run of the week replay at scale ${charts.scale} over ${charts.days} day(s) through the write model (bench/lib/cost-chart.ts): its staleness (time since each tracked post was last read, sampled hourly) and its DynamoDB write units come from that run. The rest of the bill is the cost section's, carried in proportion: the lines that grow with observations (aggregate Lambda, SQS, reads, logs, traces) by the point's observations, the per-cycle lines (poll Lambda, Scheduler, Secrets Manager calls) by its cycles per day, storage and the report path unchanged. The points run at a smaller scale than the write model's headline figure, so compare points with each other; the headline cost is in section 5. The defaults are not changed here.`,
+    chartTable(charts.byPeriod, 'period'),
+    chartTable(charts.byBudget, 'budget'),
+    freshest
+      ? `Within the $${targetUsd} target, the freshest point above is ${freshest.periodMinutes} min / ${fmt(freshest.refreshRequestsPerCycle)} requests ($${fmt(freshest.usdPerCampaignDay ?? 0, 2)}, p95 ${fmt(freshest.stalenessP95Minutes)} min, hot posts p95 ${fmt(freshest.hotP95Minutes)} min). Trade-off: a longer period or a smaller budget reads each post less often, so fewer observations reach the aggregate and fewer rollup writes follow, at the price of staler counters.`
+      : `No point above is within the $${targetUsd} target. Trade-off: a longer period or a smaller budget reads each post less often, so fewer observations reach the aggregate and fewer rollup writes follow, at the price of staler counters.`,
+  ];
+};

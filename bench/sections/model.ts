@@ -1,0 +1,99 @@
+import type { Replay } from '../lib/replay';
+import { sum } from '../lib/stats';
+import { WriteModel, type WriteModelBusiest } from '../lib/write-model';
+import { type ModelledWeek, modelMessages, modelWeek } from '../lib/write-model-run';
+import type { EfficiencyResult } from './aggregate';
+
+/**
+ * The write model (bench/lib/write-model.ts) at a scale the metered run cannot reach (scale 1 by default),
+ * calibrated first against the metered efficiency run on the bench's own replay: the model runs the same
+ * batches and its write units are compared, in total and per item kind, with what the metered client saw.
+ */
+
+export interface KindCalibration {
+  model: number;
+  metered: number;
+  /** model / metered (1 = exact). */
+  ratio: number;
+}
+
+export interface Calibration {
+  scale: number;
+  observations: number;
+  model: number;
+  metered: number;
+  ratio: number;
+  byKind: Record<string, KindCalibration>;
+}
+
+export interface ModelSectionResult {
+  calibration?: Calibration;
+  week: Omit<ModelledWeek, 'stats'> & { deliveries: number; posts: number; suppressed: number };
+  /** Design write units per observation at the model's scale (the figure the cost model carries to scale 1). */
+  writeUnitsPerObservation: number;
+  naiveWriteUnitsPerObservation: number;
+  naiveReadUnitsPerObservation: number;
+  /** Busiest partition minutes at the model's scale, as a share of 1,000 WCU/s; divided by the scale when < 1. */
+  busiestShareAtScale1?: number;
+  busiest?: WriteModelBusiest;
+  busiestBase?: WriteModelBusiest;
+  busiestIndex?: WriteModelBusiest;
+}
+
+export const calibrate = (replay: Replay, efficiency: EfficiencyResult): Calibration => {
+  const design = new WriteModel(replay.config);
+  modelMessages({ design }, replay.messages);
+  const modelled = design.result();
+  const metered = efficiency.attribution.unitsByKind;
+  const kinds = [...new Set([...Object.keys(metered), ...Object.keys(modelled.unitsByKind)])].sort();
+  const byKind: Record<string, KindCalibration> = {};
+  for (const kind of kinds) {
+    const model = modelled.unitsByKind[kind] ?? 0;
+    const m = metered[kind] ?? 0;
+    byKind[kind] = { model, metered: m, ratio: m === 0 ? Number.NaN : model / m };
+  }
+  const meteredTotal = sum(Object.values(metered));
+  return {
+    scale: replay.stats.scale,
+    observations: modelled.observations,
+    model: modelled.writeUnits,
+    metered: meteredTotal,
+    ratio: modelled.writeUnits / meteredTotal,
+    byKind,
+  };
+};
+
+export interface ModelSectionOptions {
+  scale: number;
+  days: number;
+  seed: number;
+  suppressUnchanged: boolean;
+  refreshRequests?: number;
+  replay?: Replay;
+  efficiency?: EfficiencyResult;
+}
+
+export const measureWriteModel = (options: ModelSectionOptions): ModelSectionResult => {
+  const calibration =
+    options.replay && options.efficiency ? calibrate(options.replay, options.efficiency) : undefined;
+  const { stats, ...week } = modelWeek({
+    scale: options.scale,
+    seed: options.seed,
+    days: options.days,
+    suppressUnchanged: options.suppressUnchanged,
+    ...(options.refreshRequests === undefined ? {} : { refreshRequestsPerCycle: options.refreshRequests }),
+  });
+  const { design, naive } = week;
+  const observations = Math.max(1, design.observations);
+  return {
+    ...(calibration ? { calibration } : {}),
+    week: { ...week, deliveries: stats.deliveries, posts: stats.posts, suppressed: stats.suppressed },
+    writeUnitsPerObservation: design.writeUnits / observations,
+    naiveWriteUnitsPerObservation: naive.writeUnits / observations,
+    naiveReadUnitsPerObservation: naive.readUnits / observations,
+    ...(design.busiest ? { busiestShareAtScale1: design.busiest.share / Math.min(1, options.scale) } : {}),
+    ...(design.busiest ? { busiest: design.busiest } : {}),
+    ...(design.busiestBase ? { busiestBase: design.busiestBase } : {}),
+    ...(design.busiestIndex ? { busiestIndex: design.busiestIndex } : {}),
+  };
+};
