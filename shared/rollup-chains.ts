@@ -26,8 +26,9 @@ export const chainPositionOf = (sk: string): ChainPosition => {
   };
 };
 
+/** Zero-padded, so the latest fold of a chain sorts last (a descending Query with Limit finds it). */
 export const rollupFoldSk = (chainSk: string, throughBucket: number): string =>
-  `${chainSk}#f${throughBucket}`;
+  `${chainSk}#f${String(throughBucket).padStart(6, '0')}`;
 
 /** The rows of `items` (each with its table keys `pk` and `sk`) a reader sums; items without keys are kept. */
 export const visibleRollupItems = <T extends Record<string, unknown>>(items: readonly T[]): T[] => {

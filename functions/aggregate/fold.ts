@@ -56,7 +56,7 @@ export class ChainFolder {
 
   private async foldChain(chain: string, change: RollupChange, through: number): Promise<void> {
     const folds = await this.readFolds(change);
-    const latest = folds.at(-1);
+    const latest = folds[0];
     const from = latest ? chainPositionOf(String(latest.sk)).n : -1;
     if (latest) await this.retire(change, folds, from);
     let last = from;
@@ -72,25 +72,19 @@ export class ChainFolder {
     this.folded.set(chain, last);
   }
 
+  /** The chain's two latest folds, newest first (consistent): the one to build on, and the one before it. */
   private async readFolds(change: RollupChange): Promise<Item[]> {
-    const items: Item[] = [];
-    let startKey: Item | undefined;
-    do {
-      const page = await this.doc.send(
-        new QueryCommand({
-          TableName: this.table,
-          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
-          ExpressionAttributeValues: { ':pk': change.pk, ':prefix': `${change.sk}#f` },
-          ConsistentRead: true,
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items
-      .filter((i) => chainPositionOf(String(i.sk)).chainSk === change.sk)
-      .sort((a, b) => chainPositionOf(String(a.sk)).n - chainPositionOf(String(b.sk)).n);
+    const page = await this.doc.send(
+      new QueryCommand({
+        TableName: this.table,
+        KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+        ExpressionAttributeValues: { ':pk': change.pk, ':prefix': `${change.sk}#f` },
+        ConsistentRead: true,
+        ScanIndexForward: false,
+        Limit: 2,
+      }),
+    );
+    return (page.Items ?? []).filter((i) => chainPositionOf(String(i.sk)).chainSk === change.sk);
   }
 
   /**
@@ -99,13 +93,14 @@ export class ChainFolder {
    * is granted no PutItem or DeleteItem on rollups.)
    */
   private async retire(change: RollupChange, folds: readonly Item[], latest: number): Promise<void> {
-    const newest = folds.at(-1);
+    const [newest, previous] = folds;
     const start = typeof newest?.[FOLDED_FROM] === 'number' ? newest[FOLDED_FROM] + 1 : 0;
     const keys = [
       ...Array.from({ length: Math.max(0, latest - start + 1) }, (_, i) =>
         rollupBucketSk(change.sk, start + i),
       ),
-      ...folds.slice(0, -1).map((old) => String(old.sk)),
+      // Folds before the previous one were retired when the previous one was the latest.
+      ...(previous?.gsi1pk !== undefined ? [String(previous.sk)] : []),
     ];
     for (const sk of keys)
       await this.doc
