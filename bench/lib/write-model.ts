@@ -1,7 +1,8 @@
 import { DEFAULT_AGGREGATOR_OPTIONS, passesOf } from '../../functions/aggregate/aggregator';
 import { DEFAULT_OBSERVATIONS_PER_PASS } from '../../functions/aggregate/app';
-import { latestObserved } from '../../functions/aggregate/freshness';
+import { FRESHNESS_WRITE_INTERVAL_MS, latestObserved } from '../../functions/aggregate/freshness';
 import { buildCampaignIndex, type CampaignIndex } from '../../functions/aggregate/matching';
+import { toStoredState } from '../../functions/aggregate/outbox-codec';
 import { type PlannerOptions, planPostUpdate } from '../../functions/aggregate/planner';
 import { type PostState, type RollupChange, stateAttributesOf } from '../../functions/aggregate/post-state';
 import { sumDeltas } from '../../functions/aggregate/rollup-update';
@@ -16,6 +17,7 @@ import {
 } from '../../shared/keys';
 import { type Figures, STORED_METRICS } from '../../shared/metrics';
 import type { Observation } from '../../shared/observation';
+import { rollupFoldSk } from '../../shared/rollup-chains';
 import { topology } from '../../shared/topology';
 import { PARTITION_WCU_PER_SECOND } from './figures';
 import { itemSize, valueSize, writeUnitsFor } from './item-size';
@@ -105,7 +107,7 @@ export const applyUnit = (
 /** The post state item a state write leaves (store.ts `writeState`): keys, owned attributes, index keys. */
 export const stateItemOf = (state: PostState): Item => {
   const values: Item = {
-    ...state,
+    ...toStoredState(state),
     ...trackIndexKey(state.platform, state.publishedAt, state.postId),
     expiresAt: Math.floor(Date.parse(state.publishedAt) / 1000) + 90 * 24 * 3600,
   };
@@ -196,6 +198,9 @@ export class WriteModel {
   /** Per chain (pk + base sk): the first bucket the aggregate does not know closed. */
   private readonly firstOpen = new Map<string, number>();
   private readonly partitions = new PartitionMinutes();
+  private readonly freshness = new Map<string, number>();
+  /** Per chain: its fold rows (oldest first) and the last bucket this process knows folded. */
+  private readonly folds = new Map<string, { rows: { item: Item; through: number }[]; folded: number }>();
   private minuteStartMs = 0;
   private readonly out = {
     observations: 0,
@@ -232,8 +237,13 @@ export class WriteModel {
       this.out.passes++;
       this.applyPass(pass.map((p) => p.observation));
     }
-    for (const { campaignId, platform } of latestObserved(this.index, observations))
+    // FreshnessRecorder: a time within FRESHNESS_WRITE_INTERVAL_MS of one this process stored is not written.
+    for (const { key, campaignId, platform, ms } of latestObserved(this.index, observations)) {
+      const known = this.freshness.get(key);
+      if (known !== undefined && ms <= known + FRESHNESS_WRITE_INTERVAL_MS) continue;
       this.write('rollups', freshnessPartition(campaignId), 1, platform);
+      this.freshness.set(key, Math.max(known ?? ms, ms));
+    }
   }
 
   /** Forgets posts published before `ms` (their tracking ended): keeps memory bounded over a week. */
@@ -404,9 +414,77 @@ export class WriteModel {
     this.out.reissuedStates++;
     const rev = a.state.rev + 1;
     const placed = changes.map((c) => ({ ...c, bucket: this.nextOpenBucket(c) }));
+    for (const c of placed) this.fold(c, c.bucket - 1);
     const next: PostState = { ...a.state, rev, outbox: { rev, changes: placed } };
     this.writeState(a.postKey, next, this.states.get(a.postKey));
     return { ...a, state: next, rev, changes: placed };
+  }
+
+  /**
+   * `ChainFolder.fold` (functions/aggregate/fold.ts): retire what the latest fold covers (and the fold before
+   * it) from the byDay index, then write the fold of the closed buckets after it.
+   */
+  private fold(change: RollupChange, through: number) {
+    if (typeof change.attrs.gsi1pk !== 'string' || through < 0) return;
+    const chain = this.folds.get(`${change.pk}\u0000${change.sk}`) ?? { rows: [], folded: -1 };
+    this.folds.set(`${change.pk}\u0000${change.sk}`, chain);
+    if (chain.folded >= through) return;
+    const [latest, previous] = [chain.rows.at(-1), chain.rows.at(-2)];
+    const from = latest ? latest.through : -1;
+    if (latest) {
+      const start = Number(latest.item.foldedFrom) + 1;
+      for (let b = start; b <= from; b++) {
+        const bucket = this.buckets.get(`${change.pk}\u0000${rollupBucketSk(change.sk, b)}`);
+        if (bucket)
+          this.unindex(
+            change.pk,
+            bucket.item,
+            bucketBytes(bucket),
+            () => (bucket.itemBytes = itemSize(bucket.item)),
+          );
+      }
+      if (previous?.item.gsi1pk !== undefined)
+        this.unindex(change.pk, previous.item, itemSize(previous.item));
+    }
+    const sum: Item = { mentions: 0, likes: 0, shares: 0, comments: 0 };
+    const add = (row: Item) => {
+      for (const m of STORED_METRICS)
+        if (typeof row[m] === 'number') sum[m] = ((sum[m] as number | undefined) ?? 0) + (row[m] as number);
+    };
+    if (latest) add(latest.item);
+    let last = from;
+    for (let b = from + 1; b <= through; b++) {
+      const bucket = this.buckets.get(`${change.pk}\u0000${rollupBucketSk(change.sk, b)}`);
+      if (!bucket || !isBucketClosed(bucket)) break;
+      add(bucket.item);
+      last = b;
+    }
+    if (last > from) {
+      const row: Item = {
+        ...change.attrs,
+        ...sum,
+        foldedFrom: from,
+        pk: change.pk,
+        sk: rollupFoldSk(change.sk, last),
+      };
+      this.write('rollups', change.pk, writeUnitsFor(itemSize(row)));
+      for (const w of indexWritesOf(topology.tables.rollups, undefined, row))
+        this.indexWrite('rollups', w.indexName, w.partition, w.units);
+      chain.rows.push({ item: row, through: last });
+    }
+    chain.folded = last;
+  }
+
+  /** `REMOVE gsi1pk, gsi1sk` if they are there (a failed condition is charged the item's size). */
+  private unindex(pk: string, item: Item, bytes: number, resized?: () => void) {
+    this.write('rollups', pk, writeUnitsFor(bytes));
+    if (item.gsi1pk === undefined) return;
+    const before = { ...item };
+    delete item.gsi1pk;
+    delete item.gsi1sk;
+    resized?.();
+    for (const w of indexWritesOf(topology.tables.rollups, before, item))
+      this.indexWrite('rollups', w.indexName, w.partition, w.units);
   }
 
   private nextOpenBucket(change: RollupChange): number {
@@ -428,7 +506,7 @@ interface Contribution {
 
 /** Bytes of the state attributes a write can change (absent ones count nothing, as in `itemSize`). */
 const changingBytes = (s: PostState): number =>
-  itemSize({ rev: s.rev, snaps: s.snaps, hourly: s.hourly, outbox: s.outbox });
+  itemSize({ rev: s.rev, snaps: s.snaps, hourly: s.hourly, outbox: toStoredState(s).outbox });
 
 const BY_DAY = topology.tables.rollups.globalIndexes[0] as (typeof topology.tables.rollups.globalIndexes)[0];
 
