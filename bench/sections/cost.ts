@@ -88,6 +88,8 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
   const days = replay.stats.days ?? 1;
   const perDay = 1 / (replay.stats.scale * days); // replay usage x perDay = one campaign day at scale 1
   const observationsPerDay = replay.stats.deliveries * perDay;
+  // Observations the pollers sent (duplicates are SQS's): each one rewrites its post record (< 1 KB).
+  const recordWritesPerDay = (replay.stats.deliveries - replay.stats.duplicateDeliveries) * perDay;
   const platforms = PLATFORM_PROFILES.length;
   const gb = (fn: keyof typeof topology.functions) => topology.functions[fn].memoryMb / 1024;
   const concurrency = DEFAULT_STORE_TUNING.concurrency;
@@ -132,7 +134,8 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
     poller.length > 0 ? sum(poller.map((p) => p.meter.readUnits)) / sum(poller.map((p) => p.tracked)) : 0.02;
   const averageTracked = (replay.stats.posts * perDay * days) / 2;
   const pollReadUnits = CYCLES_PER_DAY * averageTracked * rruPerTrackedPost;
-  const pollWriteUnits = pollInvocations; // one cursor write per cycle and query
+  // Per poll invocation: the cursor, the budget ledger's reservations and adjustments, its summary (about 5).
+  const pollWriteUnits = pollInvocations * 5;
   const pollLogBytes = poller.length > 0 ? sum(poller.map((p) => p.logBytes)) / poller.length : 500;
 
   // ---- SQS: every message sent once and received once (64 KiB chunks), one DeleteMessageBatch per batch.
@@ -192,6 +195,13 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
         quantity: logGb * LOG_RETENTION_DAYS,
         unit: 'GB held',
         dollars: ((logGb * LOG_RETENTION_DAYS) / 30) * PRICES.logsStoragePerGbMonth,
+      },
+      {
+        // functions/poll/post-records.ts: one put per observation sent (its record of the last counters sent).
+        item: "DynamoDB writes, the poller's post records",
+        quantity: recordWritesPerDay,
+        unit: 'WRU',
+        dollars: (recordWritesPerDay / 1e6) * PRICES.dynamoPerMillionWriteUnits,
       },
       {
         item: 'DynamoDB storage (after the replay)',
@@ -322,7 +332,7 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
       `One campaign day = the replay's usage / (scale ${replay.stats.scale} x ${days} days): ${Math.round(observationsPerDay).toLocaleString('en-US')} observations a day at scale 1 (both campaigns of the replay, duplicates included).`,
       `Aggregate duration in AWS = measured handler compute (duration minus dynalite wait; ${computePerObservationMs.toFixed(3)} ms per observation) + ${AWS_DYNAMO_LATENCY_MS} ms per DynamoDB round trip, its calls spread over ${concurrency} in flight; ${topology.functions.aggregate.memoryMb} MB (shared/topology.ts). The naive run's durations are modelled the same way from its own measured calls.`,
       `Lambda INIT (billed since 2025-08-01): ${COLD_START_SHARE * 100}% of invocations start cold (AWS's own figure for production workloads), each billed the bundle's measured import time (bench bundles section; 300 ms where not measured).`,
-      `Poll: one invocation per platform per ${CYCLE_MS / 60_000}-minute cycle (${platforms} platforms) and one Scheduler invocation each; API calls = the replay's pages; ${perCall.toFixed(1)} ms measured per call locally + ${PLATFORM_API_LATENCY_MS} ms assumed platform API latency; ${topology.functions.poll.memoryMb} MB. The tracked-post index is read every cycle: ${rruPerTrackedPost.toFixed(4)} RRU per tracked post (measured), ${Math.round(averageTracked).toLocaleString('en-US')} posts tracked on average.`,
+      `Poll: one invocation per platform per ${CYCLE_MS / 60_000}-minute cycle (${platforms} platforms) and one Scheduler invocation each; API calls = the replay's pages; ${perCall.toFixed(1)} ms measured per call locally + ${PLATFORM_API_LATENCY_MS} ms assumed platform API latency; ${topology.functions.poll.memoryMb} MB. The tracked-post index and the post records are read every cycle: ${rruPerTrackedPost.toFixed(4)} RRU per tracked post (measured), ${Math.round(averageTracked).toLocaleString('en-US')} posts tracked on average. Writes: about 5 per invocation (cursor, budget ledger, summary) and one post record per observation sent (${Math.round(recordWritesPerDay).toLocaleString('en-US')} a day, its own line).`,
       `DynamoDB reads: ${readsPerObservation.toFixed(3)} RRU per observation, the larger of the sequential run and the concurrent throughput run (conflict re-reads happen only when invocations overlap).`,
       `X-Ray: active tracing with the default sampling rule (first request each second, 5% of the rest), per function, on the average invocation rate of the day (bursts would record fewer).`,
       `CloudWatch Logs: the functions' logger output measured in the run at INFO (the deployed level: no log level is configured): ${Math.round(aggregateLogBytes)} bytes per aggregate invocation, ${Math.round(pollLogBytes)} per poll cycle, plus ${PLATFORM_LOG_BYTES_PER_INVOCATION} bytes of Lambda platform records per invocation (assumed); the report path logs an access line and platform records; ${LOG_RETENTION_DAYS}-day retention (the stage default).`,
