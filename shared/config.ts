@@ -158,11 +158,18 @@ export const DEFAULT_LATE_READS: Record<Platform, readonly LateRead[]> = {
   instagram: [],
 };
 
+/** The poll schedule a platform gets when the configuration names none. */
+export const DEFAULT_POLL_SCHEDULE = 'rate(15 minutes)';
+
 export const PlatformSettingsSchema = z
   .object({
     enabled: z.boolean().default(true),
-    /** How often the poller runs, as an EventBridge rate expression. */
-    schedule: RateExpressionSchema.default('rate(5 minutes)'),
+    /**
+     * How often the poller runs, as an EventBridge rate expression. The default, 15 minutes, keeps a
+     * Next-Idea-scale campaign day within about $5 of AWS (docs/benchmarks.md, "Charts for choosing defaults");
+     * 5 minutes triples the fresh reads and the bill.
+     */
+    schedule: RateExpressionSchema.default(DEFAULT_POLL_SCHEDULE),
     /** API base URL; defaults to the platform's public API. Point it at a local server for tests or the demo. */
     baseUrl: z.url().optional(),
     /** Days after publishing during which a post's counters keep being refreshed. */

@@ -1,6 +1,6 @@
 import type { BenchFigures } from './figures';
 import { TARGETS } from './figures';
-import type { ReplayStats } from './replay';
+import { CYCLE_MS, type ReplayStats } from './replay';
 import { fmt } from './results';
 import type { WeekStats } from './week';
 
@@ -24,11 +24,11 @@ export const renderAnalysis = (f: BenchFigures): string => {
   if (f.awsUsdPerCampaignDay !== null) {
     const top = [...(f.costBreakdown?.design ?? [])].sort((a, b) => b.dollars - a.dollars).slice(0, 3);
     out.push(
-      `- **Cost.** $${fmt(f.awsUsdPerCampaignDay, 2)} per campaign day at the 5-minute schedule (target $${TARGETS.awsUsdPerCampaignDay}); the largest lines are ${top.map((l) => `${l.item} ($${fmt(l.dollars, 2)})`).join(', ')}. ${
+      `- **Cost.** $${fmt(f.awsUsdPerCampaignDay, 2)} per campaign day at the default ${CYCLE_MS / 60_000}-minute schedule (target $${TARGETS.awsUsdPerCampaignDay}); the largest lines are ${top.map((l) => `${l.item} ($${fmt(l.dollars, 2)})`).join(', ')}. ${
         f.met.awsUsdPerCampaignDay
           ? 'The target is met at the default schedule.'
           : affordable
-            ? `The default freshness does not fit in $${TARGETS.awsUsdPerCampaignDay}: cost grows with the observations, and at a ${affordable.periodMinutes}-minute hot-post refresh period a campaign day costs about $${fmt(affordable.usdPerCampaignDay ?? 0, 2)} with a staleness p95 of ${fmt(affordable.stalenessP95Minutes)} min (chart above). Recommended default for Next-Idea-scale campaigns: \`schedule: rate(${affordable.periodMinutes} minutes)\` per platform (platforms.<p>.schedule), keeping 5 minutes for small campaigns, where the day costs a fraction of this. The schedule default in shared/config.ts is not changed here (it is not this change's file); the trade-off is this table.`
+            ? `The default schedule does not fit in $${TARGETS.awsUsdPerCampaignDay}: cost grows with the observations, and at a ${affordable.periodMinutes}-minute schedule a campaign day costs about $${fmt(affordable.usdPerCampaignDay ?? 0, 2)} with a staleness p95 of ${fmt(affordable.stalenessP95Minutes)} min (chart above).`
             : `No period of the chart fits in $${TARGETS.awsUsdPerCampaignDay}.`
       }`,
     );
@@ -55,7 +55,7 @@ export const renderAnalysis = (f: BenchFigures): string => {
 export const renderReplayParagraph = (s: ReplayStats): string => {
   const week = s as Partial<WeekStats> & typeof s;
   return week.days !== undefined && week.reads !== undefined
-    ? `The Next-Idea-scale week (\`bench/lib/week.ts\`, issue 13 point 1): ${week.days} day(s) of new posts, 100,000 a day at scale 1 from about 10,000 authors of whom 200 are roster KOLs, on six platforms, each day's posts growing to that campaign's day totals (30 M views, 2 M shares, 500 k likes, 49 k comments); two campaigns share #NextIdea (${fmt(week.postsInBothCampaigns ?? 0)} posts count in both); ${fmt(week.unattributedInstagramPosts ?? 0)} Instagram posts by non-roster authors the Graph API does not name. Every 5-minute cycle of every platform, a search finds the posts published since the previous cycle and the **shipped refresh policy** picks the refreshes (\`duePosts\` of functions/poll/tracked.ts: hot posts every cycle, a post aged d days every 2^d cycles up to the 6-hour cap, newest first, cut at the cycle's budget of 150 refresh requests per platform as functions/poll/plan.ts keeps: ${Object.entries(
+    ? `The Next-Idea-scale week (\`bench/lib/week.ts\`, issue 13 point 1): ${week.days} day(s) of new posts, 100,000 a day at scale 1 from about 10,000 authors of whom 200 are roster KOLs, on six platforms, each day's posts growing to that campaign's day totals (30 M views, 2 M shares, 500 k likes, 49 k comments); two campaigns share #NextIdea (${fmt(week.postsInBothCampaigns ?? 0)} posts count in both); ${fmt(week.unattributedInstagramPosts ?? 0)} Instagram posts by non-roster authors the Graph API does not name. Every ${CYCLE_MS / 60_000}-minute cycle of every platform (the default schedule), a search finds the posts published since the previous cycle and the **shipped refresh policy** picks the refreshes (\`duePosts\` of functions/poll/tracked.ts: hot posts every cycle, a post aged d days every 2^d cycles up to the 6-hour cap, newest first, cut at the cycle's budget of 150 refresh requests per platform as functions/poll/plan.ts keeps: ${Object.entries(
         week.refreshBudgetPostsPerCycle ?? {},
       )
         .map(([p, n]) => `${p} ${fmt(n)}`)

@@ -1,14 +1,15 @@
 import { type CostBreakdown, PRICES } from './cost';
 import { DEFAULT_REFRESH_REQUESTS_PER_CYCLE } from './refresh-planner';
+import { CYCLE_MS } from './replay';
 import { modelWeek } from './write-model-run';
 
 /**
  * Charts for choosing the poller's defaults (issue 13 point 6): cost per campaign day and staleness against
  * the hot-post refresh period (the schedule: 5, 15, 60 minutes) at the default refresh budget, and against
- * the refresh requests per platform and cycle at the 5-minute schedule. Each point is one run of the week
+ * the refresh requests per platform and cycle at the default schedule. Each point is one run of the week
  * replay with the shipped value planner (`valuePlanner`) through the write model, so its staleness and its
  * DynamoDB writes come from the same run. Only the DynamoDB write units are modelled per point; the rest
- * of the bill is carried from the cost section's base point (5 minutes, default budget) in proportion:
+ * of the bill is carried from the cost section's base point (default schedule and budget) in proportion:
  * per-observation lines (aggregate Lambda, SQS, reads, logs, traces) by the point's observations, the
  * per-cycle lines (poll Lambda, Scheduler, Secrets Manager calls) by its cycles per day.
  */
@@ -66,7 +67,7 @@ export const chartPoint = (
   const usd = base
     ? (writeUnitsPerDay / 1e6) * PRICES.dynamoPerMillionWriteUnits +
       base.perObservationDollars * (observationsPerDay / base.observationsPerDay) +
-      base.perCycleDollars * (5 / periodMinutes) +
+      base.perCycleDollars * (CYCLE_MS / 60_000 / periodMinutes) +
       base.fixedDollars
     : null;
   const s = week.stats.staleness;
@@ -82,7 +83,7 @@ export const chartPoint = (
   };
 };
 
-/** Both charts' points: periods at the default budget, then budgets at the 5-minute schedule (shared point run once). */
+/** Both charts' points: periods at the default budget, then budgets at the default schedule (shared point run once). */
 export const costCharts = (options: ChartOptions, base?: BaseBill) => {
   const points = new Map<string, ChartPoint>();
   const point = (period: number, budget: number) => {
@@ -95,7 +96,7 @@ export const costCharts = (options: ChartOptions, base?: BaseBill) => {
     scale: options.scale,
     days: options.days,
     byPeriod: options.periodsMinutes.map((p) => point(p, DEFAULT_REFRESH_REQUESTS_PER_CYCLE)),
-    byBudget: options.budgets.map((b) => point(5, b)),
+    byBudget: options.budgets.map((b) => point(CYCLE_MS / 60_000, b)),
   };
 };
 
@@ -104,7 +105,7 @@ export type CostCharts = ReturnType<typeof costCharts>;
 const PER_CYCLE = [/^Lambda poll /, /^Scheduler/, /^Secrets Manager/];
 const FIXED = [/^Lambda report /, /^API Gateway/, /^DynamoDB storage/, /^DynamoDB point-in-time/];
 
-/** Splits the cost section's bill of this design (a 5-minute schedule) for `chartPoint`. */
+/** Splits the cost section's bill of this design (at the default schedule) for `chartPoint`. */
 export const baseBill = (design: CostBreakdown): BaseBill => {
   const bill: BaseBill = {
     observationsPerDay: design.observations,

@@ -94,7 +94,7 @@ export interface BenchFigures {
         refreshRequestsPerCycle?: number;
       }[]
     | null;
-  /** Cost and staleness against the refresh requests per platform and cycle, at the 5-minute schedule. */
+  /** Cost and staleness against the refresh requests per platform and cycle, at the default schedule. */
   refreshBudgetChart: ChartFigure[] | null;
   /** Where the chart points come from. */
   chartSource: string | null;

@@ -1,9 +1,10 @@
-import { type KolPulseConfig, parseConfig } from '../../shared/config';
+import { DEFAULT_POLL_SCHEDULE, type KolPulseConfig, parseConfig } from '../../shared/config';
 import type { CounterName, Counters } from '../../shared/metrics';
 import { OBSERVATION_MESSAGE_VERSION, type Observation } from '../../shared/observation';
 import type { Platform } from '../../shared/platform';
 import { SeededRandom } from '../../shared/random';
 import { addDays, type Day, startOfDay } from '../../shared/time';
+import { rateToMs } from '../../shared/topology';
 import { WeightedPicker } from './weighted-picker';
 
 /**
@@ -79,8 +80,8 @@ export const PLATFORM_PROFILES: readonly PlatformProfile[] = [
   { platform: 'instagram', share: 0.15, counters: ['likes', 'comments'], searchPage: 50, refreshBatch: 50 },
 ];
 
-/** Poll cycle of every platform (the default schedule, rate(5 minutes)). */
-export const CYCLE_MS = 5 * 60_000;
+/** Poll cycle of every platform: the product's default schedule (`DEFAULT_POLL_SCHEDULE`). */
+export const CYCLE_MS = rateToMs(DEFAULT_POLL_SCHEDULE);
 /** Ages (minutes after publishing) at which a tracked post is refreshed: hot posts more often. */
 const REFRESH_AGES_MIN = [10, 20, 30, 45, 60, 90, 120, 180, 240, 360, 480, 720, 960, 1200];
 /** Share of deliveries that are duplicates: single re-read observations, plus whole re-delivered messages. */

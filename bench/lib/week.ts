@@ -37,7 +37,7 @@ import { WeightedPicker } from './weighted-picker';
  * day carry that campaign's day totals (30 M views, 2 M shares, 500 k likes, 49 k comments) once grown.
  * Two campaigns share the hashtag #NextIdea (a post with #NextIdea and #TencentAI counts in both); a share
  * of Instagram posts come from non-roster authors, whom the Graph API does not name (the unattributed
- * author). Every poll cycle (5 minutes) of every platform, a search finds the posts published since the
+ * author). Every poll cycle (the default schedule, `CYCLE_MS`) of every platform, a search finds the posts published since the
  * previous cycle, and the refresh planner (default: the shipped age-only policy, `duePosts`, under the
  * cycle's request budget) picks the tracked posts to re-read; a re-read whose counters equal the last ones
  * sent for that post is dropped before SQS when `suppressUnchanged` is on (the poller change of issue 13

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { itemSize, writeUnitsFor } from '../../../bench/lib/item-size';
 import { NaiveWriteModel } from '../../../bench/lib/naive-write-model';
-import type { ReplayMessage } from '../../../bench/lib/replay';
+import { CYCLE_MS, type ReplayMessage } from '../../../bench/lib/replay';
 import { generateWeekReplay } from '../../../bench/lib/week';
 import {
   applyUnit,
@@ -111,7 +111,7 @@ describe('bench write model', () => {
     };
     const messages = [
       ...Array.from({ length: 60 }, (_, i) => message(i, 1_000)),
-      ...Array.from({ length: 10 }, (_, i) => message(60 + i, 301_000)),
+      ...Array.from({ length: 10 }, (_, i) => message(60 + i, 1_000 + CYCLE_MS)),
     ];
     const design = new WriteModel(replay.config);
     const naive = new NaiveWriteModel(replay.config);

@@ -5,7 +5,10 @@ import { parseConfig } from '../../../shared/config';
 describe('npm run plan', () => {
   const config = parseConfig({
     campaigns: [{ id: 'launch', name: 'Launch', hashtags: ['#launch'], start: '2025-01-01' }],
-    platforms: { x: { budget: { usdPerMonth: 300 } }, youtube: {} },
+    platforms: {
+      x: { schedule: 'rate(5 minutes)', budget: { usdPerMonth: 300 } },
+      youtube: { schedule: 'rate(5 minutes)' },
+    },
   });
 
   it('X at $300 a month: 2,000 reads a day afforded, and an unpaced poller would run out on day 8', () => {
