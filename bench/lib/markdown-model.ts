@@ -106,6 +106,9 @@ const chartTable = (points: readonly ChartPoint[], first: 'period' | 'budget') =
     ]),
   );
 
+const DEFAULTS_CHOSEN =
+  '**The defaults chosen.** The poll schedule defaults to 15 minutes (`DEFAULT_POLL_SCHEDULE` in shared/config.ts; it was 5), and the request budget stays at 300 per cycle (150 for refreshes). Why: the schedule is the lever with the best cost for the freshness it buys, because it divides every per-cycle cost and lets unchanged re-reads accumulate changes; at the same cost a smaller budget at a shorter schedule leaves posts staler (compare the two tables). 15 minutes is the usual refresh of social listening dashboards and cuts the 5-minute bill by about half. It stays above the $5 target at Next-Idea scale (the headline figure in section 5): meeting it takes either 60 minutes (new mentions seen up to an hour late) or about 100 refresh requests per cycle (posts past their first hours refreshed a third less often). We left that choice to the campaigns that need it: `platforms.<p>.schedule` and `maxRequestsPerCycle` set either, and a campaign below Next-Idea scale costs a fraction of these figures at any setting.';
+
 /** docs/benchmarks.md, "Charts for choosing defaults" (issue 13 point 6). */
 export const renderCostCharts = (charts: CostCharts, targetUsd: number): string[] => {
   const all = [...charts.byPeriod, ...charts.byBudget];
@@ -113,11 +116,12 @@ export const renderCostCharts = (charts: CostCharts, targetUsd: number): string[
   const freshest = [...within].sort((a, b) => a.stalenessP95Minutes - b.stalenessP95Minutes)[0];
   return [
     '## Charts for choosing defaults',
-    `Cost per Next-Idea-scale campaign day and staleness of tracked posts, for the shipped value planner, against the hot-post refresh period (the poll schedule) at the default budget, and against the refresh requests per platform and cycle at the default schedule. Each point is one run of the week replay at scale ${charts.scale} over ${charts.days} day(s) through the write model (bench/lib/cost-chart.ts): its staleness (time since each tracked post was last read, sampled hourly) and its DynamoDB write units come from that run. The rest of the bill is the cost section's, carried in proportion: the lines that grow with observations (aggregate Lambda, SQS, reads, logs, traces) by the point's observations, the per-cycle lines (poll Lambda, Scheduler, Secrets Manager calls) by its cycles per day, storage and the report path unchanged. The points run at a smaller scale than the write model's headline figure, so compare points with each other; the headline cost is in section 5. The defaults are not changed here.`,
+    `Cost per Next-Idea-scale campaign day and staleness of tracked posts, for the shipped value planner, against the hot-post refresh period (the poll schedule) at the default budget, and against the refresh requests per platform and cycle at the default schedule. Each point is one run of the week replay at scale ${charts.scale} over ${charts.days} day(s) through the write model (bench/lib/cost-chart.ts): its staleness (time since each tracked post was last read, sampled hourly) and its DynamoDB write units come from that run. The rest of the bill is the cost section's, carried in proportion: the lines that grow with observations (aggregate Lambda, SQS, reads, logs, traces) by the point's observations, the per-cycle lines (poll Lambda, Scheduler, Secrets Manager calls) by its cycles per day, storage and the report path unchanged. The points run at a smaller scale than the write model's headline figure, so compare points with each other; the headline cost is in section 5. The product defaults chosen from them are below.`,
     chartTable(charts.byPeriod, 'period'),
     chartTable(charts.byBudget, 'budget'),
     freshest
       ? `Within the $${targetUsd} target, the freshest point above is ${freshest.periodMinutes} min / ${fmt(freshest.refreshRequestsPerCycle)} requests ($${fmt(freshest.usdPerCampaignDay ?? 0, 2)}, p95 ${fmt(freshest.stalenessP95Minutes)} min, hot posts p95 ${fmt(freshest.hotP95Minutes)} min). Trade-off: a longer period or a smaller budget reads each post less often, so fewer observations reach the aggregate and fewer rollup writes follow, at the price of staler counters.`
       : `No point above is within the $${targetUsd} target. Trade-off: a longer period or a smaller budget reads each post less often, so fewer observations reach the aggregate and fewer rollup writes follow, at the price of staler counters.`,
+    DEFAULTS_CHOSEN,
   ];
 };
