@@ -140,26 +140,28 @@ export class DynamoPostRecords implements PostRecordStore {
   async load(days: readonly Day[]): Promise<Map<string, PostRecord>> {
     const out = new Map<string, PostRecord>();
     await Promise.all(
-      days.flatMap((day) => postRecordPartitions(this.platform, day)).map(async (partition) => {
-        let startKey: Record<string, unknown> | undefined;
-        do {
-          const page = await this.doc.send(
-            new QueryCommand({
-              TableName: this.tableName,
-              KeyConditionExpression: 'pk = :p',
-              ExpressionAttributeValues: { ':p': partition },
-              ExclusiveStartKey: startKey,
-            }),
-          );
-          for (const item of page.Items ?? []) {
-            const record = toRecord(item);
-            // A post written before the spread has a record in the legacy partition too: the later one counts.
-            const known = record && out.get(record.postId);
-            if (record && !(known && known.sentAt > record.sentAt)) out.set(record.postId, record);
-          }
-          startKey = page.LastEvaluatedKey;
-        } while (startKey);
-      }),
+      days
+        .flatMap((day) => postRecordPartitions(this.platform, day))
+        .map(async (partition) => {
+          let startKey: Record<string, unknown> | undefined;
+          do {
+            const page = await this.doc.send(
+              new QueryCommand({
+                TableName: this.tableName,
+                KeyConditionExpression: 'pk = :p',
+                ExpressionAttributeValues: { ':p': partition },
+                ExclusiveStartKey: startKey,
+              }),
+            );
+            for (const item of page.Items ?? []) {
+              const record = toRecord(item);
+              // A post written before the spread has a record in the legacy partition too: the later one counts.
+              const known = record && out.get(record.postId);
+              if (record && !(known && known.sentAt > record.sentAt)) out.set(record.postId, record);
+            }
+            startKey = page.LastEvaluatedKey;
+          } while (startKey);
+        }),
     );
     return out;
   }
