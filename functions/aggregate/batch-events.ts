@@ -24,6 +24,7 @@ import {
   voiceHourKey,
 } from '../../shared/keys';
 import type { Observation } from '../../shared/observation';
+import { visibleRollupItems } from '../../shared/rollup-chains';
 import { hourStartMs } from './hourly';
 import type { CampaignIndex } from './matching';
 import { isConditionalCheckFailed } from './rollup-update';
@@ -62,8 +63,8 @@ const queryRows = async (deps: BatchEventsDeps, pk: string, from: string, to: st
       new QueryCommand({
         TableName: deps.rollupsTable,
         KeyConditionExpression: 'pk = :pk AND #sk BETWEEN :from AND :to',
-        ProjectionExpression: `#sk, #m, #l, #s, #c${extra ? ', #v' : ''}`,
-        ExpressionAttributeNames: { ...COUNTER_PROJECTION, ...(extra ? { '#v': 'views' } : {}) },
+        ProjectionExpression: `#pk, #sk, #m, #l, #s, #c${extra ? ', #v' : ''}`,
+        ExpressionAttributeNames: { '#pk': 'pk', ...COUNTER_PROJECTION, ...(extra ? { '#v': 'views' } : {}) },
         ExpressionAttributeValues: { ':pk': pk, ':from': from, ':to': `${to}#~` },
         ExclusiveStartKey: start,
       }),
@@ -71,7 +72,8 @@ const queryRows = async (deps: BatchEventsDeps, pk: string, from: string, to: st
     rows.push(...(page.Items ?? []));
     start = page.LastEvaluatedKey;
   } while (start);
-  return rows;
+  // A KOL day's closed buckets may be folded (fold.ts): count the fold and the buckets after it once.
+  return visibleRollupItems(rows);
 };
 
 const num = (v: unknown) => (typeof v === 'number' ? v : 0);
