@@ -93,7 +93,7 @@ export const postRecordKey = (platform: Platform, publishedAt: string, postId: s
   pk: postRecordPartition(
     platform,
     publishedAt.slice(0, 10),
-    digest(`${platform}#${postId}`).readUInt32BE(0) % POST_RECORD_SHARDS,
+    postShardOf(platform, postId, POST_RECORD_SHARDS),
   ),
   sk: keyPart(postId),
 });
@@ -202,9 +202,13 @@ export const campaignHourPartitions = (campaignId: string): string[] => [
 
 const digest = (value: string) => createHash('sha1').update(value).digest();
 
+/** Stable shard of a post among `shards`. */
+const postShardOf = (platform: Platform, postId: string, shards: number): number =>
+  digest(`${platform}#${postId}`).readUInt32BE(0) % shards;
+
 /** Stable shard of a post among TOTAL_SHARDS. */
 export const totalShardOf = (platform: Platform, postId: string): number =>
-  digest(`${platform}#${postId}`).readUInt32BE(0) % TOTAL_SHARDS;
+  postShardOf(platform, postId, TOTAL_SHARDS);
 
 /**
  * Name of the per-post marker attribute on a rollup item: the latest post-state revision applied to it.

@@ -446,19 +446,15 @@ export class WriteModel {
       if (previous?.item.gsi1pk !== undefined)
         this.unindex(change.pk, previous.item, itemSize(previous.item));
     }
-    const sum: Item = { mentions: 0, likes: 0, shares: 0, comments: 0 };
-    const add = (row: Item) => {
-      for (const m of STORED_METRICS)
-        if (typeof row[m] === 'number') sum[m] = ((sum[m] as number | undefined) ?? 0) + (row[m] as number);
-    };
-    if (latest) add(latest.item);
+    const rows: Item[] = latest ? [latest.item] : [];
     let last = from;
     for (let b = from + 1; b <= through; b++) {
       const bucket = this.buckets.get(`${change.pk}\u0000${rollupBucketSk(change.sk, b)}`);
       if (!bucket || !isBucketClosed(bucket)) break;
-      add(bucket.item);
+      rows.push(bucket.item);
       last = b;
     }
+    const sum = { mentions: 0, likes: 0, shares: 0, comments: 0, ...sumDeltas(rows as Partial<Figures>[]) };
     if (last > from) {
       const row: Item = {
         ...change.attrs,

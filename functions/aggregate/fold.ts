@@ -2,8 +2,15 @@ import { type DynamoDBDocumentClient, GetCommand, QueryCommand, UpdateCommand } 
 import { rollupBucketSk } from '../../shared/keys';
 import { STORED_METRICS } from '../../shared/metrics';
 import { chainPositionOf, rollupFoldSk } from '../../shared/rollup-chains';
+import type { Delta } from './planner';
 import type { RollupChange } from './post-state';
-import { isClosedBucket, isConditionalCheckFailed, MARKER_COUNT, MARKER_OPEN } from './rollup-update';
+import {
+  isClosedBucket,
+  isConditionalCheckFailed,
+  MARKER_COUNT,
+  MARKER_OPEN,
+  sumDeltas,
+} from './rollup-update';
 
 /**
  * Folding closed buckets (docs/data-model.md, "Folding closed buckets"). A closed bucket never changes
@@ -17,14 +24,6 @@ import { isClosedBucket, isConditionalCheckFailed, MARKER_COUNT, MARKER_OPEN } f
 type Item = Record<string, unknown>;
 /** The previous fold a fold was built on (-1: none): the buckets after it are the ones it took in. */
 const FOLDED_FROM = 'foldedFrom';
-
-const addCounters = (into: Item, row: Item | undefined) => {
-  for (const metric of STORED_METRICS) {
-    const value = row?.[metric];
-    if (typeof value === 'number')
-      into[metric] = (typeof into[metric] === 'number' ? into[metric] : 0) + value;
-  }
-};
 
 export class ChainFolder {
   /** The last bucket this process knows folded, per chain. */
@@ -60,15 +59,14 @@ export class ChainFolder {
     const from = latest ? chainPositionOf(String(latest.sk)).n : -1;
     if (latest) await this.retire(change, folds, from);
     let last = from;
-    const sum: Item = {};
-    addCounters(sum, latest);
+    const rows: Item[] = latest ? [latest] : [];
     for (let bucket = from + 1; bucket <= through; bucket++) {
       const row = await this.read(change.pk, rollupBucketSk(change.sk, bucket));
-      if (!isClosedBucket(row)) break;
-      addCounters(sum, row);
+      if (!row || !isClosedBucket(row)) break;
+      rows.push(row);
       last = bucket;
     }
-    if (last > from) await this.putFold(change, last, from, sum);
+    if (last > from) await this.putFold(change, last, from, sumDeltas(rows as Delta[]));
     this.folded.set(chain, last);
   }
 
@@ -131,7 +129,7 @@ export class ChainFolder {
     return out.Item;
   }
 
-  private async putFold(change: RollupChange, through: number, from: number, sum: Item): Promise<void> {
+  private async putFold(change: RollupChange, through: number, from: number, sum: Delta): Promise<void> {
     const values: Item = {
       mentions: 0,
       likes: 0,
