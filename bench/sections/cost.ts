@@ -8,10 +8,11 @@ import {
   SQS_CHUNK_BYTES,
   type UsageForCost,
 } from '../lib/cost';
+import type { ItemSizeStats } from '../lib/item-size';
 import { writeUnitsOf } from '../lib/metered-client';
 import { CYCLE_MS, PLATFORM_PROFILES, type Replay } from '../lib/replay';
 import { sum } from '../lib/stats';
-import type { EfficiencyResult, ItemSizeStats, ThroughputResult } from './aggregate';
+import type { EfficiencyResult, ThroughputResult } from './aggregate';
 import type { BundleResult } from './bundles';
 import type { ModelSectionResult } from './model';
 import type { NaiveResult } from './naive';
