@@ -5,6 +5,7 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { DEFAULT_SEED, positive, UsageError } from './lib/args';
 import { type FullWeekResult, runFullWeek } from './lib/full-week';
+import { summarizeFullWeek } from './lib/full-week-summary';
 import { REPO_DIR } from './lib/harness';
 
 /**
@@ -157,11 +158,8 @@ const main = async (): Promise<number> => {
   });
   const markdown = renderMarkdown(result, command, startedAt);
   writeFileSync(options.out, `${markdown}\n`);
-  const { itemSizes: _sizes, ...figures } = result;
-  writeFileSync(
-    `${options.out.replace(/\.md$/, '')}.json`,
-    `${JSON.stringify({ startedAt, command, commit: commit(), ...figures, oracle: result.oracle && { expectedRows: result.oracle.expectedRows, actualRows: result.oracle.actualRows, mismatches: result.oracle.mismatches.length } }, null, 2)}\n`,
-  );
+  const summary = summarizeFullWeek(result, { startedAt, command, commit: commit() });
+  writeFileSync(`${options.out.replace(/\.md$/, '')}.json`, `${JSON.stringify(summary, null, 2)}\n`);
   const wrong = (result.oracle?.mismatches.length ?? 0) + result.deadLetters;
   log(
     `${result.oracle?.mismatches.length ?? '?'} rows differ from the oracle, ${result.deadLetters} dead letters; report in ${options.out}`,
