@@ -87,8 +87,11 @@ const reissue = async (
 ): Promise<PostState | undefined> => {
   if (rejected.length > 0) await store.quarantine(s.ref, s.state.outbox.rev, rejected, now);
   const rev = s.state.rev + 1;
-  const changes = await store.moveChanges(moved);
+  const changes = await store.moveChanges(s.key, moved);
   const { outbox: _settled, ...rest } = s.state;
   const next: PostState = { ...rest, rev, ...(changes.length > 0 ? { outbox: { rev, changes } } : {}) };
-  return (await store.writeState(next, s.state.rev)) ? next : undefined;
+  const written = await store.writeState(next, s.state.rev).catch((e: unknown) => e as Error);
+  if (written !== true) store.unplaceChanges(s.key, changes);
+  if (written instanceof Error) throw written;
+  return written ? next : undefined;
 };
