@@ -53,7 +53,9 @@ describe('Aggregate: placement spills a batch onto the next bucket before it ove
     const rollups = await scanAll(dynamo.doc, tables.rollups);
     const voice = rollups.filter((i) => i.kind === 'voice' && i.userId === 'x-bot');
     const buckets = voice.filter((i) => chainPositionOf(String(i.sk)).kind === 'bucket');
-    const byNumber = buckets.sort((a, b) => chainPositionOf(String(a.sk)).n - chainPositionOf(String(b.sk)).n);
+    const byNumber = buckets.sort(
+      (a, b) => chainPositionOf(String(a.sk)).n - chainPositionOf(String(b.sk)).n,
+    );
     expect(byNumber.length).toBeGreaterThan(8);
     // Every bucket but the chain's last took exactly the writes that close it; the closed ones are folded.
     expect(byNumber.slice(0, -1).map((b) => b.mk)).toEqual(byNumber.slice(0, -1).map(() => CLOSES_AT));
