@@ -71,10 +71,8 @@ export class BucketChains {
   /** Learns a bucket's `mk` and `mkOpen` (a write's returned values or a read); true when it is closed. */
   observed(chain: Chain, bucket: number, item: Item | undefined): boolean {
     const view = this.view(chain);
-    if (bucket < view.firstOpen) {
-      if (item && !isClosedBucket(item)) this.reopen(chain, { bucket, item });
-      return isClosedBucket(item);
-    }
+    // Known closed already. An open image here is an older write's reply arriving after the closing one's.
+    if (bucket < view.firstOpen) return isClosedBucket(item);
     const known = this.bucketView(view, bucket);
     const writes = item?.[MARKER_COUNT];
     const open = item?.[MARKER_OPEN];

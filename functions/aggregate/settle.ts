@@ -43,8 +43,10 @@ export const settleOutboxes = async (
   let round = [...settling];
   for (let attempt = 0; round.length > 0; attempt++) {
     if (attempt >= options.maxRounds) {
-      for (const s of round)
+      for (const s of round) {
         out.failed.set(s.key, new Error('rollup buckets kept closing under its changes'));
+        store.unplaceChanges(s.key, s.state.outbox.changes);
+      }
       break;
     }
     const outcome = await store.applyOutboxes(

@@ -168,7 +168,7 @@ export class AggregateStore {
     applications: readonly OutboxApplication[],
     options: { verifyFirst?: boolean } = {},
   ): Promise<ApplyOutcome> {
-    const byItem = groupByBucket(applications, this.bucketOpen());
+    const byItem = groupByBucket(applications, bucketOpenOf(this.tuning));
     const outcome: ApplyOutcome = { failed: new Map(), moved: new Map(), rejected: new Map() };
     if (options.verifyFirst) await this.dropApplied(byItem);
     const units: ItemUpdate[] = [];
@@ -204,8 +204,13 @@ export class AggregateStore {
   }
 
   /** The next bucket of each of a post's moved changes: the first open one with room after the closed one. */
-  moveChanges(post: string, changes: readonly RollupChange[]): Promise<RollupChange[]> {
-    return Promise.all(changes.map((c) => this.chains.move(post, c)));
+  async moveChanges(post: string, changes: readonly RollupChange[]): Promise<RollupChange[]> {
+    const moves = await Promise.allSettled(changes.map((c) => this.chains.move(post, c)));
+    const moved = moves.flatMap((m) => (m.status === 'fulfilled' ? [m.value] : []));
+    const failed = moves.find((m) => m.status === 'rejected');
+    if (!failed) return moved;
+    this.chains.unplace(post, moved);
+    throw failed.reason;
   }
 
   /** A post's fresh changes go to the first bucket of their chain with room (`BucketChains.place`). */
@@ -285,10 +290,6 @@ export class AggregateStore {
       if (one.closedIt) outcome.closedIt = true;
     }
     return outcome;
-  }
-
-  private bucketOpen(): number {
-    return bucketOpenOf(this.tuning);
   }
 
   /** Idempotent reject records (deterministic keys), BatchWriteItem in chunks of 25. Throws when some fail. */

@@ -55,6 +55,9 @@ describe('BucketChains placement', () => {
     chains.landed('d', change(), 0);
     expect(chains.observed(change(), 0, { mk: 5, mkOpen: OPEN })).toBe(true);
     expect(placeOne(chains, 'e')).toEqual([1]);
+    // An earlier write's reply arriving after the closing one's shows bucket 0 open: it stays closed.
+    expect(chains.observed(change(), 0, { mk: 4, mkOpen: OPEN })).toBe(false);
+    expect(placeOne(chains, 'f')).toEqual([1]);
   });
 
   it('fills an open bucket a fold met below buckets taken for closed, before any later one', async () => {
