@@ -30,13 +30,26 @@ export const chainPositionOf = (sk: string): ChainPosition => {
 export const rollupFoldSk = (chainSk: string, throughBucket: number): string =>
   `${chainSk}#f${String(throughBucket).padStart(6, '0')}`;
 
-/** The rows of `items` (each with its table keys `pk` and `sk`) a reader sums; items without keys are kept. */
-export const visibleRollupItems = <T extends Record<string, unknown>>(items: readonly T[]): T[] => {
+const FOLD_SUFFIX = /#f\d+$/;
+
+/**
+ * The rows of `items` (each with its sort key `sk` and the attribute naming its logical item, `itemKey`)
+ * a reader sums; rows without them are kept. `itemKey` is the table's `pk` by default; an index Query whose
+ * partition holds one logical item per index sort key may name the item by that key instead, and so need
+ * not fetch `pk` with every row.
+ */
+export const visibleRollupItems = <T extends Record<string, unknown>>(
+  items: readonly T[],
+  itemKey = 'pk',
+): T[] => {
+  // Most Queries meet no fold at all: every row is then visible and no chain needs a name.
+  if (!items.some((item) => typeof item.sk === 'string' && FOLD_SUFFIX.test(item.sk))) return [...items];
   const lastFold = new Map<string, number>();
   const positions = items.map((item) => {
-    if (typeof item.pk !== 'string' || typeof item.sk !== 'string') return undefined;
+    const owner = item[itemKey];
+    if (typeof owner !== 'string' || typeof item.sk !== 'string') return undefined;
     const position = chainPositionOf(item.sk);
-    const chain = `${item.pk}\u0000${position.chainSk}`;
+    const chain = `${owner}\u0000${position.chainSk}`;
     if (position.kind === 'fold') lastFold.set(chain, Math.max(lastFold.get(chain) ?? -1, position.n));
     return { chain, position };
   });

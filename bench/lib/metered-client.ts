@@ -30,6 +30,8 @@ export interface DynamoMeter {
   indexWriteUnits: number;
   readRequests: number;
   readUnits: number;
+  /** Items the reads returned (every page's Items), whatever their size. */
+  readItems: number;
   /** Writes the exact mode could not image (low-level commands): their units are not in the totals. */
   unmeteredWrites: number;
   /** Wall time (ms) during which at least one call was in flight: time spent waiting on the database. */
@@ -45,6 +47,7 @@ export const emptyMeter = (): DynamoMeter => ({
   indexWriteUnits: 0,
   readRequests: 0,
   readUnits: 0,
+  readItems: 0,
   unmeteredWrites: 0,
   busyMs: 0,
 });
@@ -81,6 +84,13 @@ const capacityOf = (output: unknown): number => {
   if (!consumed) return 0;
   const list = Array.isArray(consumed) ? consumed : [consumed];
   return list.reduce((n, c) => n + (c.CapacityUnits ?? 0), 0);
+};
+
+const itemsOf = (output: unknown): number => {
+  const out = output as { Items?: unknown[]; Item?: unknown; Responses?: Record<string, unknown[]> };
+  if (out?.Items) return out.Items.length;
+  if (out?.Responses) return Object.values(out.Responses).reduce((n, items) => n + items.length, 0);
+  return out?.Item ? 1 : 0;
 };
 
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -225,6 +235,7 @@ export const meterDocumentClient = (
       const output = await send(command, ...rest);
       meter.readRequests += 1;
       meter.readUnits += capacityOf(output);
+      meter.readItems += itemsOf(output);
       return output;
     }
 

@@ -46,6 +46,8 @@ export interface LatencyResult {
   /** Read units and Query calls per request, as dynalite computes them. */
   readUnitsPerRequest: number;
   queriesPerRequest: number;
+  /** Items (index or table rows) the Queries of one request returned. */
+  rowsPerRequest: number;
   /** What each answer was checked against. */
   check: string;
   correct: boolean;
@@ -234,6 +236,7 @@ export const measureReporting = async (options: {
       dbMs: number;
       readUnits: number;
       queries: number;
+      rows: number;
       status: number;
       body: unknown;
     }> => {
@@ -241,7 +244,7 @@ export const measureReporting = async (options: {
       const started = performance.now();
       const response = await handler(proxyEventFor({ method: 'GET', url: path }), context());
       const ms = performance.now() - started;
-      const { busyMs: dbMs, readUnits, readRequests: queries } = metered.meter;
+      const { busyMs: dbMs, readUnits, readRequests: queries, readItems: rows } = metered.meter;
       const text = response.isBase64Encoded
         ? Buffer.from(response.body ?? '', 'base64').toString('utf8')
         : (response.body ?? '');
@@ -250,6 +253,7 @@ export const measureReporting = async (options: {
         dbMs,
         readUnits,
         queries,
+        rows,
         status: response.statusCode ?? 0,
         body: JSON.parse(text) as unknown,
       };
@@ -327,7 +331,7 @@ export const measureReporting = async (options: {
       for (let i = 0; i < 3; i++) await get(endpoint.path); // warm-up
       const times: number[] = [];
       const dbTimes: number[] = [];
-      let last = { readUnits: 0, queries: 0 };
+      let last = { readUnits: 0, queries: 0, rows: 0 };
       let correct = true;
       for (let i = 0; i < options.requests; i++) {
         const r = await get(endpoint.path);
@@ -347,6 +351,7 @@ export const measureReporting = async (options: {
         dbMsP50: percentile(dbTimes, 50),
         readUnitsPerRequest: last.readUnits,
         queriesPerRequest: last.queries,
+        rowsPerRequest: last.rows,
         check: endpoint.check,
         correct,
       });

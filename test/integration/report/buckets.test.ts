@@ -2,6 +2,7 @@ import { PutCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RollupReader } from '../../../functions/report/queries';
 import { kolDayKey, kolWeekKey, rollupBucketSk, totalDayKey, voiceDayKey } from '../../../shared/keys';
+import { rollupFoldSk } from '../../../shared/rollup-chains';
 import { withDynamo } from '../../support/engines';
 
 type Dynamo = Awaited<ReturnType<typeof withDynamo>>;
@@ -75,5 +76,46 @@ describe('Report readers sum the bucket rows of one logical item', () => {
     const totals = await reader.totals('c', '2026-03-07', '2026-03-07');
     expect(totals.map((r) => r.day)).toEqual(['2026-03-07', '2026-03-07', '2026-03-07']);
     expect(sum(totals)).toBe(777);
+  });
+
+  it('index partitions read without pk still keep each logical item to its own fold', async () => {
+    const putRow = (
+      key: { pk: string; sk: string; gsi1pk: string; gsi1sk: string },
+      sk: string,
+      likes: number,
+    ) =>
+      dynamo.doc.send(
+        new PutCommand({
+          TableName: dynamo.tables.rollups,
+          Item: { ...key, sk, mentions: 1, likes, shares: 0, comments: 0, handle: 'h', m_x: 1 },
+        }),
+      );
+    // ada's chain: fold f1 holds buckets 0 and 1, bucket 2 came after; bob's chain has the same sort key, no fold.
+    for (const key of [
+      voiceDayKey('f', 'x', 'ada', '2026-03-06'),
+      kolWeekKey('f', 'ada', '2026-03-02', 'x'),
+    ]) {
+      await putRow(key, key.sk, 1);
+      await putRow(key, rollupBucketSk(key.sk, 1), 2);
+      await putRow(key, rollupFoldSk(key.sk, 1), 3);
+      await putRow(key, rollupBucketSk(key.sk, 2), 4);
+    }
+    for (const key of [
+      voiceDayKey('f', 'x', 'bob', '2026-03-06'),
+      kolWeekKey('f', 'bob', '2026-03-02', 'x'),
+    ]) {
+      await putRow(key, key.sk, 10);
+      await putRow(key, rollupBucketSk(key.sk, 1), 20);
+    }
+    const byItem = (rows: { tally: { likes: number } }[], idOf: (row: never) => string) => {
+      const sums = new Map<string, number>();
+      for (const row of rows)
+        sums.set(idOf(row as never), (sums.get(idOf(row as never)) ?? 0) + row.tally.likes);
+      return Object.fromEntries(sums);
+    };
+    const voices = await reader.voiceDays('f', ['2026-03-06']);
+    expect(byItem(voices, (r: { voiceKey: string }) => r.voiceKey)).toEqual({ 'x#ada': 7, 'x#bob': 30 });
+    const week = await reader.kolRange('f', '2026-03-02', '2026-03-08');
+    expect(byItem(week, (r: { kolId: string }) => r.kolId)).toEqual({ ada: 7, bob: 30 });
   });
 });

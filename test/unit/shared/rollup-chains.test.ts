@@ -41,4 +41,17 @@ describe('Module: rollup-chains', () => {
     const rows = [{ likes: 1 }, { pk: 'V', likes: 2 }];
     expect(visibleRollupItems(rows)).toEqual(rows);
   });
+
+  it('tells chains apart by the attribute it is given (an index sort key) when rows come without pk', () => {
+    const rows = [
+      { gsi1sk: 'x#ada', sk: '2026-03-06#f000001' },
+      { gsi1sk: 'x#ada', sk: '2026-03-06#b1' }, // folded into f1
+      { gsi1sk: 'x#ada', sk: '2026-03-06#b2' },
+      { gsi1sk: 'x#bob', sk: '2026-03-06' }, // same sort key, another voice: its own chain, no fold
+      { gsi1sk: 'x#bob', sk: '2026-03-06#b1' },
+    ];
+    expect(visibleRollupItems(rows, 'gsi1sk')).toEqual([rows[0], rows[2], rows[3], rows[4]]);
+    // Without the item's name every row would be one chain: bob's rows would count as folded.
+    expect(visibleRollupItems(rows.map(({ sk }) => ({ pk: 'same', sk })))).toHaveLength(2);
+  });
 });
