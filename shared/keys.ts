@@ -75,13 +75,22 @@ export const budgetKey = (platform: Platform, quota: string, periodId: string) =
 export const BUDGET_SUMMARY_SK = 'SUMMARY';
 
 /**
- * The poller's own record of a tracked post (last counters it sent, when they last changed), per platform
- * and UTC publish day like `byTrackDay`, spread over POST_RECORD_SHARDS partitions by post: a cycle can
- * write thousands of records of one publish day at once, more than one partition's 1,000 WCU/s. A cycle
- * reads a day's records with one Query per shard, and the day's unsharded partition, where records written
- * before the spread live until their TTL.
+ * The poller's own records of tracked posts (last counters it sent, when they last changed), per platform
+ * and UTC publish day like `byTrackDay`, spread over POST_RECORD_SHARDS partitions: a cycle can write
+ * thousands of records of one publish day at once, more than one partition's 1,000 WCU/s. Records are
+ * packed: a post's record is one attribute of its group item (`G#{group}`, POST_RECORD_GROUPS groups per
+ * platform and publish day by a hash of the post id), so one write saves every changed post of a group
+ * (docs/data-model.md, "Post records"). A cycle reads a day's records with one Query per shard, and the
+ * day's unsharded partition, where records written before the spread live until their TTL; the sharded
+ * partitions also hold the one-item-per-post records written before the packing (sort key: the post id).
  */
 export const POST_RECORD_SHARDS = 8;
+/**
+ * Group items per platform and UTC publish day: a multiple of POST_RECORD_SHARDS, so a group lives in the
+ * shard its posts' one-item records had. Chosen from the bench's post-record model (docs/data-model.md).
+ */
+export const POST_RECORD_GROUPS = 1024;
+export const POST_RECORD_GROUP_PREFIX = 'G#';
 export const postRecordPartition = (platform: Platform, utcDay: Day, shard?: number) =>
   shard === undefined ? `PREC#${platform}#${utcDay}` : `PREC#${platform}#${utcDay}#${shard}`;
 /** Every partition holding records of one platform and UTC publish day: the legacy one, then the shards. */
@@ -89,13 +98,22 @@ export const postRecordPartitions = (platform: Platform, utcDay: Day): string[] 
   postRecordPartition(platform, utcDay),
   ...Array.from({ length: POST_RECORD_SHARDS }, (_, shard) => postRecordPartition(platform, utcDay, shard)),
 ];
-export const postRecordKey = (platform: Platform, publishedAt: string, postId: string) => ({
+/** The one-item-per-post record key written before the packing (still read, never written). */
+export const legacyPostRecordKey = (platform: Platform, publishedAt: string, postId: string) => ({
   pk: postRecordPartition(
     platform,
     publishedAt.slice(0, 10),
     postShardOf(platform, postId, POST_RECORD_SHARDS),
   ),
   sk: keyPart(postId),
+});
+/** A post's record group among `groups` (the bench models other counts; the product uses the default). */
+export const postRecordGroupOf = (platform: Platform, postId: string, groups = POST_RECORD_GROUPS): number =>
+  postShardOf(platform, postId, groups);
+/** The group item holding records of one platform, UTC publish day and group. */
+export const postRecordGroupKey = (platform: Platform, utcDay: Day, group: number) => ({
+  pk: postRecordPartition(platform, utcDay, group % POST_RECORD_SHARDS),
+  sk: `${POST_RECORD_GROUP_PREFIX}${group}`,
 });
 
 // ---- Rollups table -------------------------------------------------------------------------------
