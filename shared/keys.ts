@@ -86,10 +86,17 @@ export const BUDGET_SUMMARY_SK = 'SUMMARY';
  */
 export const POST_RECORD_SHARDS = 8;
 /**
- * Group items per platform and UTC publish day: a multiple of POST_RECORD_SHARDS, so a group lives in the
- * shard its posts' one-item records had. Chosen from the bench's post-record model (docs/data-model.md).
+ * How records are packed (docs/data-model.md, "Post records"): a platform's posts of one UTC publish day are
+ * split by publish time into `slots` slots, each slot by a hash of the post id into `perSlot` groups
+ * (a multiple of POST_RECORD_SHARDS, so a group lives in the shard its posts' one-item records had). Posts
+ * published close together age, and so change, together: a group's records tend to change in the same
+ * cycles, and one write saves them all. Chosen from the bench's post-record model.
  */
-export const POST_RECORD_GROUPS = 1024;
+export interface PostRecordLayout {
+  slots: number;
+  perSlot: number;
+}
+export const POST_RECORD_LAYOUT: PostRecordLayout = { slots: 48, perSlot: 24 };
 export const POST_RECORD_GROUP_PREFIX = 'G#';
 export const postRecordPartition = (platform: Platform, utcDay: Day, shard?: number) =>
   shard === undefined ? `PREC#${platform}#${utcDay}` : `PREC#${platform}#${utcDay}#${shard}`;
@@ -107,14 +114,26 @@ export const legacyPostRecordKey = (platform: Platform, publishedAt: string, pos
   ),
   sk: keyPart(postId),
 });
-/** A post's record group among `groups` (the bench models other counts; the product uses the default). */
-export const postRecordGroupOf = (platform: Platform, postId: string, groups = POST_RECORD_GROUPS): number =>
-  postShardOf(platform, postId, groups);
-/** The group item holding records of one platform, UTC publish day and group. */
-export const postRecordGroupKey = (platform: Platform, utcDay: Day, group: number) => ({
-  pk: postRecordPartition(platform, utcDay, group % POST_RECORD_SHARDS),
-  sk: `${POST_RECORD_GROUP_PREFIX}${group}`,
-});
+/**
+ * The group item holding a post's record, by its publish time and id (the bench models other layouts; the
+ * product uses POST_RECORD_LAYOUT).
+ */
+export const postRecordGroupKey = (
+  platform: Platform,
+  publishedAt: string,
+  postId: string,
+  layout: PostRecordLayout = POST_RECORD_LAYOUT,
+) => {
+  const ms = Date.parse(publishedAt);
+  const msOfDay = Number.isFinite(ms) ? ((ms % DAY_MS) + DAY_MS) % DAY_MS : 0;
+  const slot = Math.min(layout.slots - 1, Math.floor((msOfDay * layout.slots) / DAY_MS));
+  const sub = postShardOf(platform, postId, layout.perSlot);
+  return {
+    pk: postRecordPartition(platform, publishedAt.slice(0, 10), sub % POST_RECORD_SHARDS),
+    sk: `${POST_RECORD_GROUP_PREFIX}${slot}#${sub}`,
+  };
+};
+const DAY_MS = 86_400_000;
 
 // ---- Rollups table -------------------------------------------------------------------------------
 

@@ -1,4 +1,10 @@
-import { isHashedKeyPart, keyPart, postRecordGroupKey, postRecordGroupOf, unescapeKeyPart } from '../../shared/keys';
+import {
+  isHashedKeyPart,
+  keyPart,
+  type PostRecordLayout,
+  postRecordGroupKey,
+  unescapeKeyPart,
+} from '../../shared/keys';
 import type { Platform } from '../../shared/platform';
 import type { PostRecord } from './post-records';
 
@@ -6,7 +12,7 @@ import type { PostRecord } from './post-records';
  * The packed layout of post records (docs/data-model.md, "Post records"): a post's record is one attribute
  * of its group item, named after the post (`@` + its key part) and holding a map of short fields, so a
  * write of a group saves every changed post of it, and savers of different posts never overwrite each
- * other. A record costs about 60 bytes plus its id (X: ~90 bytes) against ~230 as an item of its own.
+ * other. A record costs about 55 bytes plus its id (X: ~75 bytes) against ~230 as an item of its own.
  */
 
 export const RECORD_ATTRIBUTE_PREFIX = '@';
@@ -22,7 +28,8 @@ export interface StoredRecord {
   t: number | string;
   f: string;
   s: number;
-  c: number;
+  /** changedAt, when it differs from sentAt (it equals it once a post has been sent twice). */
+  c?: number;
   n: number;
   k?: true;
   d?: string;
@@ -38,7 +45,7 @@ export const encodeRecord = (r: PostRecord): StoredRecord => {
     t: Number.isFinite(at) && new Date(at).toISOString() === r.publishedAt ? at : r.publishedAt,
     f: r.fp,
     s: r.sentAt,
-    c: r.changedAt,
+    ...(r.changedAt === r.sentAt ? {} : { c: r.changedAt }),
     n: r.changes,
     ...(r.kol ? { k: true as const } : {}),
     ...(r.readDay ? { d: r.readDay } : {}),
@@ -47,10 +54,10 @@ export const encodeRecord = (r: PostRecord): StoredRecord => {
 };
 
 export const decodeRecord = (name: string, value: unknown): PostRecord | undefined => {
-  if (!name.startsWith(RECORD_ATTRIBUTE_PREFIX) || typeof value !== 'object' || value === null) return undefined;
-  const { t, f, s, c, n, k, d, i } = value as Record<string, unknown>;
-  if (typeof f !== 'string' || typeof s !== 'number' || typeof c !== 'number' || typeof n !== 'number')
+  if (!name.startsWith(RECORD_ATTRIBUTE_PREFIX) || typeof value !== 'object' || value === null)
     return undefined;
+  const { t, f, s, c, n, k, d, i } = value as Record<string, unknown>;
+  if (typeof f !== 'string' || typeof s !== 'number' || typeof n !== 'number') return undefined;
   const publishedAt = typeof t === 'number' ? new Date(t).toISOString() : t;
   if (typeof publishedAt !== 'string') return undefined;
   const part = name.slice(RECORD_ATTRIBUTE_PREFIX.length);
@@ -61,7 +68,7 @@ export const decodeRecord = (name: string, value: unknown): PostRecord | undefin
     publishedAt,
     fp: f,
     sentAt: s,
-    changedAt: c,
+    changedAt: typeof c === 'number' ? c : s,
     changes: n,
     kol: k === true,
     ...(typeof d === 'string' ? { readDay: d } : {}),
@@ -93,7 +100,7 @@ export interface GroupWrite {
 export const planGroupWrites = (
   platform: Platform,
   records: readonly PostRecord[],
-  groups?: number,
+  layout?: PostRecordLayout,
 ): GroupWrite[] => {
   const latest = new Map<string, PostRecord>();
   for (const r of records) {
@@ -102,10 +109,9 @@ export const planGroupWrites = (
   }
   const byGroup = new Map<string, GroupWrite>();
   for (const r of latest.values()) {
-    const day = r.publishedAt.slice(0, 10);
-    const key = postRecordGroupKey(platform, day, postRecordGroupOf(platform, r.postId, groups));
+    const key = postRecordGroupKey(platform, r.publishedAt, r.postId, layout);
     const id = `${key.pk}\u0000${key.sk}`;
-    const write = byGroup.get(id) ?? { key, day, records: [] };
+    const write = byGroup.get(id) ?? { key, day: r.publishedAt.slice(0, 10), records: [] };
     byGroup.set(id, write);
     write.records.push(r);
   }

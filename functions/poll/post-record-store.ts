@@ -1,6 +1,11 @@
 import { type DynamoDBDocumentClient, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { forEachLimited } from '../../shared/batches';
-import { POST_RECORD_GROUP_PREFIX, postRecordPartitions } from '../../shared/keys';
+import {
+  POST_RECORD_GROUP_PREFIX,
+  POST_RECORD_LAYOUT,
+  type PostRecordLayout,
+  postRecordPartitions,
+} from '../../shared/keys';
 import type { Platform } from '../../shared/platform';
 import type { Day } from '../../shared/time';
 import {
@@ -35,6 +40,8 @@ export class DynamoPostRecords implements PostRecordStore {
     private readonly doc: DynamoDBDocumentClient,
     private readonly tableName: string,
     private readonly platform: Platform,
+    /** The product's layout; tests and the bench's calibration pack differently. */
+    private readonly layout: PostRecordLayout = POST_RECORD_LAYOUT,
   ) {}
 
   async load(days: readonly Day[]): Promise<Map<string, PostRecord>> {
@@ -69,7 +76,7 @@ export class DynamoPostRecords implements PostRecordStore {
    */
   async save(records: readonly PostRecord[]): Promise<void> {
     const errors: unknown[] = [];
-    await forEachLimited(planGroupWrites(this.platform, records), WRITE_CONCURRENCY, async (write) => {
+    await forEachLimited(planGroupWrites(this.platform, records, this.layout), WRITE_CONCURRENCY, async (write) => {
       try {
         await this.saveGroup(write);
       } catch (e) {
