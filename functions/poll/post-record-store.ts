@@ -76,13 +76,17 @@ export class DynamoPostRecords implements PostRecordStore {
    */
   async save(records: readonly PostRecord[]): Promise<void> {
     const errors: unknown[] = [];
-    await forEachLimited(planGroupWrites(this.platform, records, this.layout), WRITE_CONCURRENCY, async (write) => {
-      try {
-        await this.saveGroup(write);
-      } catch (e) {
-        errors.push(e);
-      }
-    });
+    await forEachLimited(
+      planGroupWrites(this.platform, records, this.layout),
+      WRITE_CONCURRENCY,
+      async (write) => {
+        try {
+          await this.saveGroup(write);
+        } catch (e) {
+          errors.push(e);
+        }
+      },
+    );
     if (errors.length > 0) throw errors[0];
   }
 
