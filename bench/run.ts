@@ -6,6 +6,7 @@ import { createTables, startDynalite } from '../infra/local/engines';
 import { type BenchOptions, parseBenchArgs, UsageError } from './lib/args';
 import { baseBill, CHART_BUDGETS, CHART_PERIODS_MINUTES, costCharts } from './lib/cost-chart';
 import { computeFigures } from './lib/figures';
+import { readFullWeekSummary } from './lib/full-week-summary';
 import { OUT_DIR, outPath, REPO_DIR, writeJsonFile } from './lib/harness';
 import { renderMarkdown, renderSummary } from './lib/markdown';
 import { generateReplay } from './lib/replay';
@@ -87,7 +88,8 @@ const main = async (options: BenchOptions): Promise<number> => {
     `${replay.stats.posts} posts, ${replay.stats.deliveries} observations in ${replay.stats.messages} messages`,
   );
 
-  const results: BenchResults = { replay: replay.stats, errors: [] };
+  const fullWeek = readFullWeekSummary();
+  const results: BenchResults = { replay: replay.stats, errors: [], ...(fullWeek ? { fullWeek } : {}) };
   const run = options.only;
 
   if (run.has('bundles'))

@@ -76,7 +76,7 @@ export class UsageError extends Error {
   }
 }
 
-const positive = (name: string, raw: string | undefined, fallback: number): number => {
+export const positive = (name: string, raw: string | undefined, fallback: number): number => {
   if (raw === undefined) return fallback;
   const n = Number(raw);
   if (!Number.isFinite(n) || n <= 0)

@@ -1,5 +1,6 @@
 import { DEFAULT_STORE_TUNING } from '../../functions/aggregate/store';
 import type { ChartPoint } from './cost-chart';
+import type { FullWeekSummary } from './full-week-summary';
 import type { BenchResults } from './results';
 import { fmt } from './results';
 
@@ -47,6 +48,8 @@ export interface BenchFigures {
   naiveUsdPerCampaignDay: number | null;
   /** naiveUsdPerCampaignDay / awsUsdPerCampaignDay, both measured on the same replay. */
   naiveCostRatio: number | null;
+  /** The latest full-week run through the aggregate (`npm run bench:week`), exact or not, at its scale. */
+  fullWeek: FullWeekSummary | null;
   /** The naive aggregator's run: its error against the oracle. */
   naive: {
     measured: boolean;
@@ -221,6 +224,7 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
       totals: p95Of(r, '/totals'),
       voices,
     },
+    fullWeek: r.fullWeek ?? null,
     naiveUsdPerCampaignDay: naive,
     naiveCostRatio: aws && naive !== null ? naive / aws : null,
     naive: c
@@ -353,6 +357,18 @@ const largestItemStatus = (f: BenchFigures): string => {
 };
 const orNa = (v: number | null, render: (n: number) => string) => (v === null ? 'n/a' : render(v));
 
+const fullWeekRow = (w: FullWeekSummary | null): string => {
+  const method =
+    'The week replay run whole through the real aggregate handler on dynalite, every rollup row compared with the oracle (`npm run bench:week`, bench/full-week.ts; its own report in docs/benchmarks-week.md), quoted from its latest run, not rerun here.';
+  if (!w) return `| Full week, exact against the oracle | not run | ${method} | scale 1, exact | missed |`;
+  const exact = w.complete && w.mismatchedRows === 0 && w.deadLetters === 0;
+  const result = w.complete
+    ? `scale ${w.scale}, ${w.days} days: ${fmt(w.observations)} observations, ${orNa(w.mismatchedRows, (n) => fmt(n))} of ${orNa(w.oracleRows, (n) => fmt(n))} rows differ, ${fmt(w.deadLetters)} dead letters, largest item ${orNa(w.largestItemBytes, (n) => fmt(n))} B; ${fmt(w.observationsPerSecond)} obs/s over ${fmt(w.hours, 2)} h (commit ${w.commit}, ${w.startedAt.slice(0, 10)})`
+    : `stopped at ${fmt(w.observations)} observations (scale ${w.scale})`;
+  const status = !exact ? 'fail' : w.scale >= 1 && w.days >= 7 ? 'met' : `missed (scale ${w.scale})`;
+  return `| Full week, exact against the oracle | ${result} | ${method} | scale 1, exact | ${status} |`;
+};
+
 /** The "Next-Idea scale figures" section of docs/benchmarks.md. */
 export const renderFigures = (f: BenchFigures): string => {
   const row = (name: string, result: string, method: string, target: string, met: boolean | null | string) =>
@@ -412,6 +428,7 @@ export const renderFigures = (f: BenchFigures): string => {
       '>= 5x',
       f.met.naiveCostRatio,
     ),
+    fullWeekRow(f.fullWeek),
     ...(f.staleness ?? []).map((s) =>
       row(
         `Staleness, ${s.planner}, every ${s.periodMinutes} min, ${fmt(s.refreshRequestsPerCycle)} refresh requests/cycle`,

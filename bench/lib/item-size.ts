@@ -1,3 +1,5 @@
+import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
+
 /**
  * DynamoDB item size, by the rules in the developer guide ("Item sizes and formats"): attribute names and
  * string values count their UTF-8 bytes; a number about 1 byte per two significant digits plus 1; binary its
@@ -50,3 +52,61 @@ export const itemSize = (item: Record<string, unknown> | undefined): number => {
 
 /** Write units of a standard write: 1 per KB (rounded up) of the larger of the item before and after, at least 1. */
 export const writeUnitsFor = (bytes: number): number => Math.max(1, Math.ceil(bytes / 1024));
+
+/** Rollup item sizes at the end of a run: per-post markers make items, and so writes and reads, grow. */
+export interface ItemSizeStats {
+  items: number;
+  byKind: Record<
+    string,
+    {
+      items: number;
+      averageBytes: number;
+      maxBytes: number;
+      maxMarkers: number;
+      /** Bytes of per-post marker attributes on the largest item. */
+      largestItemMarkerBytes: number;
+    }
+  >;
+}
+
+const MARKER_PREFIX_PATTERN = /^m_/;
+
+/** Item sizes of a whole table by kind (the item's `kind`, else its partition key's prefix). */
+export const tableItemSizes = async (
+  doc: DynamoDBDocumentClient,
+  tableName: string,
+): Promise<ItemSizeStats> => {
+  const byKind: ItemSizeStats['byKind'] = {};
+  let items = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
+    for (const item of page.Items ?? []) {
+      items++;
+      const kind = String(item.kind ?? String(item.pk ?? 'unknown').split('#')[0]);
+      const entry = byKind[kind] ?? {
+        items: 0,
+        averageBytes: 0,
+        maxBytes: 0,
+        maxMarkers: 0,
+        largestItemMarkerBytes: 0,
+      };
+      byKind[kind] = entry;
+      const bytes = itemSize(item);
+      entry.averageBytes = (entry.averageBytes * entry.items + bytes) / (entry.items + 1);
+      entry.items++;
+      if (bytes > entry.maxBytes) {
+        entry.maxBytes = bytes;
+        entry.largestItemMarkerBytes = itemSize(
+          Object.fromEntries(Object.entries(item).filter(([k]) => MARKER_PREFIX_PATTERN.test(k))),
+        );
+      }
+      entry.maxMarkers = Math.max(
+        entry.maxMarkers,
+        Object.keys(item).filter((k) => MARKER_PREFIX_PATTERN.test(k)).length,
+      );
+    }
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return { items, byKind };
+};

@@ -8,6 +8,7 @@ import type { PollerResult } from '../sections/poller';
 import type { ReportingResult } from '../sections/reporting';
 import type { StalenessRun } from '../sections/staleness';
 import type { CostCharts } from './cost-chart';
+import type { FullWeekSummary } from './full-week-summary';
 import { writeUnitsOf } from './metered-client';
 import type { ReplayStats } from './replay';
 
@@ -45,6 +46,8 @@ export interface BenchResults {
   model?: ModelSectionResult;
   /** Cost and staleness against the refresh period and budget (bench/lib/cost-chart.ts). */
   charts?: CostCharts;
+  /** The latest `npm run bench:week` (docs/benchmarks-week.json), quoted, not rerun. */
+  fullWeek?: FullWeekSummary;
   errors: { section: string; message: string }[];
 }
 

@@ -31,9 +31,10 @@ import { kindOf } from './write-attribution';
  * state write per post whose figures change; per rollup bucket, one UpdateItem per `postsPerUpdate` posts
  * costing 1 WRU per started KB of the larger of the item's images (its fixed attributes and its markers,
  * sized by DynamoDB's rules, bench/lib/item-size.ts); a byDay index write whenever the projected figures
- * change; bucket chains that close after `bucketMarkerLimit - postsPerUpdate` marker writes, a write to a
- * closed bucket failing (charged the item's size), its posts reissued (one more state write) onto the next
- * bucket; one freshness write per campaign and platform a batch touched. Conflicts and crashes are not
+ * change; bucket chains that close after `bucketMarkerLimit - postsPerUpdate` marker writes, placement
+ * filling a bucket exactly to closing before spilling onto the next (`BucketChains.place`), a closing write
+ * folding its chain, a write to a closed bucket failing (charged the item's size), its posts reissued (one
+ * more state write) onto the next bucket; one freshness write per campaign and platform a batch touched. Conflicts and crashes are not
  * modelled (sequential batches, like the metered efficiency run it is calibrated against).
  */
 
@@ -140,6 +141,8 @@ export interface WriteModelResult {
   largestBucket?: string;
   largestStateBytes: number;
   closedBuckets: number;
+  /** Fold rows written (`ChainFolder`). */
+  foldRows: number;
   failedBucketWrites: number;
   reissuedStates: number;
   postsDropped: number;
@@ -197,6 +200,10 @@ export class WriteModel {
   private readonly buckets = new Map<string, ModelBucket>();
   /** Per chain (pk + base sk): the first bucket the aggregate does not know closed. */
   private readonly firstOpen = new Map<string, number>();
+  /** Per bucket: the posts placed on it whose write has not happened yet. */
+  private readonly placed = new Map<string, Set<string>>();
+  /** Chains a write closed a bucket of in the current settle round: folded once the round's writes are done. */
+  private readonly closing = new Map<string, RollupChange>();
   private readonly partitions = new PartitionMinutes();
   private readonly freshness = new Map<string, number>();
   /** Per chain: its fold rows (oldest first) and the last bucket this process knows folded. */
@@ -214,6 +221,7 @@ export class WriteModel {
     largestBucket: undefined as string | undefined,
     largestStateBytes: 0,
     closedBuckets: 0,
+    foldRows: 0,
     failedBucketWrites: 0,
     reissuedStates: 0,
     postsDropped: 0,
@@ -300,7 +308,7 @@ export class WriteModel {
       if (plan.kind !== 'write') continue;
       const outbox = plan.next.outbox && {
         ...plan.next.outbox,
-        changes: plan.next.outbox.changes.map((c) => this.place(c)),
+        changes: this.place(markerAttribute(plan.next.platform, plan.next.postId), plan.next.outbox.changes),
       };
       const next: PostState = { ...plan.next, ...(outbox ? { outbox } : {}) };
       this.writeState(key, next, held);
@@ -338,10 +346,30 @@ export class WriteModel {
     this.states.set(key, { state: next, bytes, staticBytes, publishedMs: Date.parse(next.publishedAt) });
   }
 
-  private place(change: RollupChange): RollupChange {
-    const bucket = this.firstOpen.get(`${change.pk}\u0000${change.sk}`) ?? 0;
-    const { bucket: _previous, ...base } = change;
-    return bucket === 0 ? base : { ...base, bucket };
+  /**
+   * `BucketChains.place`: each chain's first open bucket whose marker writes and placed posts leave room for
+   * one more within `mkOpen + 1` (this single process knows every bucket's `mk`), one bucket per chain.
+   */
+  private place(marker: string, changes: readonly RollupChange[]): RollupChange[] {
+    const chosen = new Map<string, number>();
+    return changes.map((change) => {
+      const chain = `${change.pk}\u0000${change.sk}`;
+      let bucket = chosen.get(chain);
+      for (let n = this.firstOpen.get(chain) ?? 0; bucket === undefined; n++) {
+        const key = `${change.pk}\u0000${rollupBucketSk(change.sk, n)}`;
+        const existing = this.buckets.get(key);
+        const placed = this.placed.get(key) ?? new Set<string>();
+        if (existing && isBucketClosed(existing)) continue;
+        if (!placed.has(marker) && (existing?.writes ?? 0) + placed.size > (existing?.open ?? this.open))
+          continue;
+        placed.add(marker);
+        this.placed.set(key, placed);
+        bucket = n;
+      }
+      chosen.set(chain, bucket);
+      const { bucket: _previous, ...base } = change;
+      return bucket === 0 ? base : { ...base, bucket };
+    });
   }
 
   /** One settle round over the applications; returns the reissued ones whose changes moved to a new bucket. */
@@ -366,6 +394,7 @@ export class WriteModel {
       for (let i = 0; i < parts.length; i += this.tuning.postsPerUpdate) {
         const unit = new Map(parts.slice(i, i + this.tuning.postsPerUpdate));
         const failed = this.applyToBucket(key, change, unit);
+        for (const marker of unit.keys()) this.placed.get(key)?.delete(marker);
         for (const c of failed) {
           const m = moved.get(c.application.postKey) ?? { application: c.application, changes: [] };
           moved.set(c.application.postKey, m);
@@ -373,6 +402,8 @@ export class WriteModel {
         }
       }
     }
+    for (const c of this.closing.values()) this.fold(c, (this.firstOpen.get(chainOf(c)) ?? 0) - 1);
+    this.closing.clear();
     return [...moved.values()].map(({ application, changes }) => this.reissue(application, changes));
   }
 
@@ -401,7 +432,11 @@ export class WriteModel {
     const partition = bucket.item[BY_DAY.partitionKey];
     if (partition !== undefined && projectedFigures(bucket.item) !== indexBefore)
       this.indexWrite('rollups', BY_DAY.indexName, String(partition), 1);
-    if (isBucketClosed(bucket) && bucket.writes - unit.size <= bucket.open) this.out.closedBuckets++;
+    if (isBucketClosed(bucket) && bucket.writes - unit.size <= bucket.open) {
+      this.out.closedBuckets++;
+      this.closing.set(chainOf(change), change);
+      this.advanceFirstOpen(change);
+    }
     if (after > this.out.largestBucketBytes) {
       this.out.largestBucketBytes = after;
       this.out.largestBucket = key.replace('\u0000', ' ');
@@ -413,8 +448,14 @@ export class WriteModel {
   private reissue(a: Application, changes: RollupChange[]): Application {
     this.out.reissuedStates++;
     const rev = a.state.rev + 1;
-    const placed = changes.map((c) => ({ ...c, bucket: this.nextOpenBucket(c) }));
-    for (const c of placed) this.fold(c, c.bucket - 1);
+    // `BucketChains.move`: the first open bucket after the closed one, the chain folded up to it, then placed.
+    const placed = changes.map((c) => {
+      const open = this.nextOpenBucket(c);
+      this.firstOpen.set(chainOf(c), Math.max(this.firstOpen.get(chainOf(c)) ?? 0, open));
+      this.fold(c, open - 1);
+      const [moved] = this.place(a.marker, [c]);
+      return moved ?? c;
+    });
     const next: PostState = { ...a.state, rev, outbox: { rev, changes: placed } };
     this.writeState(a.postKey, next, this.states.get(a.postKey));
     return { ...a, state: next, rev, changes: placed };
@@ -467,6 +508,7 @@ export class WriteModel {
       for (const w of indexWritesOf(topology.tables.rollups, undefined, row))
         this.indexWrite('rollups', w.indexName, w.partition, w.units);
       chain.rows.push({ item: row, through: last });
+      this.out.foldRows++;
     }
     chain.folded = last;
   }
@@ -483,6 +525,18 @@ export class WriteModel {
       this.indexWrite('rollups', w.indexName, w.partition, w.units);
   }
 
+  /** Past the buckets now closed at the start of the chain (`BucketChains.observed`). */
+  private advanceFirstOpen(change: RollupChange) {
+    const chain = chainOf(change);
+    let n = this.firstOpen.get(chain) ?? 0;
+    for (;;) {
+      const b = this.buckets.get(`${change.pk}\u0000${rollupBucketSk(change.sk, n)}`);
+      if (!b || !isBucketClosed(b)) break;
+      n++;
+    }
+    this.firstOpen.set(chain, n);
+  }
+
   private nextOpenBucket(change: RollupChange): number {
     let n = (change.bucket ?? 0) + 1;
     for (;;) {
@@ -492,6 +546,8 @@ export class WriteModel {
     }
   }
 }
+
+const chainOf = (change: RollupChange): string => `${change.pk}\u0000${change.sk}`;
 
 interface Contribution {
   application: Application;

@@ -1,5 +1,4 @@
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { type DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { createAggregateHandler } from '../../functions/aggregate/app';
 import type { StoreTuning } from '../../functions/aggregate/store';
@@ -27,7 +26,7 @@ import {
   sqsRecordFor,
   tableSpecsByName,
 } from '../lib/harness';
-import { itemSize } from '../lib/item-size';
+import { type ItemSizeStats, tableItemSizes } from '../lib/item-size';
 import { type DynamoMeter, meterDocumentClient } from '../lib/metered-client';
 import { type BatchBound, sumBounds, WriteBoundModel } from '../lib/model';
 import { type Replay, type ReplayMessage, realTimeBatches } from '../lib/replay';
@@ -74,61 +73,6 @@ const verify = async (
 };
 
 // ---- 1. Write efficiency ----------------------------------------------------------------------------
-
-/** Rollup item sizes at the end of a run: per-post markers make items, and so writes and reads, grow. */
-export interface ItemSizeStats {
-  items: number;
-  byKind: Record<
-    string,
-    {
-      items: number;
-      averageBytes: number;
-      maxBytes: number;
-      maxMarkers: number;
-      /** Bytes of per-post marker attributes on the largest item. */
-      largestItemMarkerBytes: number;
-    }
-  >;
-}
-
-const MARKER_PREFIX_PATTERN = /^m_/;
-
-/** Item sizes of a whole table by kind (the item's `kind`, else its partition key's prefix). */
-const tableItemSizes = async (doc: DynamoDBDocumentClient, tableName: string): Promise<ItemSizeStats> => {
-  const byKind: ItemSizeStats['byKind'] = {};
-  let items = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(new ScanCommand({ TableName: tableName, ExclusiveStartKey: startKey }));
-    for (const item of page.Items ?? []) {
-      items++;
-      const kind = String(item.kind ?? String(item.pk ?? 'unknown').split('#')[0]);
-      const entry = byKind[kind] ?? {
-        items: 0,
-        averageBytes: 0,
-        maxBytes: 0,
-        maxMarkers: 0,
-        largestItemMarkerBytes: 0,
-      };
-      byKind[kind] = entry;
-      const bytes = itemSize(item);
-      entry.averageBytes = (entry.averageBytes * entry.items + bytes) / (entry.items + 1);
-      entry.items++;
-      if (bytes > entry.maxBytes) {
-        entry.maxBytes = bytes;
-        entry.largestItemMarkerBytes = itemSize(
-          Object.fromEntries(Object.entries(item).filter(([k]) => MARKER_PREFIX_PATTERN.test(k))),
-        );
-      }
-      entry.maxMarkers = Math.max(
-        entry.maxMarkers,
-        Object.keys(item).filter((k) => MARKER_PREFIX_PATTERN.test(k)).length,
-      );
-    }
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return { items, byKind };
-};
 
 export interface EfficiencyResult {
   itemSizes: ItemSizeStats;

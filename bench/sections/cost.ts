@@ -10,11 +10,12 @@ import {
   type UsageForCost,
 } from '../lib/cost';
 import { POST_RECORD_LINE } from '../lib/cost-chart';
+import type { ItemSizeStats } from '../lib/item-size';
 import { writeUnitsOf } from '../lib/metered-client';
 import { CYCLE_MS, PLATFORM_PROFILES, type Replay } from '../lib/replay';
 import { fmt } from '../lib/results';
 import { sum } from '../lib/stats';
-import type { EfficiencyResult, ItemSizeStats, ThroughputResult } from './aggregate';
+import type { EfficiencyResult, ThroughputResult } from './aggregate';
 import type { BundleResult } from './bundles';
 import type { ModelSectionResult } from './model';
 import type { NaiveResult } from './naive';

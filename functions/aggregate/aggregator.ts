@@ -265,15 +265,17 @@ export class Aggregator {
         if (plan.kind === 'unchanged') return;
         const outbox = plan.next.outbox && {
           ...plan.next.outbox,
-          changes: this.store.placeChanges(plan.next.outbox.changes),
+          changes: this.store.placeChanges(w.key, plan.next.outbox.changes),
         };
         const next = { ...plan.next, ...(outbox ? { outbox } : {}) };
         try {
           if (!(await this.store.writeState(next, current?.rev ?? 0))) {
+            this.store.unplaceChanges(w.key, outbox?.changes ?? []);
             conflicted.push(w);
             return;
           }
         } catch (e) {
+          this.store.unplaceChanges(w.key, outbox?.changes ?? []);
           failedPosts.set(w.key, e as Error);
           return;
         }

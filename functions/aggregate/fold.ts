@@ -25,6 +25,12 @@ type Item = Record<string, unknown>;
 /** The previous fold a fold was built on (-1: none): the buckets after it are the ones it took in. */
 const FOLDED_FROM = 'foldedFrom';
 
+/** An open bucket a fold stopped on before the bucket it was asked to fold through (absent: never written). */
+export interface OpenBucketMet {
+  bucket: number;
+  item?: Item;
+}
+
 export class ChainFolder {
   /** The last bucket this process knows folded, per chain. */
   private readonly folded = new Map<string, number>();
@@ -35,10 +41,13 @@ export class ChainFolder {
   ) {}
 
   /** A fold under way per chain: moves of one batch often find the same bucket closed at once. */
-  private readonly inFlight = new Map<string, Promise<void>>();
+  private readonly inFlight = new Map<string, Promise<unknown>>();
 
-  /** Folds the closed buckets 0..through of the change's chain (index-read chains only). */
-  async fold(change: RollupChange, through: number): Promise<void> {
+  /**
+   * Folds the closed buckets 0..through of the change's chain (index-read chains only). Returns the open
+   * bucket it stopped on before `through`, if it read one.
+   */
+  async fold(change: RollupChange, through: number): Promise<OpenBucketMet | undefined> {
     if (typeof change.attrs.gsi1pk !== 'string' || through < 0) return;
     const chain = `${change.pk}\u0000${change.sk}`;
     for (let running = this.inFlight.get(chain); running; running = this.inFlight.get(chain))
@@ -47,27 +56,36 @@ export class ChainFolder {
     const run = this.foldChain(chain, change, through);
     this.inFlight.set(chain, run);
     try {
-      await run;
+      return await run;
     } finally {
       this.inFlight.delete(chain);
     }
   }
 
-  private async foldChain(chain: string, change: RollupChange, through: number): Promise<void> {
+  private async foldChain(
+    chain: string,
+    change: RollupChange,
+    through: number,
+  ): Promise<OpenBucketMet | undefined> {
     const folds = await this.readFolds(change);
     const latest = folds[0];
     const from = latest ? chainPositionOf(String(latest.sk)).n : -1;
     if (latest) await this.retire(change, folds, from);
     let last = from;
     const rows: Item[] = latest ? [latest] : [];
+    let met: OpenBucketMet | undefined;
     for (let bucket = from + 1; bucket <= through; bucket++) {
       const row = await this.read(change.pk, rollupBucketSk(change.sk, bucket));
-      if (!row || !isClosedBucket(row)) break;
+      if (!row || !isClosedBucket(row)) {
+        met = row ? { bucket, item: row } : { bucket };
+        break;
+      }
       rows.push(row);
       last = bucket;
     }
     if (last > from) await this.putFold(change, last, from, sumDeltas(rows as Delta[]));
     this.folded.set(chain, last);
+    return met;
   }
 
   /** The chain's two latest folds, newest first (consistent): the one to build on, and the one before it. */

@@ -1,7 +1,9 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { markerAttribute, postStateKey, rollupBucketSk } from '../../shared/keys';
 import { STORED_METRICS } from '../../shared/metrics';
+import type { Platform } from '../../shared/platform';
 import type { Delta } from './planner';
-import type { RollupChange } from './post-state';
+import type { Outbox, RollupChange } from './post-state';
 
 /**
  * One conditional UpdateItem of a rollup bucket (docs/data-model.md, "Bucket chains"): ADD the summed
@@ -123,3 +125,41 @@ export const isValidationError = (error: unknown): boolean =>
 export const isConditionalCheckFailed = (error: unknown): boolean =>
   error instanceof ConditionalCheckFailedException ||
   (error instanceof Error && error.name === 'ConditionalCheckFailedException');
+
+export const itemKey = (pk: string, sk: string) => `${pk}\u0000${sk}`;
+
+/** Groups the changes of all outboxes by bucket, one contribution per post (its changes summed). */
+export const groupByBucket = (
+  applications: readonly { post: { platform: Platform; postId: string }; outbox: Outbox }[],
+  open: number,
+): Map<string, ItemUpdate> => {
+  const byItem = new Map<string, ItemUpdate>();
+  for (const { post, outbox } of applications) {
+    for (const change of outbox.changes) {
+      const sk = rollupBucketSk(change.sk, change.bucket ?? 0);
+      const key = itemKey(change.pk, sk);
+      let item = byItem.get(key);
+      if (!item) {
+        item = { pk: change.pk, sk, attrs: change.attrs, open, contributions: new Map() };
+        byItem.set(key, item);
+      }
+      const marker = markerAttribute(post.platform, post.postId);
+      const existing = item.contributions.get(marker);
+      item.contributions.set(marker, {
+        postKey: postStateKey(post.platform, post.postId).pk,
+        rev: outbox.rev,
+        delta: existing ? sumDeltas([existing.delta, change.delta]) : { ...change.delta },
+        changes: [...(existing?.changes ?? []), change],
+      });
+    }
+  }
+  return byItem;
+};
+
+/** A unit's chain and bucket, as its contributions' changes name them (all name the same bucket). */
+export const chainOfUnit = (unit: ItemUpdate): RollupChange => {
+  const [first] = unit.contributions.values();
+  const change = first?.changes[0];
+  if (!change) throw new Error(`rollup item ${unit.pk} ${unit.sk}: a unit without changes`);
+  return change;
+};

@@ -43,8 +43,10 @@ export const settleOutboxes = async (
   let round = [...settling];
   for (let attempt = 0; round.length > 0; attempt++) {
     if (attempt >= options.maxRounds) {
-      for (const s of round)
+      for (const s of round) {
         out.failed.set(s.key, new Error('rollup buckets kept closing under its changes'));
+        store.unplaceChanges(s.key, s.state.outbox.changes);
+      }
       break;
     }
     const outcome = await store.applyOutboxes(
@@ -87,8 +89,11 @@ const reissue = async (
 ): Promise<PostState | undefined> => {
   if (rejected.length > 0) await store.quarantine(s.ref, s.state.outbox.rev, rejected, now);
   const rev = s.state.rev + 1;
-  const changes = await store.moveChanges(moved);
+  const changes = await store.moveChanges(s.key, moved);
   const { outbox: _settled, ...rest } = s.state;
   const next: PostState = { ...rest, rev, ...(changes.length > 0 ? { outbox: { rev, changes } } : {}) };
-  return (await store.writeState(next, s.state.rev)) ? next : undefined;
+  const written = await store.writeState(next, s.state.rev).catch((e: unknown) => e as Error);
+  if (written !== true) store.unplaceChanges(s.key, changes);
+  if (written instanceof Error) throw written;
+  return written ? next : undefined;
 };

@@ -1,7 +1,7 @@
 import { type DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { chunk, forEachLimited } from '../../shared/batches';
 import { type BatchRetry, batchGetItems, batchPutItems } from '../../shared/dynamo-batch';
-import { markerAttribute, postStateKey, rollupBucketSk, trackIndexKey } from '../../shared/keys';
+import { postStateKey, trackIndexKey } from '../../shared/keys';
 import type { Platform } from '../../shared/platform';
 import { BucketChains } from './buckets';
 import { ChainFolder } from './fold';
@@ -10,14 +10,16 @@ import { type Outbox, type PostState, type RollupChange, stateAttributesOf } fro
 import { quarantineRecord } from './quarantine';
 import {
   type Contribution,
+  chainOfUnit,
   dropContributionsApplied,
+  groupByBucket,
   type ItemUpdate,
   isClosedBucket,
   isConditionalCheckFailed,
   isValidationError,
+  itemKey,
   markersRead,
   rollupUpdate,
-  sumDeltas,
 } from './rollup-update';
 
 /** DynamoDB access of the aggregator: single-item conditional writes only (dynalite has no transactions). */
@@ -82,7 +84,8 @@ export class AggregateStore {
   ) {
     if (tuning.bucketMarkerLimit <= tuning.postsPerUpdate)
       throw new Error('bucketMarkerLimit must exceed postsPerUpdate');
-    this.chains = new BucketChains(doc, tables.rollups, new ChainFolder(doc, tables.rollups));
+    const folder = new ChainFolder(doc, tables.rollups);
+    this.chains = new BucketChains(doc, tables.rollups, bucketOpenOf(tuning), folder);
   }
 
   /**
@@ -159,12 +162,13 @@ export class AggregateStore {
    * bucket is re-read: posts already applied are dropped; when the bucket closed, the posts left are
    * `moved` (their changes can never land there). A write DynamoDB rejects for good (ValidationException)
    * is retried post by post, and the posts it still rejects are `rejected`. Everything else is `failed`.
+   * The chains whose buckets these writes closed are folded once every write returned.
    */
   async applyOutboxes(
     applications: readonly OutboxApplication[],
     options: { verifyFirst?: boolean } = {},
   ): Promise<ApplyOutcome> {
-    const byItem = groupByBucket(applications, this.bucketOpen());
+    const byItem = groupByBucket(applications, bucketOpenOf(this.tuning));
     const outcome: ApplyOutcome = { failed: new Map(), moved: new Map(), rejected: new Map() };
     if (options.verifyFirst) await this.dropApplied(byItem);
     const units: ItemUpdate[] = [];
@@ -173,9 +177,12 @@ export class AggregateStore {
         units.push({ ...item, contributions: new Map(part) });
       }
     }
+    const closing = new Map<string, RollupChange>();
     await forEachLimited(units, this.tuning.concurrency, async (unit) => {
+      const chain = chainOfUnit(unit);
       try {
         const result = await this.applyToItem(unit);
+        if (result.closedIt) closing.set(itemKey(chain.pk, chain.sk), chain);
         for (const c of result.closed) {
           const moved = outcome.moved.get(c.postKey) ?? [];
           moved.push(...c.changes);
@@ -188,19 +195,32 @@ export class AggregateStore {
         }
       } catch (e) {
         for (const c of unit.contributions.values()) outcome.failed.set(c.postKey, e as Error);
+      } finally {
+        for (const c of unit.contributions.values()) this.chains.landed(c.postKey, chain, chain.bucket ?? 0);
       }
     });
+    for (const chain of closing.values()) await this.chains.foldClosed(chain);
     return outcome;
   }
 
-  /** The next bucket of each moved change: the first open one after the bucket that closed. */
-  moveChanges(changes: readonly RollupChange[]): Promise<RollupChange[]> {
-    return Promise.all(changes.map((c) => this.chains.move(c)));
+  /** The next bucket of each of a post's moved changes: the first open one with room after the closed one. */
+  async moveChanges(post: string, changes: readonly RollupChange[]): Promise<RollupChange[]> {
+    const moves = await Promise.allSettled(changes.map((c) => this.chains.move(post, c)));
+    const moved = moves.flatMap((m) => (m.status === 'fulfilled' ? [m.value] : []));
+    const failed = moves.find((m) => m.status === 'rejected');
+    if (!failed) return moved;
+    this.chains.unplace(post, moved);
+    throw failed.reason;
   }
 
-  /** Fresh changes go to the first bucket of their chain not known closed. */
-  placeChanges(changes: readonly RollupChange[]): RollupChange[] {
-    return changes.map((c) => this.chains.place(c));
+  /** A post's fresh changes go to the first bucket of their chain with room (`BucketChains.place`). */
+  placeChanges(post: string, changes: readonly RollupChange[]): RollupChange[] {
+    return this.chains.place(post, changes);
+  }
+
+  /** The post's placed changes will not be written (its state write lost or failed). */
+  unplaceChanges(post: string, changes: readonly RollupChange[]): void {
+    this.chains.unplace(post, changes);
   }
 
   /**
@@ -224,12 +244,21 @@ export class AggregateStore {
 
   private async applyToItem(unit: ItemUpdate): Promise<ItemOutcome> {
     const pending = new Map(unit.contributions);
+    const chain = chainOfUnit(unit);
+    const bucket = chain.bucket ?? 0;
     for (let attempt = 0; pending.size > 0; attempt++) {
       if (attempt >= this.tuning.itemAttempts)
         throw new Error(`rollup item ${unit.pk} ${unit.sk}: markers kept moving after ${attempt} attempts`);
       try {
-        await this.doc.send(new UpdateCommand(rollupUpdate(this.tables.rollups, unit, pending)));
-        return { closed: [], rejected: [] };
+        const written = await this.doc.send(
+          new UpdateCommand({
+            ...rollupUpdate(this.tables.rollups, unit, pending),
+            ReturnValues: 'UPDATED_NEW',
+          }),
+        );
+        // Exactly one write takes a bucket past mkOpen: the one that closed it.
+        const closedIt = this.chains.observed(chain, bucket, written.Attributes);
+        return { closed: [], rejected: [], ...(closedIt ? { closedIt } : {}) };
       } catch (e) {
         if (isValidationError(e)) return this.applyOneByOne(unit, pending, e as Error);
         if (!isConditionalCheckFailed(e)) throw e;
@@ -238,9 +267,9 @@ export class AggregateStore {
         new GetCommand(markersRead(this.tables.rollups, { pk: unit.pk, sk: unit.sk }, [...pending.keys()])),
       );
       dropContributionsApplied(pending, current.Item);
+      this.chains.observed(chain, bucket, current.Item);
       if (pending.size > 0 && isClosedBucket(current.Item)) {
-        const [first] = pending.values();
-        if (first?.changes[0]) this.chains.closed(first.changes[0], first.changes[0].bucket ?? 0);
+        this.chains.closed(chain, bucket);
         return { closed: [...pending.values()], rejected: [] };
       }
     }
@@ -258,12 +287,9 @@ export class AggregateStore {
       const one = await this.applyToItem({ ...unit, contributions: new Map([[marker, contribution]]) });
       outcome.closed.push(...one.closed);
       outcome.rejected.push(...one.rejected);
+      if (one.closedIt) outcome.closedIt = true;
     }
     return outcome;
-  }
-
-  private bucketOpen(): number {
-    return bucketOpenOf(this.tuning);
   }
 
   /** Idempotent reject records (deterministic keys), BatchWriteItem in chunks of 25. Throws when some fail. */
@@ -301,6 +327,8 @@ interface ItemOutcome {
   /** Contributions the bucket closed on before they landed. */
   closed: Contribution[];
   rejected: { contribution: Contribution; error: Error }[];
+  /** A write of this unit closed the bucket. */
+  closedIt?: boolean;
 }
 
 export interface RejectedChange {
@@ -319,30 +347,3 @@ export interface ApplyOutcome {
   /** Changes DynamoDB rejects for good: quarantined. */
   rejected: Map<string, RejectedChange[]>;
 }
-
-const itemKey = (pk: string, sk: string) => `${pk}\u0000${sk}`;
-
-/** Groups the changes of all outboxes by bucket, one contribution per post (its changes summed). */
-const groupByBucket = (applications: readonly OutboxApplication[], open: number): Map<string, ItemUpdate> => {
-  const byItem = new Map<string, ItemUpdate>();
-  for (const { post, outbox } of applications) {
-    for (const change of outbox.changes) {
-      const sk = rollupBucketSk(change.sk, change.bucket ?? 0);
-      const key = itemKey(change.pk, sk);
-      let item = byItem.get(key);
-      if (!item) {
-        item = { pk: change.pk, sk, attrs: change.attrs, open, contributions: new Map() };
-        byItem.set(key, item);
-      }
-      const marker = markerAttribute(post.platform, post.postId);
-      const existing = item.contributions.get(marker);
-      item.contributions.set(marker, {
-        postKey: postKeyString(post.platform, post.postId),
-        rev: outbox.rev,
-        delta: existing ? sumDeltas([existing.delta, change.delta]) : { ...change.delta },
-        changes: [...(existing?.changes ?? []), change],
-      });
-    }
-  }
-  return byItem;
-};

@@ -1,0 +1,177 @@
+import { execFileSync } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { DEFAULT_SEED, positive, UsageError } from './lib/args';
+import { type FullWeekResult, runFullWeek } from './lib/full-week';
+import { summarizeFullWeek } from './lib/full-week-summary';
+import { REPO_DIR } from './lib/harness';
+
+/**
+ * `npm run bench:week`: the Next-Idea week at full scale through the real aggregate on dynalite, checked
+ * row by row against the oracle (bench/lib/full-week.ts). Resumable: stop it any time and run the same
+ * command again. Exit 1 when the rollups differ from the oracle or a message went to the dead letters.
+ */
+
+const USAGE = `Usage: npm run bench:week -- [--scale N] [--days N] [--seed N] [--data DIR | --in-memory] [--fresh] [--out FILE]
+  --scale N    1.0 = a Tencent "Next Idea" week (100,000 new posts a day); default 1
+  --days N     days of the week replay; default 7
+  --seed N     replay seed; default ${DEFAULT_SEED}
+  --data DIR   where dynalite's tables and the checkpoint live; default .data/bench-week-<scale>-<days>d
+  --in-memory  no data folder: faster to start, cannot resume
+  --fresh      delete the data folder first and start over
+  --out FILE   markdown report (JSON beside it); default docs/benchmarks-week.md`;
+
+const parse = (argv: string[]) => {
+  const { values: v } = parseArgs({
+    args: argv,
+    options: {
+      scale: { type: 'string' },
+      days: { type: 'string' },
+      seed: { type: 'string' },
+      data: { type: 'string' },
+      'in-memory': { type: 'boolean' },
+      fresh: { type: 'boolean' },
+      out: { type: 'string' },
+      help: { type: 'boolean' },
+    },
+    strict: true,
+  });
+  if (v.help) throw new UsageError('KOL Pulse full-week run');
+  const scale = positive('scale', v.scale, 1);
+  const days = positive('days', v.days, 7);
+  const seed = positive('seed', v.seed, DEFAULT_SEED);
+  if (!Number.isInteger(days)) throw new UsageError(`--days must be a whole number, got "${v.days}"`);
+  if (v.data && v['in-memory']) throw new UsageError('--data and --in-memory exclude each other');
+  const dataDir = v['in-memory']
+    ? undefined
+    : resolve(v.data ?? join('.data', `bench-week-${scale}-${days}d`));
+  return {
+    scale,
+    days,
+    seed,
+    dataDir,
+    fresh: v.fresh ?? false,
+    out: v.out ?? join(REPO_DIR, 'docs', 'benchmarks-week.md'),
+  };
+};
+
+const fmt = (n: number, digits = 0) =>
+  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+const log = (message: string) => process.stdout.write(`[bench:week] ${message}\n`);
+
+const commit = () => {
+  try {
+    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_DIR }).toString().trim();
+  } catch {
+    return 'unknown';
+  }
+};
+
+const renderMarkdown = (r: FullWeekResult, command: string, startedAt: string): string => {
+  const o = r.oracle;
+  const s = r.stats;
+  const rows: [string, string][] = [
+    ['Date', startedAt],
+    ['Command', `\`${command}\``],
+    ['Commit', commit()],
+    [
+      'Machine',
+      `${cpus().length} CPUs, ${cpus()[0]?.model.trim() ?? 'unknown'}, ${fmt(totalmem() / 1024 ** 3, 1)} GiB memory, Node.js ${process.version}`,
+    ],
+    ['Scale, days, seed', `${r.scale}, ${r.days}, ${r.seed}`],
+    ['Posts, authors, roster KOLs', s ? `${fmt(s.posts)}, ${fmt(s.authors)}, ${fmt(s.kols)}` : 'n/a'],
+    [
+      'Observations delivered',
+      `${fmt(r.observations)} (${s ? `${fmt(s.duplicateDeliveries)} duplicates, ${fmt(s.outOfOrderSnapshots)} held back and delivered out of order, ${fmt(s.suppressed)} unchanged re-reads dropped by the poller` : ''})`,
+    ],
+    [
+      'Trigger batches',
+      `${fmt(r.batches)} (records delivered again after a failure: ${fmt(r.redeliveries)}; dead letters: ${fmt(r.deadLetters)})`,
+    ],
+    [
+      'Processing time',
+      `${fmt(r.seconds / 3600, 2)} h over ${r.resumes + 1} process(es): ${fmt(r.observationsPerSecond)} observations/s`,
+    ],
+    [
+      'Rollups = oracle',
+      o
+        ? `${fmt(o.mismatches.length)} of ${fmt(o.expectedRows)} rows differ (${fmt(o.actualRows)} rows read)`
+        : 'n/a',
+    ],
+    ['Quarantined changes', fmt(r.quarantined ?? 0)],
+    ['Largest item', `${fmt(r.largestItemBytes ?? 0)} bytes (limit 409,600; target 65,536)`],
+    [
+      'Oracle memory',
+      r.oracleMemory
+        ? `${fmt(r.oracleMemory.snapshots)} snapshots kept for ${fmt(r.oracleMemory.posts)} posts`
+        : 'n/a',
+    ],
+  ];
+  const kinds = Object.entries({ ...r.itemSizes?.rollups.byKind, ...r.itemSizes?.state.byKind }).map(
+    ([kind, k]) =>
+      `| ${kind} | ${fmt(k.items)} | ${fmt(k.averageBytes)} | ${fmt(k.maxBytes)} | ${fmt(k.maxMarkers)} |`,
+  );
+  return [
+    '# The Next-Idea week, run whole',
+    '',
+    "Written by `npm run bench:week` (`bench/full-week.ts`); rerun it rather than editing this file. The week replay (bench/lib/week.ts: the shipped refresh policy over a 7-day tracking window, two campaigns sharing hashtags, non-roster Instagram posts, duplicated and out-of-order deliveries) streams through the real aggregate handler on dynalite in the trigger's batches, and every rollup row is compared with the oracle (test/support/oracle.ts, fed a delivery at a time by bench/lib/streaming-oracle.ts).",
+    '',
+    '| Figure | Value |',
+    '|---|---|',
+    ...rows.map(([k, v]) => `| ${k} | ${v} |`),
+    '',
+    '## Items by kind at the end of the week',
+    '',
+    '| Kind | Items | Average bytes | Largest bytes | Most markers |',
+    '|---|---|---|---|---|',
+    ...kinds,
+    '',
+    ...(o && o.mismatches.length > 0
+      ? ['## First mismatches', '', '```json', JSON.stringify(o.mismatches.slice(0, 20), null, 2), '```', '']
+      : []),
+  ].join('\n');
+};
+
+const main = async (): Promise<number> => {
+  const options = parse(process.argv.slice(2));
+  const startedAt = new Date().toISOString();
+  const command = `npm run bench:week${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  if (options.fresh && options.dataDir) rmSync(options.dataDir, { recursive: true, force: true });
+  log(
+    `scale ${options.scale}, ${options.days} day(s), seed ${options.seed}, data ${options.dataDir ?? 'in memory'}`,
+  );
+  let lastLog = 0;
+  const result = await runFullWeek({
+    ...options,
+    onProgress: (p) => {
+      if (performance.now() - lastLog < 30_000 && p.cycle < p.cycles - 2) return;
+      lastLog = performance.now();
+      const rate = p.seconds > 0 ? p.observations / p.seconds : 0;
+      const left = p.cycles - p.cycle - 1;
+      const eta = p.cycle > 0 ? (p.seconds / (p.cycle + 1)) * left : 0;
+      log(
+        `cycle ${p.cycle + 1}/${p.cycles}: ${fmt(p.observations)} observations, ${fmt(rate)} obs/s, about ${fmt(eta / 60)} min left, heap ${fmt(process.memoryUsage().rss / 1024 ** 3, 1)} GB`,
+      );
+    },
+  });
+  const markdown = renderMarkdown(result, command, startedAt);
+  writeFileSync(options.out, `${markdown}\n`);
+  const summary = summarizeFullWeek(result, { startedAt, command, commit: commit() });
+  writeFileSync(`${options.out.replace(/\.md$/, '')}.json`, `${JSON.stringify(summary, null, 2)}\n`);
+  const wrong = (result.oracle?.mismatches.length ?? 0) + result.deadLetters;
+  log(
+    `${result.oracle?.mismatches.length ?? '?'} rows differ from the oracle, ${result.deadLetters} dead letters; report in ${options.out}`,
+  );
+  return wrong > 0 ? 1 : 0;
+};
+
+try {
+  process.exitCode = await main();
+} catch (e) {
+  if (e instanceof UsageError) {
+    process.stderr.write(`${e.message.replace(/\nUsage: npm run bench[\s\S]*/, '')}\n${USAGE}\n`);
+    process.exitCode = 2;
+  } else throw e;
+}

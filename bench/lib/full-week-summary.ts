@@ -1,0 +1,54 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { FullWeekResult } from './full-week';
+import { REPO_DIR } from './harness';
+
+/** What `npm run bench:week` records in docs/benchmarks-week.json, and `npm run bench` quotes. */
+export interface FullWeekSummary {
+  startedAt: string;
+  command: string;
+  commit: string;
+  complete: boolean;
+  scale: number;
+  days: number;
+  seed: number;
+  observations: number;
+  batches: number;
+  redeliveries: number;
+  deadLetters: number;
+  resumes: number;
+  hours: number;
+  observationsPerSecond: number;
+  oracleRows: number | null;
+  mismatchedRows: number | null;
+  quarantined: number | null;
+  largestItemBytes: number | null;
+}
+
+export const FULL_WEEK_SUMMARY_FILE = join(REPO_DIR, 'docs', 'benchmarks-week.json');
+
+export const summarizeFullWeek = (
+  r: FullWeekResult,
+  run: { startedAt: string; command: string; commit: string },
+): FullWeekSummary => ({
+  ...run,
+  complete: r.complete,
+  scale: r.scale,
+  days: r.days,
+  seed: r.seed,
+  observations: r.observations,
+  batches: r.batches,
+  redeliveries: r.redeliveries,
+  deadLetters: r.deadLetters,
+  resumes: r.resumes,
+  hours: r.seconds / 3600,
+  observationsPerSecond: r.observationsPerSecond,
+  oracleRows: r.oracle?.expectedRows ?? null,
+  mismatchedRows: r.oracle?.mismatches.length ?? null,
+  quarantined: r.quarantined ?? null,
+  largestItemBytes: r.largestItemBytes ?? null,
+});
+
+/** The latest full-week run's summary, or null when none was recorded. */
+export const readFullWeekSummary = (file = FULL_WEEK_SUMMARY_FILE): FullWeekSummary | null =>
+  existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as FullWeekSummary) : null;

@@ -1,0 +1,276 @@
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { QueryCommand } from '@aws-sdk/lib-dynamodb';
+import type { SQSEvent } from 'aws-lambda';
+import { createAggregateHandler } from '../../functions/aggregate/app';
+import { createTables, LOCAL_REGION, startDynalite, type TableNames } from '../../infra/local/engines';
+import { createLambdaContext } from '../../infra/local/lambda-runtime';
+import { parseConfig } from '../../shared/config';
+import { QUARANTINE_PARTITION } from '../../shared/keys';
+import { topology } from '../../shared/topology';
+import { readRollups } from '../../test/support/oracle';
+import { quietLogger, sqsRecordFor } from './harness';
+import { type ItemSizeStats, tableItemSizes } from './item-size';
+import { CYCLE_MS, type ReplayMessage, realTimeBatches } from './replay';
+import { StreamingOracle } from './streaming-oracle';
+import { type Comparison, compareTables } from './verify';
+import { type WeekStats, weekCycles } from './week';
+
+/**
+ * The Next-Idea week run whole through the real aggregate handler on dynalite, checked against the oracle:
+ * the one run that proves exactness at full scale (issue 13). The replay streams a poll cycle at a time
+ * (bench/lib/week.ts) and the oracle keeps a snapshot per post and day (StreamingOracle), so memory stays
+ * bounded. Batches go to the handler as the trigger would hand them over: up to the topology's batch size,
+ * never spanning two cycles, up to its maximum concurrency at once; failed records are delivered again like
+ * SQS would, up to the queue's maxReceiveCount, then counted as dead letters.
+ *
+ * A run with a data folder survives being stopped: dynalite keeps its tables on disk and a checkpoint
+ * records the last poll cycle fully processed. A resumed run regenerates the replay from its seed, feeds
+ * the cycles already done to the oracle only, and hands the aggregate everything after, the interrupted
+ * cycle again in full: a redelivery the exactly-once protocol must absorb like any other.
+ */
+
+export interface FullWeekOptions {
+  scale: number;
+  days: number;
+  seed: number;
+  /** Where dynalite's tables and the checkpoint live; without one the run is in memory and cannot resume. */
+  dataDir?: string;
+  concurrency?: number;
+  /**
+   * Stops as if killed once the aggregate has processed this many batches in this process, before the
+   * cycle they belong to is checkpointed (so a resumed run delivers that cycle again): tests use it.
+   */
+  stopAfterBatches?: number;
+  onProgress?: (progress: FullWeekProgress) => void;
+}
+
+export interface FullWeekProgress {
+  cycle: number;
+  cycles: number;
+  observations: number;
+  seconds: number;
+}
+
+interface Checkpoint {
+  scale: number;
+  days: number;
+  seed: number;
+  /** Index of the last poll cycle whose every batch the aggregate has acknowledged. */
+  cycle: number;
+  observations: number;
+  batches: number;
+  redeliveries: number;
+  deadLetters: number;
+  /** Seconds spent processing, over every process of the run. */
+  seconds: number;
+  resumes: number;
+}
+
+export interface FullWeekResult {
+  complete: boolean;
+  scale: number;
+  days: number;
+  seed: number;
+  stats?: WeekStats;
+  observations: number;
+  batches: number;
+  redeliveries: number;
+  deadLetters: number;
+  resumes: number;
+  seconds: number;
+  observationsPerSecond: number;
+  oracle?: Comparison;
+  oracleMemory?: ReturnType<StreamingOracle['size']>;
+  quarantined?: number;
+  itemSizes?: { rollups: ItemSizeStats; state: ItemSizeStats };
+  largestItemBytes?: number;
+}
+
+const CHECKPOINT_FILE = 'checkpoint.json';
+
+const readCheckpoint = (options: FullWeekOptions): Checkpoint => {
+  const fresh: Checkpoint = {
+    scale: options.scale,
+    days: options.days,
+    seed: options.seed,
+    cycle: -1,
+    observations: 0,
+    batches: 0,
+    redeliveries: 0,
+    deadLetters: 0,
+    seconds: 0,
+    resumes: 0,
+  };
+  if (!options.dataDir) return fresh;
+  const file = join(options.dataDir, CHECKPOINT_FILE);
+  if (!existsSync(file)) return fresh;
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as Checkpoint;
+  for (const key of ['scale', 'days', 'seed'] as const)
+    if (saved[key] !== options[key])
+      throw new Error(
+        `${options.dataDir} holds a run with ${key} ${saved[key]}, not ${options[key]}: resume it with the same options, or start over with --fresh`,
+      );
+  return { ...saved, resumes: saved.resumes + 1 };
+};
+
+const writeCheckpoint = (dataDir: string, checkpoint: Checkpoint): void => {
+  const file = join(dataDir, CHECKPOINT_FILE);
+  writeFileSync(`${file}.tmp`, `${JSON.stringify(checkpoint, null, 2)}\n`);
+  renameSync(`${file}.tmp`, file);
+};
+
+class Stopped extends Error {}
+
+/** Hands one cycle's messages to the aggregate, delivering failed records again like SQS. */
+const deliverCycle = async (
+  handler: ReturnType<typeof createAggregateHandler>,
+  messages: readonly ReplayMessage[],
+  progress: Checkpoint,
+  limits: { concurrency: number; stopNow: () => boolean },
+): Promise<void> => {
+  const { batchSize } = topology.triggers.aggregate;
+  const { maxReceiveCount } = topology.queues.events.deadLetter;
+  let pending = realTimeBatches(messages, batchSize);
+  for (let receive = 1; pending.length > 0; receive++) {
+    const failed: ReplayMessage[] = [];
+    let next = 0;
+    let stopped = false;
+    const worker = async () => {
+      while (!stopped && next < pending.length) {
+        const batch = pending[next++] as ReplayMessage[];
+        progress.batches++;
+        const records = batch.map((m) => sqsRecordFor(m.body, receive));
+        const event: SQSEvent = { Records: records };
+        const context = createLambdaContext({
+          functionName: 'kol-pulse-bench-week-aggregate',
+          timeoutSeconds: topology.functions.aggregate.timeoutSeconds,
+          memoryMb: topology.functions.aggregate.memoryMb,
+          region: LOCAL_REGION,
+        });
+        const { batchItemFailures } = await handler(event, context);
+        const failedIds = new Set(batchItemFailures.map((f) => f.itemIdentifier));
+        records.forEach((r, i) => {
+          if (failedIds.has(r.messageId)) failed.push(batch[i] as ReplayMessage);
+        });
+        if (limits.stopNow()) stopped = true;
+      }
+    };
+    await Promise.all(Array.from({ length: limits.concurrency }, worker));
+    if (stopped) throw new Stopped();
+    if (receive >= maxReceiveCount) {
+      progress.deadLetters += failed.length;
+      return;
+    }
+    progress.redeliveries += failed.length;
+    pending = failed.length > 0 ? realTimeBatches(failed, batchSize) : [];
+  }
+};
+
+const countQuarantined = async (doc: Parameters<typeof readRollups>[0], tables: TableNames) => {
+  let count = 0;
+  let startKey: Record<string, unknown> | undefined;
+  do {
+    const page = await doc.send(
+      new QueryCommand({
+        TableName: tables.state,
+        KeyConditionExpression: 'pk = :q',
+        ExpressionAttributeValues: { ':q': QUARANTINE_PARTITION },
+        ExclusiveStartKey: startKey,
+        Select: 'COUNT',
+      }),
+    );
+    count += page.Count ?? 0;
+    startKey = page.LastEvaluatedKey;
+  } while (startKey);
+  return count;
+};
+
+export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekResult> => {
+  if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
+  const progress = readCheckpoint(options);
+  const doneBefore = progress.cycle;
+  const { configJson, cycles } = weekCycles({ scale: options.scale, seed: options.seed, days: options.days });
+  const config = parseConfig(configJson, 'bench week configuration');
+  const oracle = new StreamingOracle(config);
+  const dynamo = await startDynalite({
+    isolated: true,
+    ...(options.dataDir ? { path: join(options.dataDir, 'dynalite') } : {}),
+  });
+  let clockMs = 0;
+  const result = (complete: boolean): FullWeekResult => ({
+    complete,
+    scale: options.scale,
+    days: options.days,
+    seed: options.seed,
+    observations: progress.observations,
+    batches: progress.batches,
+    redeliveries: progress.redeliveries,
+    deadLetters: progress.deadLetters,
+    resumes: progress.resumes,
+    seconds: progress.seconds,
+    observationsPerSecond: progress.seconds > 0 ? progress.observations / progress.seconds : 0,
+  });
+  try {
+    const tables = await createTables(dynamo.client, 'week');
+    const handler = createAggregateHandler({
+      doc: dynamo.doc,
+      tables,
+      config,
+      logger: quietLogger('kol-pulse-aggregate'),
+      now: () => clockMs,
+    });
+    const totalCycles = Math.round((options.days * 86_400_000) / CYCLE_MS) + 2;
+    let batchesHere = 0;
+    const limits = {
+      concurrency: options.concurrency ?? topology.triggers.aggregate.maxConcurrency,
+      stopNow: () => ++batchesHere >= (options.stopAfterBatches ?? Number.POSITIVE_INFINITY),
+    };
+    let cycle = -1;
+    let next = cycles.next();
+    while (!next.done) {
+      cycle++;
+      const { at, messages } = next.value;
+      for (const m of messages) for (const o of m.observations) oracle.add(o);
+      if (cycle > doneBefore) {
+        const started = performance.now();
+        clockMs = at + 60_000;
+        try {
+          await deliverCycle(handler, messages, progress, limits);
+        } catch (e) {
+          if (e instanceof Stopped) return result(false);
+          throw e;
+        }
+        progress.cycle = cycle;
+        progress.observations += messages.reduce((n, m) => n + m.observations.length, 0);
+        progress.seconds += (performance.now() - started) / 1000;
+        if (options.dataDir) writeCheckpoint(options.dataDir, progress);
+        options.onProgress?.({
+          cycle,
+          cycles: totalCycles,
+          observations: progress.observations,
+          seconds: progress.seconds,
+        });
+      }
+      next = cycles.next();
+    }
+    const [actual, quarantined, rollups, state] = [
+      await readRollups(dynamo.doc, tables.rollups),
+      await countQuarantined(dynamo.doc, tables),
+      await tableItemSizes(dynamo.doc, tables.rollups),
+      await tableItemSizes(dynamo.doc, tables.state),
+    ];
+    const largest = (s: ItemSizeStats) => Math.max(0, ...Object.values(s.byKind).map((k) => k.maxBytes));
+    return {
+      ...result(true),
+      stats: next.value,
+      oracle: compareTables(oracle.table(), actual),
+      oracleMemory: oracle.size(),
+      quarantined,
+      itemSizes: { rollups, state },
+      largestItemBytes: Math.max(largest(rollups), largest(state)),
+    };
+  } finally {
+    await dynamo.close();
+  }
+};
