@@ -165,6 +165,7 @@ const main = async (options: BenchOptions): Promise<number> => {
           days: options.modelDays,
           seed: options.seed,
           suppressUnchanged: options.suppressUnchanged,
+          recordDays: options.days,
           ...(options.refreshRequests === undefined ? {} : { refreshRequests: options.refreshRequests }),
           ...(options.replay === 'week' ? { replay } : {}),
           ...(results.efficiency ? { efficiency: results.efficiency } : {}),
@@ -187,7 +188,11 @@ const main = async (options: BenchOptions): Promise<number> => {
     );
   }
 
-  const bill = results.model && results.cost ? baseBill(results.cost.design) : undefined;
+  const records = results.model?.postRecordWeek.records;
+  const bill =
+    results.model && results.cost && records
+      ? baseBill(results.cost.design, records.writeUnits / Math.max(1, records.recordsSaved))
+      : undefined;
   if (bill)
     results.charts = await section(
       results,

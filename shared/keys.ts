@@ -75,13 +75,29 @@ export const budgetKey = (platform: Platform, quota: string, periodId: string) =
 export const BUDGET_SUMMARY_SK = 'SUMMARY';
 
 /**
- * The poller's own record of a tracked post (last counters it sent, when they last changed), per platform
- * and UTC publish day like `byTrackDay`, spread over POST_RECORD_SHARDS partitions by post: a cycle can
- * write thousands of records of one publish day at once, more than one partition's 1,000 WCU/s. A cycle
- * reads a day's records with one Query per shard, and the day's unsharded partition, where records written
- * before the spread live until their TTL.
+ * The poller's own records of tracked posts (last counters it sent, when they last changed), per platform
+ * and UTC publish day like `byTrackDay`, spread over POST_RECORD_SHARDS partitions: a cycle can write
+ * thousands of records of one publish day at once, more than one partition's 1,000 WCU/s. Records are
+ * packed: a post's record is one attribute of its group item (`G#{group}`, POST_RECORD_GROUPS groups per
+ * platform and publish day by a hash of the post id), so one write saves every changed post of a group
+ * (docs/data-model.md, "Post records"). A cycle reads a day's records with one Query per shard, and the
+ * day's unsharded partition, where records written before the spread live until their TTL; the sharded
+ * partitions also hold the one-item-per-post records written before the packing (sort key: the post id).
  */
 export const POST_RECORD_SHARDS = 8;
+/**
+ * How records are packed (docs/data-model.md, "Post records"): a platform's posts of one UTC publish day are
+ * split by publish time into `slots` slots, each slot by a hash of the post id into `perSlot` groups
+ * (a multiple of POST_RECORD_SHARDS, so a group lives in the shard its posts' one-item records had). Posts
+ * published close together age, and so change, together: a group's records tend to change in the same
+ * cycles, and one write saves them all. Chosen from the bench's post-record model.
+ */
+export interface PostRecordLayout {
+  slots: number;
+  perSlot: number;
+}
+export const POST_RECORD_LAYOUT: PostRecordLayout = { slots: 48, perSlot: 24 };
+export const POST_RECORD_GROUP_PREFIX = 'G#';
 export const postRecordPartition = (platform: Platform, utcDay: Day, shard?: number) =>
   shard === undefined ? `PREC#${platform}#${utcDay}` : `PREC#${platform}#${utcDay}#${shard}`;
 /** Every partition holding records of one platform and UTC publish day: the legacy one, then the shards. */
@@ -89,7 +105,8 @@ export const postRecordPartitions = (platform: Platform, utcDay: Day): string[] 
   postRecordPartition(platform, utcDay),
   ...Array.from({ length: POST_RECORD_SHARDS }, (_, shard) => postRecordPartition(platform, utcDay, shard)),
 ];
-export const postRecordKey = (platform: Platform, publishedAt: string, postId: string) => ({
+/** The one-item-per-post record key written before the packing (still read, never written). */
+export const legacyPostRecordKey = (platform: Platform, publishedAt: string, postId: string) => ({
   pk: postRecordPartition(
     platform,
     publishedAt.slice(0, 10),
@@ -97,6 +114,26 @@ export const postRecordKey = (platform: Platform, publishedAt: string, postId: s
   ),
   sk: keyPart(postId),
 });
+/**
+ * The group item holding a post's record, by its publish time and id (the bench models other layouts; the
+ * product uses POST_RECORD_LAYOUT).
+ */
+export const postRecordGroupKey = (
+  platform: Platform,
+  publishedAt: string,
+  postId: string,
+  layout: PostRecordLayout = POST_RECORD_LAYOUT,
+) => {
+  const ms = Date.parse(publishedAt);
+  const msOfDay = Number.isFinite(ms) ? ((ms % DAY_MS) + DAY_MS) % DAY_MS : 0;
+  const slot = Math.min(layout.slots - 1, Math.floor((msOfDay * layout.slots) / DAY_MS));
+  const sub = postShardOf(platform, postId, layout.perSlot);
+  return {
+    pk: postRecordPartition(platform, publishedAt.slice(0, 10), sub % POST_RECORD_SHARDS),
+    sk: `${POST_RECORD_GROUP_PREFIX}${slot}#${sub}`,
+  };
+};
+const DAY_MS = 86_400_000;
 
 // ---- Rollups table -------------------------------------------------------------------------------
 

@@ -44,6 +44,8 @@ export interface BaseBill {
   perObservationDollars: number;
   perCycleDollars: number;
   fixedDollars: number;
+  /** WRU per post record saved, from the cost section's post-record model (packing at scale 1). */
+  recordUnitsPerRecord: number;
 }
 
 /** One variant's point: its own write units and staleness; the rest of the base bill carried in proportion. */
@@ -64,8 +66,11 @@ export const chartPoint = (
   const perDay = 1 / (options.scale * options.days);
   const observationsPerDay = week.design.observations * perDay;
   const writeUnitsPerDay = week.design.writeUnits * perDay;
+  // The poller's post records: the variant's own records saved, at the scale-1 model's WRU per record (a
+  // chart's small scale would pack too few posts per group to price them).
+  const recordUnitsPerDay = week.postRecords.recordsSaved * perDay * (base?.recordUnitsPerRecord ?? 1);
   const usd = base
-    ? (writeUnitsPerDay / 1e6) * PRICES.dynamoPerMillionWriteUnits +
+    ? ((writeUnitsPerDay + recordUnitsPerDay) / 1e6) * PRICES.dynamoPerMillionWriteUnits +
       base.perObservationDollars * (observationsPerDay / base.observationsPerDay) +
       base.perCycleDollars * (CYCLE_MS / 60_000 / periodMinutes) +
       base.fixedDollars
@@ -102,12 +107,14 @@ export const costCharts = (options: ChartOptions, base?: BaseBill) => {
 
 export type CostCharts = ReturnType<typeof costCharts>;
 
+export const POST_RECORD_LINE = "DynamoDB writes, the poller's post records";
 const PER_CYCLE = [/^Lambda poll /, /^Scheduler/, /^Secrets Manager/];
 const FIXED = [/^Lambda report /, /^API Gateway/, /^DynamoDB storage/, /^DynamoDB point-in-time/];
 
 /** Splits the cost section's bill of this design (at the default schedule) for `chartPoint`. */
-export const baseBill = (design: CostBreakdown): BaseBill => {
+export const baseBill = (design: CostBreakdown, recordUnitsPerRecord: number): BaseBill => {
   const bill: BaseBill = {
+    recordUnitsPerRecord,
     observationsPerDay: design.observations,
     writeDollars: 0,
     perObservationDollars: 0,
@@ -116,6 +123,8 @@ export const baseBill = (design: CostBreakdown): BaseBill => {
   };
   for (const line of design.lines) {
     if (line.item === 'DynamoDB writes') bill.writeDollars += line.dollars;
+    else if (line.item === POST_RECORD_LINE)
+      continue; // each point models its own (chartPoint)
     else if (PER_CYCLE.some((r) => r.test(line.item))) bill.perCycleDollars += line.dollars;
     else if (FIXED.some((r) => r.test(line.item))) bill.fixedDollars += line.dollars;
     else bill.perObservationDollars += line.dollars;

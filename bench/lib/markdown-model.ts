@@ -1,4 +1,5 @@
 import { DEFAULT_STORE_TUNING } from '../../functions/aggregate/store';
+import { POST_RECORD_LAYOUT } from '../../shared/keys';
 import { topology } from '../../shared/topology';
 import type { ModelSectionResult } from '../sections/model';
 import type { ChartPoint, CostCharts } from './cost-chart';
@@ -62,6 +63,7 @@ export const renderWriteModel = (m: ModelSectionResult): string[] => {
         ]),
     ),
   );
+  parts.push(...renderPostRecords(m));
   const busiest = (label: string, b: ModelSectionResult['busiest']) =>
     b
       ? [
@@ -123,5 +125,24 @@ export const renderCostCharts = (charts: CostCharts, targetUsd: number): string[
       ? `Within the $${targetUsd} target, the freshest point above is ${freshest.periodMinutes} min / ${fmt(freshest.refreshRequestsPerCycle)} requests ($${fmt(freshest.usdPerCampaignDay ?? 0, 2)}, p95 ${fmt(freshest.stalenessP95Minutes)} min, hot posts p95 ${fmt(freshest.hotP95Minutes)} min). Trade-off: a longer period or a smaller budget reads each post less often, so fewer observations reach the aggregate and fewer rollup writes follow, at the price of staler counters.`
       : `No point above is within the $${targetUsd} target. Trade-off: a longer period or a smaller budget reads each post less often, so fewer observations reach the aggregate and fewer rollup writes follow, at the price of staler counters.`,
     DEFAULTS_CHOSEN,
+  ];
+};
+
+/** The poller's post records (bench/lib/post-record-model.ts): packed group writes, per day of the week. */
+const renderPostRecords = (m: ModelSectionResult): string[] => {
+  const w = m.postRecordWeek;
+  const r = w.records;
+  const units = r.writesByUnits.map((n, i) => `${fmt(n ?? 0)} of ${i + 1} WRU`).join(', ');
+  const days = w.unitsByDay.map((u, i) => [
+    String(i + 1),
+    fmt(w.observationsByDay[i] ?? 0),
+    fmt(u ?? 0),
+    ((u ?? 0) / Math.max(1, w.observationsByDay[i] ?? 0)).toFixed(3),
+  ]);
+  return [
+    `**Post records.** The poller's records of what it last sent are packed: a post's record is one attribute of a group item (a platform's posts of one UTC publish day, split into ${POST_RECORD_LAYOUT.slots} publish-time slots of ${(24 * 60) / POST_RECORD_LAYOUT.slots} minutes, each into ${POST_RECORD_LAYOUT.perSlot} groups by a hash of the post id; docs/data-model.md, "Post records"), and a checkpoint writes each touched group once. \`bench/lib/post-record-model.ts\` runs the poller's own SentFilter and group planning on every poll of the week replay (its searches and refreshes, unchanged re-reads included: X records a post's first read of a UTC day) at scale ${w.scale.toFixed(4)}, where one group per slot holds as many posts as the product's layout at scale 1, over ${w.days} day(s), in ${fmt(w.seconds)} s: ${fmt(r.recordsSaved)} records saved in ${fmt(r.writes)} group writes (${(r.recordsSaved / Math.max(1, r.writes)).toFixed(1)} records per write), ${fmt(r.writeUnits)} WRU (${units}), ${(r.writeUnits / Math.max(1, r.recordsSaved)).toFixed(3)} WRU per record saved against 1 for one item per post, ${m.postRecordWriteUnitsPerObservation.toFixed(3)} WRU per observation delivered (the cost section's line). Largest group: ${fmt(r.largestGroupBytes)} bytes, ${fmt(r.largestGroupRecords)} records.`,
+    ...(days.length > 1
+      ? [table(['Day', 'Observations', 'Post-record WRU', 'WRU per observation'], days)]
+      : []),
   ];
 };

@@ -80,6 +80,8 @@ export interface WeekOptions {
   periodMs?: number;
   /** Share of Instagram posts by non-roster authors the Graph API does not name. */
   unattributedInstagramShare?: number;
+  /** Yield every poll's reads with its cycle (`WeekCycle.polls`). */
+  emitReads?: boolean;
 }
 
 export interface WeekStats extends ReplayStats {
@@ -244,6 +246,16 @@ const countersAt = (post: WeekPost, at: number): Counters => {
 export interface WeekCycle {
   at: number;
   messages: ReplayMessage[];
+  /** With `emitReads`: every platform's reads of the cycle, unchanged ones included (post-record model). */
+  polls?: WeekPoll[];
+}
+
+/** One platform's poll of a cycle: what its search and its refreshes read, in the poller's order. */
+export interface WeekPoll {
+  platform: Platform;
+  at: number;
+  searched: Observation[];
+  refreshed: Observation[];
 }
 
 export interface WeekRun {
@@ -314,12 +326,15 @@ function* run(
     perPlatform.set(platform, held);
     held.push(o);
   };
-  const observe = (post: WeekPost, at: number): Observation | undefined => {
+  const polls: WeekPoll[] = [];
+  /** A read of the post's counters: its observation, undefined when unchanged and suppressed. */
+  const observe = (post: WeekPost, at: number, read: Observation[] | undefined): Observation | undefined => {
     stats.reads++;
     const counters = countersAt(post, at);
     const changed = !sameCounters(counters, post.lastSent);
     post.history.lastObservedMs = at;
     if (changed) post.history.lastChangedMs = at;
+    if (read) read.push(snapshotOf(post, at, counters));
     if (suppress && !changed) {
       stats.suppressed++;
       return undefined;
@@ -327,17 +342,18 @@ function* run(
     for (const c of Object.keys(counters) as CounterName[])
       finalTotals[c] += (counters[c] ?? 0) - (post.lastSent?.[c] ?? 0);
     post.lastSent = counters;
-    return {
-      platform: post.platform,
-      postId: post.tracked.postId,
-      author: { id: post.author.id, handle: post.author.handle },
-      hashtags: post.hashtags,
-      publishedAt: post.tracked.publishedAt,
-      observedAt: new Date(at).toISOString(),
-      counters,
-      url: post.url,
-    };
+    return snapshotOf(post, at, counters);
   };
+  const snapshotOf = (post: WeekPost, at: number, counters: Counters): Observation => ({
+    platform: post.platform,
+    postId: post.tracked.postId,
+    author: { id: post.author.id, handle: post.author.handle },
+    hashtags: post.hashtags,
+    publishedAt: post.tracked.publishedAt,
+    observedAt: new Date(at).toISOString(),
+    counters,
+    url: post.url,
+  });
 
   const cycles = Math.round((weekEnd - weekStart) / periodMs);
   for (let c = 0; c <= cycles; c++) {
@@ -387,12 +403,16 @@ function* run(
       while (firstLater < queue.length && (queue[firstLater]?.tracked.publishedMs ?? 0) <= at - 30_000)
         firstLater++;
       const found = queue.splice(0, firstLater);
+      const poll: WeekPoll | undefined = options.emitReads
+        ? { platform, at, searched: [], refreshed: [] }
+        : undefined;
+      if (poll) polls.push(poll);
       const refreshed: Observation[] = [];
       for (const t of chosen) {
         const post = byId.get(t.postId);
         if (!post) continue;
         stats.refreshes++;
-        const o = observe(post, at);
+        const o = observe(post, at, poll?.refreshed);
         if (o) refreshed.push(o);
       }
       const searched: Observation[] = [];
@@ -402,7 +422,7 @@ function* run(
         if (post.author.id === INSTAGRAM_UNATTRIBUTED.id) stats.unattributed++;
         const tags = post.hashtags.map((h) => h.toLowerCase());
         if (tags.some((t) => t.includes('nextidea')) && tags.includes('tencentai')) stats.both++;
-        const o = observe(post, at);
+        const o = observe(post, at, poll?.searched);
         if (o) searched.unshift(o);
         list.push(post);
         byId.set(post.tracked.postId, post);
@@ -454,7 +474,8 @@ function* run(
       stats.messages++;
       stats.bodyBytes += Buffer.byteLength(m.body);
     }
-    if (out.length > 0) yield { at: cycleAt, messages: out };
+    if (out.length > 0 || polls.length > 0)
+      yield { at: cycleAt, messages: out, ...(polls.length > 0 ? { polls: polls.splice(0) } : {}) };
   }
   // Whatever is still held back is delivered after the last cycle.
   const tail: ReplayMessage[] = [];

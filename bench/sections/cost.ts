@@ -1,4 +1,5 @@
 import { DEFAULT_STORE_TUNING } from '../../functions/aggregate/store';
+import { POST_RECORD_LAYOUT } from '../../shared/keys';
 import { topology } from '../../shared/topology';
 import {
   type CostBreakdown,
@@ -8,9 +9,11 @@ import {
   SQS_CHUNK_BYTES,
   type UsageForCost,
 } from '../lib/cost';
+import { POST_RECORD_LINE } from '../lib/cost-chart';
 import type { ItemSizeStats } from '../lib/item-size';
 import { writeUnitsOf } from '../lib/metered-client';
 import { CYCLE_MS, PLATFORM_PROFILES, type Replay } from '../lib/replay';
+import { fmt } from '../lib/results';
 import { sum } from '../lib/stats';
 import type { EfficiencyResult, ThroughputResult } from './aggregate';
 import type { BundleResult } from './bundles';
@@ -89,8 +92,13 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
   const days = replay.stats.days ?? 1;
   const perDay = 1 / (replay.stats.scale * days); // replay usage x perDay = one campaign day at scale 1
   const observationsPerDay = replay.stats.deliveries * perDay;
-  // Observations the pollers sent (duplicates are SQS's): each one rewrites its post record (< 1 KB).
-  const recordWritesPerDay = (replay.stats.deliveries - replay.stats.duplicateDeliveries) * perDay;
+  // The poller's post records: the post-record model's units per observation (the write model's run, on
+  // the same polls; packed groups, bench/lib/post-record-model.ts); without it, one 1-WRU write per
+  // observation sent (duplicates are SQS's), which bounds the packed layout's cost from above.
+  const recordsSentPerDay = (replay.stats.deliveries - replay.stats.duplicateDeliveries) * perDay;
+  const recordUnitsPerDay = inputs.model
+    ? inputs.model.postRecordWriteUnitsPerObservation * observationsPerDay
+    : recordsSentPerDay;
   const platforms = PLATFORM_PROFILES.length;
   const gb = (fn: keyof typeof topology.functions) => topology.functions[fn].memoryMb / 1024;
   const concurrency = DEFAULT_STORE_TUNING.concurrency;
@@ -198,11 +206,11 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
         dollars: ((logGb * LOG_RETENTION_DAYS) / 30) * PRICES.logsStoragePerGbMonth,
       },
       {
-        // functions/poll/post-records.ts: one put per observation sent (its record of the last counters sent).
-        item: "DynamoDB writes, the poller's post records",
-        quantity: recordWritesPerDay,
+        // functions/poll/post-record-store.ts: one UpdateItem per touched record group and checkpoint.
+        item: POST_RECORD_LINE,
+        quantity: recordUnitsPerDay,
         unit: 'WRU',
-        dollars: (recordWritesPerDay / 1e6) * PRICES.dynamoPerMillionWriteUnits,
+        dollars: (recordUnitsPerDay / 1e6) * PRICES.dynamoPerMillionWriteUnits,
       },
       {
         item: 'DynamoDB storage (after the replay)',
@@ -333,7 +341,7 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
       `One campaign day = the replay's usage / (scale ${replay.stats.scale} x ${days} days): ${Math.round(observationsPerDay).toLocaleString('en-US')} observations a day at scale 1 (both campaigns of the replay, duplicates included).`,
       `Aggregate duration in AWS = measured handler compute (duration minus dynalite wait; ${computePerObservationMs.toFixed(3)} ms per observation) + ${AWS_DYNAMO_LATENCY_MS} ms per DynamoDB round trip, its calls spread over ${concurrency} in flight; ${topology.functions.aggregate.memoryMb} MB (shared/topology.ts). The naive run's durations are modelled the same way from its own measured calls.`,
       `Lambda INIT (billed since 2025-08-01): ${COLD_START_SHARE * 100}% of invocations start cold (AWS's own figure for production workloads), each billed the bundle's measured import time (bench bundles section; 300 ms where not measured).`,
-      `Poll: one invocation per platform per ${CYCLE_MS / 60_000}-minute cycle (${platforms} platforms) and one Scheduler invocation each; API calls = the replay's pages; ${perCall.toFixed(1)} ms measured per call locally + ${PLATFORM_API_LATENCY_MS} ms assumed platform API latency; ${topology.functions.poll.memoryMb} MB. The tracked-post index and the post records are read every cycle: ${rruPerTrackedPost.toFixed(4)} RRU per tracked post (measured), ${Math.round(averageTracked).toLocaleString('en-US')} posts tracked on average. Writes: about 5 per invocation (cursor, budget ledger, summary) and one post record per observation sent (${Math.round(recordWritesPerDay).toLocaleString('en-US')} a day, its own line).`,
+      `Poll: one invocation per platform per ${CYCLE_MS / 60_000}-minute cycle (${platforms} platforms) and one Scheduler invocation each; API calls = the replay's pages; ${perCall.toFixed(1)} ms measured per call locally + ${PLATFORM_API_LATENCY_MS} ms assumed platform API latency; ${topology.functions.poll.memoryMb} MB. The tracked-post index and the post records are read every cycle: ${rruPerTrackedPost.toFixed(4)} RRU per tracked post (measured), ${Math.round(averageTracked).toLocaleString('en-US')} posts tracked on average. Writes: about 5 per invocation (cursor, budget ledger, summary) and the post records (${Math.round(recordUnitsPerDay).toLocaleString('en-US')} WRU a day, its own line: ${inputs.model ? postRecordNote(inputs.model, recordsSentPerDay) : 'one 1-WRU write per observation sent, the write model did not run'}).`,
       `DynamoDB reads: ${readsPerObservation.toFixed(3)} RRU per observation, the larger of the sequential run and the concurrent throughput run (conflict re-reads happen only when invocations overlap).`,
       `X-Ray: active tracing with the default sampling rule (first request each second, 5% of the rest), per function, on the average invocation rate of the day (bursts would record fewer).`,
       `CloudWatch Logs: the functions' logger output measured in the run at INFO (the deployed level: no log level is configured): ${Math.round(aggregateLogBytes)} bytes per aggregate invocation, ${Math.round(pollLogBytes)} per poll cycle, plus ${PLATFORM_LOG_BYTES_PER_INVOCATION} bytes of Lambda platform records per invocation (assumed); the report path logs an access line and platform records; ${LOG_RETENTION_DAYS}-day retention (the stage default).`,
@@ -361,3 +369,11 @@ const modelAssumptions = (
     : []),
   `Naive writes from the same model run: ${model.naiveWriteUnitsPerObservation.toFixed(3)} WRU per observation (one PutItem of the post, one ADD per rollup item and observation, one more per item on first sight, byDay entries of KOL and voice items; items without markers, 1 WRU each).`,
 ];
+
+/** How the post-record line is obtained (bench/lib/post-record-model.ts on the write model's polls). */
+const postRecordNote = (model: ModelSectionResult, recordsSentPerDay: number): string => {
+  const w = model.postRecordWeek;
+  const r = w.records;
+  const perWrite = r.writes > 0 ? r.recordsSaved / r.writes : 0;
+  return `the post-record model (bench/lib/post-record-model.ts) at scale ${w.scale.toFixed(4)} over ${w.days} day(s) of the week replay, the poller's SentFilter and group planning on every poll, two checkpoints per poll: ${fmt(r.recordsSaved)} records saved in ${fmt(r.writes)} group writes (${perWrite.toFixed(1)} records per write, ${(r.writeUnits / Math.max(1, r.writes)).toFixed(2)} WRU per write, ${(r.writeUnits / Math.max(1, r.recordsSaved)).toFixed(3)} WRU per record against 1 as one item per post), layout ${r.layout.slots} publish-time slots x ${r.layout.perSlot} group(s) a platform-day at that scale, as many posts per group as the product's ${POST_RECORD_LAYOUT.slots} x ${POST_RECORD_LAYOUT.perSlot} at scale 1, largest group ${fmt(r.largestGroupBytes)} bytes (${fmt(r.largestGroupRecords)} records); one item per post would be ${fmt(recordsSentPerDay)} WRU`;
+};

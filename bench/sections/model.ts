@@ -1,3 +1,4 @@
+import { modelPostRecordWeek, POST_RECORD_MODEL_SCALE, type PostRecordWeek } from '../lib/post-record-model';
 import type { Replay } from '../lib/replay';
 import { sum } from '../lib/stats';
 import { WriteModel, type WriteModelBusiest } from '../lib/write-model';
@@ -33,6 +34,12 @@ export interface ModelSectionResult {
   writeUnitsPerObservation: number;
   naiveWriteUnitsPerObservation: number;
   naiveReadUnitsPerObservation: number;
+  /**
+   * The poller's post-record write units per observation delivered, from the post-record model's own
+   * week (`postRecordWeek`, every day of it at POST_RECORD_MODEL_SCALE).
+   */
+  postRecordWriteUnitsPerObservation: number;
+  postRecordWeek: PostRecordWeek;
   /** Busiest partition minutes at the model's scale, as a share of 1,000 WCU/s; divided by the scale when < 1. */
   busiestShareAtScale1?: number;
   busiest?: WriteModelBusiest;
@@ -71,6 +78,8 @@ export interface ModelSectionOptions {
   refreshRequests?: number;
   replay?: Replay;
   efficiency?: EfficiencyResult;
+  /** Days of the post-record model's week (default 7). */
+  recordDays?: number;
 }
 
 export const measureWriteModel = (options: ModelSectionOptions): ModelSectionResult => {
@@ -85,12 +94,22 @@ export const measureWriteModel = (options: ModelSectionOptions): ModelSectionRes
   });
   const { design, naive } = week;
   const observations = Math.max(1, design.observations);
+  const postRecordWeek = modelPostRecordWeek({
+    scale: POST_RECORD_MODEL_SCALE,
+    seed: options.seed,
+    days: options.recordDays ?? 7,
+    suppressUnchanged: options.suppressUnchanged,
+    ...(options.refreshRequests === undefined ? {} : { refreshRequestsPerCycle: options.refreshRequests }),
+  });
   return {
     ...(calibration ? { calibration } : {}),
     week: { ...week, deliveries: stats.deliveries, posts: stats.posts, suppressed: stats.suppressed },
     writeUnitsPerObservation: design.writeUnits / observations,
     naiveWriteUnitsPerObservation: naive.writeUnits / observations,
     naiveReadUnitsPerObservation: naive.readUnits / observations,
+    postRecordWriteUnitsPerObservation:
+      postRecordWeek.records.writeUnits / Math.max(1, postRecordWeek.observations),
+    postRecordWeek,
     ...(design.busiest ? { busiestShareAtScale1: design.busiest.share / Math.min(1, options.scale) } : {}),
     ...(design.busiest ? { busiest: design.busiest } : {}),
     ...(design.busiestBase ? { busiestBase: design.busiestBase } : {}),

@@ -27,7 +27,7 @@ import { CursorStore } from './cursors';
 import type { PollLog, PollStores } from './cycle';
 import { pollCycleEvents } from './poll-events';
 import { runPollCycle } from './poller';
-import { DynamoPostRecords } from './post-records';
+import { DynamoPostRecords } from './post-record-store';
 import { RejectStore } from './rejects';
 import { ObservationSender } from './sender';
 import { emptySummary, type PollSummary } from './summary';

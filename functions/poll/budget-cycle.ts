@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { resolveBudget } from '../../shared/budget';
-import { normalizeHandle } from '../../shared/config';
+import { type KolPulseConfig, normalizeHandle } from '../../shared/config';
+import type { Platform } from '../../shared/platform';
 import { activeCampaigns } from './campaigns';
 import type { Cycle, PollCycleDeps } from './cycle';
 import { CycleBudget } from './cycle-budget';
@@ -41,7 +42,18 @@ export const sentFilterOf = (
   inputs: BudgetInputs,
 ): SentFilter | undefined => {
   if (!inputs.records) return undefined;
-  const campaigns = activeCampaigns(deps.config, now, deps.tuning.graceDays);
+  const { campaignsKey, roster } = sentFilterInputs(deps.config, deps.platform, now, deps.tuning.graceDays);
+  return new SentFilter(inputs.records, campaignsKey, roster, inputs.spend.countsReads);
+};
+
+/** What the filter compares beside counters: the active campaigns' key and the platform's roster. */
+export const sentFilterInputs = (
+  config: KolPulseConfig,
+  platform: Platform,
+  now: number,
+  graceDays: number,
+): { campaignsKey: string; roster: Set<string> } => {
+  const campaigns = activeCampaigns(config, now, graceDays);
   const campaignsKey = createHash('sha1')
     .update(JSON.stringify(campaigns.map((c) => [c.id, [...c.hashtags].sort()]).sort()))
     .digest('base64url')
@@ -50,12 +62,12 @@ export const sentFilterOf = (
     campaigns.flatMap((c) =>
       c.kols.flatMap((k) =>
         k.accounts
-          .filter((a) => a.platform === deps.platform)
+          .filter((a) => a.platform === platform)
           .flatMap((a) => [normalizeHandle(a.handle), ...(a.userId ? [a.userId] : [])]),
       ),
     ),
   );
-  return new SentFilter(inputs.records, campaignsKey, roster, inputs.spend.countsReads);
+  return { campaignsKey, roster };
 };
 
 /**

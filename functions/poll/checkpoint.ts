@@ -8,9 +8,17 @@ import { cursorStateOf, type QueryRun } from './query-run';
  */
 export const saveCheckpoint = async (cycle: Cycle, runs: readonly QueryRun[]): Promise<void> => {
   await cycle.sender.flush();
-  // Only what is on the queue may count as sent: the records follow the flush.
-  if (cycle.sent && cycle.records && cycle.sent.updates.size > 0)
-    await cycle.records.save(cycle.sent.commit());
+  // Only what is on the queue may count as sent: the records follow the flush. A record not saved only
+  // costs its post a re-sent (harmless) observation, so it never holds back the cursors.
+  if (cycle.sent && cycle.records && cycle.sent.updates.size > 0) {
+    const updates = cycle.sent.commit();
+    await cycle.records.save(updates).catch((e: unknown) =>
+      cycle.log('warn', 'could not save post records; their posts are sent again', {
+        records: updates.length,
+        error: (e as Error).message,
+      }),
+    );
+  }
   const dirty = runs.filter((r) => r.dirty);
   await Promise.all(
     dirty.map((run) => cycle.cursors.save(run.name, cursorStateOf(run), cycle.pollId, cycle.clock.now())),

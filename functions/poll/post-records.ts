@@ -1,9 +1,6 @@
 import { createHash } from 'node:crypto';
-import { BatchWriteCommand, type DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { normalizeHandle } from '../../shared/config';
-import { postRecordKey, postRecordPartitions } from '../../shared/keys';
 import type { Observation } from '../../shared/observation';
-import type { Platform } from '../../shared/platform';
 import { type Day, dayOf } from '../../shared/time';
 
 /**
@@ -35,6 +32,7 @@ export interface PostRecord {
 export interface PostRecordStore {
   /** Records of the posts published on these UTC days, by post id. */
   load(days: readonly Day[]): Promise<Map<string, PostRecord>>;
+  /** Saves records; a stored record of the same post with a later `sentAt` is kept (never moves backwards). */
   save(records: readonly PostRecord[]): Promise<void>;
 }
 
@@ -126,93 +124,17 @@ export class SentFilter {
   }
 }
 
-/** Records stay a day past the longest tracking window, then DynamoDB's TTL removes them. */
-const KEEP_SECONDS = 91 * 86_400;
-const BATCH = 25;
-
-export class DynamoPostRecords implements PostRecordStore {
-  constructor(
-    private readonly doc: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    private readonly platform: Platform,
-  ) {}
-
-  async load(days: readonly Day[]): Promise<Map<string, PostRecord>> {
-    const out = new Map<string, PostRecord>();
-    await Promise.all(
-      days
-        .flatMap((day) => postRecordPartitions(this.platform, day))
-        .map(async (partition) => {
-          let startKey: Record<string, unknown> | undefined;
-          do {
-            const page = await this.doc.send(
-              new QueryCommand({
-                TableName: this.tableName,
-                KeyConditionExpression: 'pk = :p',
-                ExpressionAttributeValues: { ':p': partition },
-                ExclusiveStartKey: startKey,
-              }),
-            );
-            for (const item of page.Items ?? []) {
-              const record = toRecord(item);
-              // A post written before the spread has a record in the legacy partition too: the later one counts.
-              const known = record && out.get(record.postId);
-              if (record && !(known && known.sentAt > record.sentAt)) out.set(record.postId, record);
-            }
-            startKey = page.LastEvaluatedKey;
-          } while (startKey);
-        }),
-    );
-    return out;
-  }
-
-  async save(records: readonly PostRecord[]): Promise<void> {
-    for (let i = 0; i < records.length; i += BATCH) {
-      let requests = records.slice(i, i + BATCH).map((r) => ({
-        PutRequest: {
-          Item: {
-            ...postRecordKey(this.platform, r.publishedAt, r.postId),
-            kind: 'post-record',
-            ...r,
-            expiresAt: Math.floor(Date.parse(r.publishedAt) / 1000) + KEEP_SECONDS,
-          },
-        },
-      }));
-      for (let attempt = 0; requests.length > 0 && attempt < 5; attempt++) {
-        const result = await this.doc.send(
-          new BatchWriteCommand({ RequestItems: { [this.tableName]: requests } }),
-        );
-        requests = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof requests;
-      }
-      // Records left unwritten only cost a re-send of an unchanged observation next time: harmless.
-    }
-  }
-}
-
-const toRecord = (item: Record<string, unknown>): PostRecord | undefined => {
-  const { postId, publishedAt, fp, sentAt, changedAt, changes, kol, readDay } = item;
-  if (typeof postId !== 'string' || typeof publishedAt !== 'string' || typeof fp !== 'string')
-    return undefined;
-  if (typeof sentAt !== 'number') return undefined;
-  return {
-    postId,
-    publishedAt,
-    fp,
-    sentAt,
-    changedAt: typeof changedAt === 'number' ? changedAt : sentAt,
-    changes: typeof changes === 'number' ? changes : 1,
-    kol: kol === true,
-    ...(typeof readDay === 'string' ? { readDay } : {}),
-  };
-};
-
 /** The same store in memory (tests, bench). */
 export class MemoryPostRecords implements PostRecordStore {
   readonly items = new Map<string, PostRecord>();
   async load(days: readonly Day[]) {
     return new Map([...this.items].filter(([, r]) => days.includes(r.publishedAt.slice(0, 10))));
   }
+  /** As the DynamoDB store: a stored record with a later `sentAt` is kept. */
   async save(records: readonly PostRecord[]) {
-    for (const r of records) this.items.set(r.postId, structuredClone(r));
+    for (const r of records) {
+      const known = this.items.get(r.postId);
+      if (!known || known.sentAt <= r.sentAt) this.items.set(r.postId, structuredClone(r));
+    }
   }
 }

@@ -30,9 +30,9 @@ const GRANTS: Record<FunctionId, (platform: Platform | undefined) => TableGrants
         { actions: ['GetItem', 'PutItem'], leadingKeys: [`CURSOR#${platform}`] },
         { actions: ['BatchWriteItem'], leadingKeys: [REJECT_KEYS] },
         { actions: ['Query'], index: TRACK_INDEX, leadingKeys: [`TRACK#${platform}#*`] },
-        // Budget ledger (functions/poll/budget-ledger.ts) and per-post records (post-records.ts).
+        // Budget ledger (functions/poll/budget-ledger.ts) and packed post records (post-record-store.ts).
         { actions: ['BatchGetItem', 'UpdateItem', 'PutItem'], leadingKeys: [`BUDGET#${platform}`] },
-        { actions: ['Query', 'BatchWriteItem'], leadingKeys: [`PREC#${platform}#*`] },
+        { actions: ['Query', 'UpdateItem'], leadingKeys: [`PREC#${platform}#*`] },
       ],
     };
   },

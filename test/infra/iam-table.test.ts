@@ -24,7 +24,7 @@ const pollRows = (platform: string): [string, string, string][] => [
   ['dynamodb:UpdateItem', 'state table', leadingKeys(`BUDGET#${platform}`)],
   ['dynamodb:PutItem', 'state table', leadingKeys(`BUDGET#${platform}`)],
   ['dynamodb:Query', 'state table', leadingKeys(`PREC#${platform}#*`)],
-  ['dynamodb:BatchWriteItem', 'state table', leadingKeys(`PREC#${platform}#*`)],
+  ['dynamodb:UpdateItem', 'state table', leadingKeys(`PREC#${platform}#*`)],
   ['sqs:SendMessage', 'events queue', ''],
   ['secretsmanager:GetSecretValue', `${platform} secret`, ''],
   ['events:PutEvents', 'campaign event bus', ''],

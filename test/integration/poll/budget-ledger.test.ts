@@ -1,7 +1,8 @@
 import { PutCommand, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DynamoBudgetLedger } from '../../../functions/poll/budget-ledger';
-import { DynamoPostRecords, SentFilter } from '../../../functions/poll/post-records';
+import { DynamoPostRecords } from '../../../functions/poll/post-record-store';
+import { SentFilter } from '../../../functions/poll/post-records';
 import { createTables } from '../../../infra/local/engines';
 import { resolveBudget } from '../../../shared/budget';
 import { POST_RECORD_SHARDS, postRecordPartition } from '../../../shared/keys';

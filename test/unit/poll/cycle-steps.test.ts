@@ -165,3 +165,29 @@ describe('search cursor over a feed that is not in time order (Instagram)', () =
     expect(newerCursor(first, undefined)).toBe(first);
   });
 });
+
+describe('post records that cannot be saved', () => {
+  it('hold back neither the cursor nor the observations; the failure is logged', async () => {
+    const world = memoryWorld({ start: T0 });
+    const logged: string[] = [];
+    const saves: number[] = [];
+    world.deps.log = (level, message) => logged.push(`${level}: ${message}`);
+    world.deps.stores.records = {
+      load: async () => new Map(),
+      save: async (records) => {
+        saves.push(records.length);
+        throw new Error('ValidationException: Item size has exceeded the maximum allowed size');
+      },
+    };
+    world.platform.addPosts(5, 'launch', T0 - 60_000);
+    try {
+      const { sent } = await world.poll();
+      expect(sent).toHaveLength(5);
+      expect(saves).toEqual([5]);
+      expect([...world.items.values()].map((item) => item.since?.id)).toEqual([expect.any(String)]);
+      expect(logged).toContain('warn: could not save post records; their posts are sent again');
+    } finally {
+      world.close();
+    }
+  });
+});

@@ -74,5 +74,5 @@ export const memoryWorld = (options: {
     const summary = await runPollCycle(deps, { pollId: `x-${polls++}`, remainingTimeMs });
     return { summary, sent: sent.slice(before) };
   };
-  return { clock, platform, settings, items, poll, close: () => sqsMock.restore() };
+  return { clock, platform, settings, items, deps, poll, close: () => sqsMock.restore() };
 };
