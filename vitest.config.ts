@@ -18,12 +18,13 @@ export default defineConfig({
         },
       },
       {
-        // The aggregate's suite again on AWS's DynamoDB Local (one JVM for the run), so behaviour only
-        // dynalite has (item size limit, condition and validation errors, index updates) cannot hide.
+        // The aggregate's suite and the poller's packed post records again on AWS's DynamoDB Local (one JVM
+        // for the run), so behaviour only dynalite has (item size limit, condition and validation errors,
+        // nested-path conditions, index updates) cannot hide.
         extends: true,
         test: {
-          name: 'aggregate-ddb-local',
-          include: ['test/integration/aggregate/**/*.test.ts'],
+          name: 'ddb-local',
+          include: ['test/integration/aggregate/**/*.test.ts', 'test/integration/poll/post-records.test.ts'],
           // Quarantine needs an engine that refuses a 1 KB item, which DynamoDB Local (fixed at 400 KB) cannot
           // be made to do: here it would only run on dynalite a second time.
           exclude: [...configDefaults.exclude, 'test/integration/aggregate/quarantine.test.ts'],

@@ -20,7 +20,7 @@ const startEngine = async (): Promise<LocalDynamo> => {
   if (!endpoint)
     throw new Error(
       'KOL_TEST_DYNAMO=dynamodb-local needs the globalSetup test/support/dynamodb-local.setup.ts ' +
-        '(run the aggregate-ddb-local project)',
+        '(run the ddb-local project)',
     );
   return connectDynamoDbLocal(endpoint);
 };
