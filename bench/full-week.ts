@@ -3,6 +3,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { topology } from '../shared/topology';
 import { DEFAULT_SEED, positive, UsageError } from './lib/args';
 import { type FullWeekResult, runFullWeek } from './lib/full-week';
 import { summarizeFullWeek } from './lib/full-week-summary';
@@ -21,6 +22,8 @@ const USAGE = `Usage: npm run bench:week -- [--scale N] [--days N] [--seed N] [-
   --data DIR   where dynalite's tables and the checkpoint live; default .data/bench-week-<scale>-<days>d
   --in-memory  no data folder: faster to start, cannot resume
   --fresh      delete the data folder first and start over
+  --concurrency N  batches handed to the aggregate at once; default the trigger's maximum concurrency (${topology.triggers.aggregate.maxConcurrency}).
+               On a 2-CPU machine 2 keeps scale-1 batches inside the function timeout, as Lambda's own CPUs would
   --out FILE   markdown report (JSON beside it); default docs/benchmarks-week.md`;
 
 const parse = (argv: string[]) => {
@@ -33,6 +36,7 @@ const parse = (argv: string[]) => {
       data: { type: 'string' },
       'in-memory': { type: 'boolean' },
       fresh: { type: 'boolean' },
+      concurrency: { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -43,6 +47,9 @@ const parse = (argv: string[]) => {
   const days = positive('days', v.days, 7);
   const seed = positive('seed', v.seed, DEFAULT_SEED);
   if (!Number.isInteger(days)) throw new UsageError(`--days must be a whole number, got "${v.days}"`);
+  const concurrency = positive('concurrency', v.concurrency, topology.triggers.aggregate.maxConcurrency);
+  if (!Number.isInteger(concurrency))
+    throw new UsageError(`--concurrency must be a whole number, got "${v.concurrency}"`);
   if (v.data && v['in-memory']) throw new UsageError('--data and --in-memory exclude each other');
   const dataDir = v['in-memory']
     ? undefined
@@ -51,6 +58,7 @@ const parse = (argv: string[]) => {
     scale,
     days,
     seed,
+    concurrency,
     dataDir,
     fresh: v.fresh ?? false,
     out: v.out ?? join(REPO_DIR, 'docs', 'benchmarks-week.md'),
