@@ -22,8 +22,8 @@ const USAGE = `Usage: npm run bench:week -- [--scale N] [--days N] [--seed N] [-
   --data DIR   where dynalite's tables and the checkpoint live; default .data/bench-week-<scale>-<days>d
   --in-memory  no data folder: faster to start, cannot resume
   --fresh      delete the data folder first and start over
-  --concurrency N  batches handed to the aggregate at once; default the trigger's maximum concurrency (${topology.triggers.aggregate.maxConcurrency}).
-               On a 2-CPU machine 2 keeps scale-1 batches inside the function timeout, as Lambda's own CPUs would
+  --concurrency N  batches handed to the aggregate at once; default the trigger's maximum concurrency (${topology.triggers.aggregate.maxConcurrency});
+               on 2 CPUs, fewer at once finish each batch sooner (Lambda gives every invocation CPUs of its own)
   --out FILE   markdown report (JSON beside it); default docs/benchmarks-week.md`;
 
 const parse = (argv: string[]) => {
