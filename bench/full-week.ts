@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -7,7 +6,8 @@ import { topology } from '../shared/topology';
 import { DEFAULT_SEED, positive, UsageError } from './lib/args';
 import { type FullWeekResult, runFullWeek } from './lib/full-week';
 import { summarizeFullWeek } from './lib/full-week-summary';
-import { REPO_DIR } from './lib/harness';
+import { gitCommit, REPO_DIR } from './lib/harness';
+import { fmt } from './lib/results';
 
 /**
  * `npm run bench:week`: the Next-Idea week at full scale through the real aggregate on dynalite, checked
@@ -65,17 +65,7 @@ const parse = (argv: string[]) => {
   };
 };
 
-const fmt = (n: number, digits = 0) =>
-  n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 const log = (message: string) => process.stdout.write(`[bench:week] ${message}\n`);
-
-const commit = () => {
-  try {
-    return execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_DIR }).toString().trim();
-  } catch {
-    return 'unknown';
-  }
-};
 
 const renderMarkdown = (r: FullWeekResult, command: string, startedAt: string): string => {
   const o = r.oracle;
@@ -83,7 +73,7 @@ const renderMarkdown = (r: FullWeekResult, command: string, startedAt: string): 
   const rows: [string, string][] = [
     ['Date', startedAt],
     ['Command', `\`${command}\``],
-    ['Commit', commit()],
+    ['Commit', gitCommit()],
     [
       'Machine',
       `${cpus().length} CPUs, ${cpus()[0]?.model.trim() ?? 'unknown'}, ${fmt(totalmem() / 1024 ** 3, 1)} GiB memory, Node.js ${process.version}`,
@@ -166,7 +156,7 @@ const main = async (): Promise<number> => {
   });
   const markdown = renderMarkdown(result, command, startedAt);
   writeFileSync(options.out, `${markdown}\n`);
-  const summary = summarizeFullWeek(result, { startedAt, command, commit: commit() });
+  const summary = summarizeFullWeek(result, { startedAt, command, commit: gitCommit() });
   writeFileSync(`${options.out.replace(/\.md$/, '')}.json`, `${JSON.stringify(summary, null, 2)}\n`);
   const wrong = (result.oracle?.mismatches.length ?? 0) + result.deadLetters;
   log(

@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { type BenchOptions, parseBenchArgs, UsageError } from './lib/args';
 import { baseBill, CHART_BUDGETS, CHART_PERIODS_MINUTES, costCharts } from './lib/cost-chart';
 import { computeFigures } from './lib/figures';
 import { readFullWeekSummary } from './lib/full-week-summary';
-import { OUT_DIR, outPath, REPO_DIR, writeJsonFile } from './lib/harness';
+import { gitCommit, OUT_DIR, outPath, REPO_DIR, writeJsonFile } from './lib/harness';
 import { renderMarkdown, renderSummary } from './lib/markdown';
 import { generateReplay } from './lib/replay';
 import { type BenchResults, collectVerdicts } from './lib/results';
@@ -29,20 +28,6 @@ import { measureStaleness } from './sections/staleness';
  */
 
 const log = (message: string) => process.stdout.write(`[bench] ${message}\n`);
-
-const gitCommit = (): string => {
-  try {
-    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_DIR }).toString().trim();
-    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'functions', 'shared', 'infra'], {
-      cwd: REPO_DIR,
-    })
-      .toString()
-      .trim();
-    return dirty ? `${sha} (with uncommitted changes in functions/, shared/ or infra/)` : sha;
-  } catch {
-    return 'unknown';
-  }
-};
 
 const section = async <T>(
   results: BenchResults,

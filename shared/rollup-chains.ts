@@ -30,8 +30,6 @@ export const chainPositionOf = (sk: string): ChainPosition => {
 export const rollupFoldSk = (chainSk: string, throughBucket: number): string =>
   `${chainSk}#f${String(throughBucket).padStart(6, '0')}`;
 
-const FOLD_SUFFIX = /#f\d+$/;
-
 /**
  * The rows of `items` (each with its sort key `sk` and the attribute naming its logical item, `itemKey`)
  * a reader sums; rows without them are kept. `itemKey` is the table's `pk` by default; an index Query whose
@@ -43,7 +41,8 @@ export const visibleRollupItems = <T extends Record<string, unknown>>(
   itemKey = 'pk',
 ): T[] => {
   // Most Queries meet no fold at all: every row is then visible and no chain needs a name.
-  if (!items.some((item) => typeof item.sk === 'string' && FOLD_SUFFIX.test(item.sk))) return [...items];
+  if (!items.some((item) => typeof item.sk === 'string' && chainPositionOf(item.sk).kind === 'fold'))
+    return [...items];
   const lastFold = new Map<string, number>();
   const positions = items.map((item) => {
     const owner = item[itemKey];

@@ -1,15 +1,14 @@
 import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { SQSEvent } from 'aws-lambda';
 import { createAggregateHandler } from '../../functions/aggregate/app';
-import { createTables, LOCAL_REGION, startDynalite, type TableNames } from '../../infra/local/engines';
+import { listQuarantine } from '../../functions/aggregate/quarantine';
+import { createTables, startDynalite } from '../../infra/local/engines';
 import { createLambdaContext } from '../../infra/local/lambda-runtime';
 import { parseConfig } from '../../shared/config';
-import { QUARANTINE_PARTITION } from '../../shared/keys';
 import { topology } from '../../shared/topology';
 import { readRollups } from '../../test/support/oracle';
-import { quietLogger, sqsRecordFor } from './harness';
+import { aggregateFunction, quietLogger, sqsRecordFor } from './harness';
 import { type ItemSizeStats, tableItemSizes } from './item-size';
 import { CYCLE_MS, type ReplayMessage, realTimeBatches } from './replay';
 import { StreamingOracle } from './streaming-oracle';
@@ -142,13 +141,7 @@ const deliverCycle = async (
         progress.batches++;
         const records = batch.map((m) => sqsRecordFor(m.body, receive));
         const event: SQSEvent = { Records: records };
-        const context = createLambdaContext({
-          functionName: 'kol-pulse-bench-week-aggregate',
-          timeoutSeconds: topology.functions.aggregate.timeoutSeconds,
-          memoryMb: topology.functions.aggregate.memoryMb,
-          region: LOCAL_REGION,
-        });
-        const { batchItemFailures } = await handler(event, context);
+        const { batchItemFailures } = await handler(event, createLambdaContext(aggregateFunction));
         const failedIds = new Set(batchItemFailures.map((f) => f.itemIdentifier));
         records.forEach((r, i) => {
           if (failedIds.has(r.messageId)) failed.push(batch[i] as ReplayMessage);
@@ -165,25 +158,6 @@ const deliverCycle = async (
     progress.redeliveries += failed.length;
     pending = failed.length > 0 ? realTimeBatches(failed, batchSize) : [];
   }
-};
-
-const countQuarantined = async (doc: Parameters<typeof readRollups>[0], tables: TableNames) => {
-  let count = 0;
-  let startKey: Record<string, unknown> | undefined;
-  do {
-    const page = await doc.send(
-      new QueryCommand({
-        TableName: tables.state,
-        KeyConditionExpression: 'pk = :q',
-        ExpressionAttributeValues: { ':q': QUARANTINE_PARTITION },
-        ExclusiveStartKey: startKey,
-        Select: 'COUNT',
-      }),
-    );
-    count += page.Count ?? 0;
-    startKey = page.LastEvaluatedKey;
-  } while (startKey);
-  return count;
 };
 
 export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekResult> => {
@@ -254,12 +228,10 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
       }
       next = cycles.next();
     }
-    const [actual, quarantined, rollups, state] = [
-      await readRollups(dynamo.doc, tables.rollups),
-      await countQuarantined(dynamo.doc, tables),
-      await tableItemSizes(dynamo.doc, tables.rollups),
-      await tableItemSizes(dynamo.doc, tables.state),
-    ];
+    const actual = await readRollups(dynamo.doc, tables.rollups);
+    const quarantined = (await listQuarantine(dynamo.doc, tables.state)).length;
+    const rollups = await tableItemSizes(dynamo.doc, tables.rollups);
+    const state = await tableItemSizes(dynamo.doc, tables.state);
     const largest = (s: ItemSizeStats) => Math.max(0, ...Object.values(s.byKind).map((k) => k.maxBytes));
     return {
       ...result(true),

@@ -1,10 +1,12 @@
+import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSRecord } from 'aws-lambda';
-import type { TableNames } from '../../infra/local/engines';
+import { LOCAL_REGION, type TableNames } from '../../infra/local/engines';
+import type { LambdaFunctionSettings } from '../../infra/local/lambda-runtime';
 import { type TableSpec, topology } from '../../shared/topology';
 
 export const BENCH_DIR = dirname(dirname(fileURLToPath(import.meta.url)));
@@ -16,6 +18,14 @@ export const outPath = (...parts: string[]): string => {
   const path = join(OUT_DIR, ...parts);
   mkdirSync(dirname(path), { recursive: true });
   return path;
+};
+
+/** The aggregate function as the topology deploys it, for the Lambda context the bench hands its handler. */
+export const aggregateFunction: LambdaFunctionSettings = {
+  functionName: 'kol-pulse-bench-aggregate',
+  timeoutSeconds: topology.functions.aggregate.timeoutSeconds,
+  memoryMb: topology.functions.aggregate.memoryMb,
+  region: LOCAL_REGION,
 };
 
 /** Functions log nothing during a benchmark: logging to a terminal would be what we measure. */
@@ -87,3 +97,18 @@ export const chunk = <T>(items: readonly T[], size: number): T[][] => {
 };
 
 export const elapsedSince = (startedMs: number) => (performance.now() - startedMs) / 1000;
+
+/** The commit a run measured, flagged when the product code differs from it. */
+export const gitCommit = (): string => {
+  try {
+    const sha = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { cwd: REPO_DIR }).toString().trim();
+    const dirty = execFileSync('git', ['status', '--porcelain', '--', 'functions', 'shared', 'infra'], {
+      cwd: REPO_DIR,
+    })
+      .toString()
+      .trim();
+    return dirty ? `${sha} (with uncommitted changes in functions/, shared/ or infra/)` : sha;
+  } catch {
+    return 'unknown';
+  }
+};

@@ -5,12 +5,11 @@ import type { StoreTuning } from '../../functions/aggregate/store';
 import {
   createQueues,
   createTables,
-  LOCAL_REGION,
   startDynalite,
   startSqs,
   type TableNames,
 } from '../../infra/local/engines';
-import { createLambdaContext, type LambdaFunctionSettings } from '../../infra/local/lambda-runtime';
+import { createLambdaContext } from '../../infra/local/lambda-runtime';
 import { SqsTrigger } from '../../infra/local/sqs-trigger';
 import type { Observation } from '../../shared/observation';
 import { addDays, startOfDay } from '../../shared/time';
@@ -18,6 +17,7 @@ import { topology } from '../../shared/topology';
 import { readRollups } from '../../test/support/observations';
 import { computeOracle } from '../../test/support/oracle';
 import {
+  aggregateFunction,
   chunk,
   countLogBytes,
   deployedLogger,
@@ -39,13 +39,6 @@ export interface Verification {
   /** The lower bound's items summed, against the oracle: if these differ, the lower bound is suspect. */
   modelVsOracle: Comparison;
 }
-
-const aggregateFunction: LambdaFunctionSettings = {
-  functionName: 'kol-pulse-bench-aggregate',
-  timeoutSeconds: topology.functions.aggregate.timeoutSeconds,
-  memoryMb: topology.functions.aggregate.memoryMb,
-  region: LOCAL_REGION,
-};
 
 /** The clock the functions see: just after the replayed day, so retention windows treat it as recent. */
 export const replayClock = (replay: Replay) => {

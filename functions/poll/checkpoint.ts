@@ -8,8 +8,8 @@ import { cursorStateOf, type QueryRun } from './query-run';
  */
 export const saveCheckpoint = async (cycle: Cycle, runs: readonly QueryRun[]): Promise<void> => {
   await cycle.sender.flush();
-  // Only what is on the queue may count as sent: the records follow the flush. A record not saved only
-  // costs its post a re-sent (harmless) observation, so it never holds back the cursors.
+  // Only what is on the queue may count as sent: the records follow the flush. A record not saved leaves
+  // the older one (docs/data-model.md, "Post records" says what that costs); it never holds back the cursors.
   if (cycle.sent && cycle.records && cycle.sent.updates.size > 0) {
     const updates = cycle.sent.commit();
     await cycle.records.save(updates).catch((e: unknown) =>

@@ -72,7 +72,8 @@ export class DynamoPostRecords implements PostRecordStore {
    * One UpdateItem per touched group, setting each record as its own attribute, on condition that no
    * record of it moves backwards (a stored one with a later `sentAt` wins). A failed condition means an
    * overlapping invocation saved a later record: the group is read again and the write retried without
-   * the records it superseded. A record left unwritten only costs a re-sent (harmless) observation.
+   * the records it superseded. A record left unwritten leaves the older one (docs/data-model.md, "Post
+   * records").
    */
   async save(records: readonly PostRecord[]): Promise<void> {
     const errors: unknown[] = [];
