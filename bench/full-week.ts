@@ -7,6 +7,7 @@ import { DEFAULT_SEED, positive, UsageError } from './lib/args';
 import { type FullWeekResult, runFullWeek } from './lib/full-week';
 import { summarizeFullWeek } from './lib/full-week-summary';
 import { gitCommit, REPO_DIR } from './lib/harness';
+import { CYCLE_MS } from './lib/replay';
 import { fmt } from './lib/results';
 
 /**
@@ -15,7 +16,9 @@ import { fmt } from './lib/results';
  * command again. Exit 1 when the rollups differ from the oracle or a message went to the dead letters.
  */
 
-const USAGE = `Usage: npm run bench:week -- [--scale N] [--days N] [--seed N] [--data DIR | --in-memory] [--fresh] [--out FILE]
+const CYCLES_PER_DAY = 86_400_000 / CYCLE_MS;
+
+const USAGE = `Usage: npm run bench:week -- [--scale N] [--days N] [--seed N] [--data DIR | --in-memory] [--fresh] [--check-every N] [--out FILE]
   --scale N    1.0 = a Tencent "Next Idea" week (100,000 new posts a day); default 1
   --days N     days of the week replay; default 7
   --seed N     replay seed; default ${DEFAULT_SEED}
@@ -24,6 +27,8 @@ const USAGE = `Usage: npm run bench:week -- [--scale N] [--days N] [--seed N] [-
   --fresh      delete the data folder first and start over
   --concurrency N  batches handed to the aggregate at once; default the trigger's maximum concurrency (${topology.triggers.aggregate.maxConcurrency});
                on 2 CPUs, fewer at once finish each batch sooner (Lambda gives every invocation CPUs of its own)
+  --check-every N  compare every rollup row with the oracle after every N poll cycles, and stop at the
+               first difference; default ${CYCLES_PER_DAY} (a replay day); 0 compares only at the end
   --out FILE   markdown report (JSON beside it); default docs/benchmarks-week.md`;
 
 const parse = (argv: string[]) => {
@@ -37,6 +42,7 @@ const parse = (argv: string[]) => {
       'in-memory': { type: 'boolean' },
       fresh: { type: 'boolean' },
       concurrency: { type: 'string' },
+      'check-every': { type: 'string' },
       out: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -50,6 +56,9 @@ const parse = (argv: string[]) => {
   const concurrency = positive('concurrency', v.concurrency, topology.triggers.aggregate.maxConcurrency);
   if (!Number.isInteger(concurrency))
     throw new UsageError(`--concurrency must be a whole number, got "${v.concurrency}"`);
+  const checkEvery = v['check-every'] === '0' ? 0 : positive('check-every', v['check-every'], CYCLES_PER_DAY);
+  if (!Number.isInteger(checkEvery))
+    throw new UsageError(`--check-every must be a whole number of cycles, got "${v['check-every']}"`);
   if (v.data && v['in-memory']) throw new UsageError('--data and --in-memory exclude each other');
   const dataDir = v['in-memory']
     ? undefined
@@ -59,6 +68,7 @@ const parse = (argv: string[]) => {
     days,
     seed,
     concurrency,
+    checkEveryCycles: checkEvery,
     dataDir,
     fresh: v.fresh ?? false,
     out: v.out ?? join(REPO_DIR, 'docs', 'benchmarks-week.md'),
@@ -66,6 +76,11 @@ const parse = (argv: string[]) => {
 };
 
 const log = (message: string) => process.stdout.write(`[bench:week] ${message}\n`);
+
+const mismatchSection = (c: FullWeekResult['oracle']): string[] =>
+  c && c.mismatches.length > 0
+    ? ['## First mismatches', '', '```json', JSON.stringify(c.mismatches.slice(0, 20), null, 2), '```', '']
+    : [];
 
 const renderMarkdown = (r: FullWeekResult, command: string, startedAt: string): string => {
   const o = r.oracle;
@@ -98,6 +113,18 @@ const renderMarkdown = (r: FullWeekResult, command: string, startedAt: string): 
         ? `${fmt(o.mismatches.length)} of ${fmt(o.expectedRows)} rows differ (${fmt(o.actualRows)} rows read)`
         : 'n/a',
     ],
+    [
+      'Checked along the way',
+      r.checks.length > 0
+        ? r.checks
+            .map((c) => `cycle ${c.cycle + 1}: ${fmt(c.mismatchedRows)} of ${fmt(c.rows)} rows differ`)
+            .join('; ')
+        : 'none',
+    ],
+    [
+      'Aggregate reads',
+      `${fmt(r.reads.units)} RRU in ${fmt(r.reads.requests)} requests, as DynamoDB reports them: ${fmt(r.observations > 0 ? r.reads.units / r.observations : 0, 3)} RRU per observation`,
+    ],
     ['Quarantined changes', fmt(r.quarantined ?? 0)],
     ['Largest item', `${fmt(r.largestItemBytes ?? 0)} bytes (limit 409,600; target 65,536)`],
     [
@@ -126,9 +153,7 @@ const renderMarkdown = (r: FullWeekResult, command: string, startedAt: string): 
     '|---|---|---|---|---|',
     ...kinds,
     '',
-    ...(o && o.mismatches.length > 0
-      ? ['## First mismatches', '', '```json', JSON.stringify(o.mismatches.slice(0, 20), null, 2), '```', '']
-      : []),
+    ...mismatchSection(r.failedCheck ?? o),
   ].join('\n');
 };
 
@@ -153,14 +178,19 @@ const main = async (): Promise<number> => {
         `cycle ${p.cycle + 1}/${p.cycles}: ${fmt(p.observations)} observations, ${fmt(rate)} obs/s, about ${fmt(eta / 60)} min left, heap ${fmt(process.memoryUsage().rss / 1024 ** 3, 1)} GB`,
       );
     },
+    onCheck: (c) =>
+      log(
+        `cycle ${c.cycle + 1}: checked ${fmt(c.rows)} rollup rows against the oracle, ${fmt(c.mismatchedRows)} differ`,
+      ),
   });
   const markdown = renderMarkdown(result, command, startedAt);
   writeFileSync(options.out, `${markdown}\n`);
   const summary = summarizeFullWeek(result, { startedAt, command, commit: gitCommit() });
   writeFileSync(`${options.out.replace(/\.md$/, '')}.json`, `${JSON.stringify(summary, null, 2)}\n`);
-  const wrong = (result.oracle?.mismatches.length ?? 0) + result.deadLetters;
+  const differing = (result.failedCheck ?? result.oracle)?.mismatches.length;
+  const wrong = (differing ?? 0) + result.deadLetters;
   log(
-    `${result.oracle?.mismatches.length ?? '?'} rows differ from the oracle, ${result.deadLetters} dead letters; report in ${options.out}`,
+    `${differing ?? '?'} rows differ from the oracle, ${result.deadLetters} dead letters${result.failedCheck ? ` (stopped at the check after cycle ${(result.checks.at(-1)?.cycle ?? 0) + 1})` : ''}; report in ${options.out}`,
   );
   return wrong > 0 ? 1 : 0;
 };

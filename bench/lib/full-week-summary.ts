@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FullWeekResult } from './full-week';
+import type { FullWeekCheck, FullWeekResult } from './full-week';
 import { REPO_DIR } from './harness';
 
 /** What `npm run bench:week` records in docs/benchmarks-week.json, and `npm run bench` quotes. */
@@ -23,6 +23,10 @@ export interface FullWeekSummary {
   mismatchedRows: number | null;
   quarantined: number | null;
   largestItemBytes: number | null;
+  /** Comparisons with the oracle at checkpoints along the way (the last one is the final state's). */
+  checks: FullWeekCheck[];
+  /** The aggregate's read units per observation, as DynamoDB reports them. */
+  readUnitsPerObservation: number | null;
 }
 
 export const FULL_WEEK_SUMMARY_FILE = join(REPO_DIR, 'docs', 'benchmarks-week.json');
@@ -47,6 +51,8 @@ export const summarizeFullWeek = (
   mismatchedRows: r.oracle?.mismatches.length ?? null,
   quarantined: r.quarantined ?? null,
   largestItemBytes: r.largestItemBytes ?? null,
+  checks: r.checks,
+  readUnitsPerObservation: r.observations > 0 ? r.reads.units / r.observations : null,
 });
 
 /** The latest full-week run's summary, or null when none was recorded. */

@@ -8,8 +8,9 @@ import { createLambdaContext } from '../../infra/local/lambda-runtime';
 import { parseConfig } from '../../shared/config';
 import { topology } from '../../shared/topology';
 import { readRollups } from '../../test/support/oracle';
-import { aggregateFunction, quietLogger, sqsRecordFor } from './harness';
+import { aggregateFunction, quietLogger, sqsRecordFor, tableSpecsByName } from './harness';
 import { type ItemSizeStats, tableItemSizes } from './item-size';
+import { meterDocumentClient } from './metered-client';
 import { CYCLE_MS, type ReplayMessage, realTimeBatches } from './replay';
 import { StreamingOracle } from './streaming-oracle';
 import { type Comparison, compareTables } from './verify';
@@ -27,6 +28,11 @@ import { type WeekStats, weekCycles } from './week';
  * records the last poll cycle fully processed. A resumed run regenerates the replay from its seed, feeds
  * the cycles already done to the oracle only, and hands the aggregate everything after, the interrupted
  * cycle again in full: a redelivery the exactly-once protocol must absorb like any other.
+ *
+ * At a checkpoint the aggregate has acknowledged exactly the cycles the oracle has been fed, so the rollups
+ * must equal the oracle then too: every `checkEveryCycles` (a replay day by default) the run compares them,
+ * records the check in the checkpoint and stops at the first difference, so a long run proves the cycles
+ * behind it exact as it goes, whether or not it lives to the end.
  */
 
 export interface FullWeekOptions {
@@ -41,7 +47,24 @@ export interface FullWeekOptions {
    * cycle they belong to is checkpointed (so a resumed run delivers that cycle again): tests use it.
    */
   stopAfterBatches?: number;
+  /** Compare the rollups with the oracle after every this many cycles (0: only at the end). */
+  checkEveryCycles?: number;
   onProgress?: (progress: FullWeekProgress) => void;
+  onCheck?: (check: FullWeekCheck) => void;
+}
+
+/** A comparison of every rollup row with the oracle at a checkpoint. */
+export interface FullWeekCheck {
+  cycle: number;
+  observations: number;
+  rows: number;
+  mismatchedRows: number;
+}
+
+/** The aggregate's DynamoDB reads as DynamoDB reports them (ReturnConsumedCapacity), over the whole run. */
+export interface FullWeekReads {
+  requests: number;
+  units: number;
 }
 
 export interface FullWeekProgress {
@@ -64,6 +87,8 @@ interface Checkpoint {
   /** Seconds spent processing, over every process of the run. */
   seconds: number;
   resumes: number;
+  checks: FullWeekCheck[];
+  reads: FullWeekReads;
 }
 
 export interface FullWeekResult {
@@ -79,6 +104,10 @@ export interface FullWeekResult {
   resumes: number;
   seconds: number;
   observationsPerSecond: number;
+  checks: FullWeekCheck[];
+  reads: FullWeekReads;
+  /** The first check that found the rollups and the oracle apart, if any (the run stopped there). */
+  failedCheck?: Comparison;
   oracle?: Comparison;
   oracleMemory?: ReturnType<StreamingOracle['size']>;
   quarantined?: number;
@@ -100,11 +129,14 @@ const readCheckpoint = (options: FullWeekOptions): Checkpoint => {
     deadLetters: 0,
     seconds: 0,
     resumes: 0,
+    checks: [],
+    reads: { requests: 0, units: 0 },
   };
   if (!options.dataDir) return fresh;
   const file = join(options.dataDir, CHECKPOINT_FILE);
   if (!existsSync(file)) return fresh;
-  const saved = JSON.parse(readFileSync(file, 'utf8')) as Checkpoint;
+  // Checkpoints written before checks and read metering lack them.
+  const saved = { checks: [], reads: fresh.reads, ...JSON.parse(readFileSync(file, 'utf8')) } as Checkpoint;
   for (const key of ['scale', 'days', 'seed'] as const)
     if (saved[key] !== options[key])
       throw new Error(
@@ -160,6 +192,16 @@ const deliverCycle = async (
   }
 };
 
+/** Rollups against the oracle fed with exactly the cycles the aggregate has acknowledged. */
+const compareWithOracle = async (
+  doc: Parameters<typeof readRollups>[0],
+  rollupsTable: string,
+  oracle: StreamingOracle,
+): Promise<Comparison> => compareTables(oracle.table(), await readRollups(doc, rollupsTable));
+
+const isCheckDue = (cycle: number, every: number | undefined): boolean =>
+  every !== undefined && every > 0 && (cycle + 1) % every === 0;
+
 export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekResult> => {
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const progress = readCheckpoint(options);
@@ -172,7 +214,7 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
     ...(options.dataDir ? { path: join(options.dataDir, 'dynalite') } : {}),
   });
   let clockMs = 0;
-  const result = (complete: boolean): FullWeekResult => ({
+  const result = (complete: boolean, failedCheck?: Comparison): FullWeekResult => ({
     complete,
     scale: options.scale,
     days: options.days,
@@ -184,11 +226,16 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
     resumes: progress.resumes,
     seconds: progress.seconds,
     observationsPerSecond: progress.seconds > 0 ? progress.observations / progress.seconds : 0,
+    checks: progress.checks,
+    reads: progress.reads,
+    ...(failedCheck ? { failedCheck } : {}),
   });
   try {
     const tables = await createTables(dynamo.client, 'week');
+    const metered = meterDocumentClient(dynamo.doc, { mode: 'count', tables: tableSpecsByName(tables) });
+    const readsBefore = { ...progress.reads };
     const handler = createAggregateHandler({
-      doc: dynamo.doc,
+      doc: metered.client,
       tables,
       config,
       logger: quietLogger('kol-pulse-aggregate'),
@@ -218,6 +265,25 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
         progress.cycle = cycle;
         progress.observations += messages.reduce((n, m) => n + m.observations.length, 0);
         progress.seconds += (performance.now() - started) / 1000;
+        progress.reads = {
+          requests: readsBefore.requests + metered.meter.readRequests,
+          units: readsBefore.units + metered.meter.readUnits,
+        };
+        if (isCheckDue(cycle, options.checkEveryCycles)) {
+          const comparison = await compareWithOracle(dynamo.doc, tables.rollups, oracle);
+          const check = {
+            cycle,
+            observations: progress.observations,
+            rows: comparison.expectedRows,
+            mismatchedRows: comparison.mismatches.length,
+          };
+          progress.checks.push(check);
+          options.onCheck?.(check);
+          if (check.mismatchedRows > 0) {
+            if (options.dataDir) writeCheckpoint(options.dataDir, progress);
+            return result(false, comparison);
+          }
+        }
         if (options.dataDir) writeCheckpoint(options.dataDir, progress);
         options.onProgress?.({
           cycle,
@@ -228,7 +294,6 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
       }
       next = cycles.next();
     }
-    const actual = await readRollups(dynamo.doc, tables.rollups);
     const quarantined = (await listQuarantine(dynamo.doc, tables.state)).length;
     const rollups = await tableItemSizes(dynamo.doc, tables.rollups);
     const state = await tableItemSizes(dynamo.doc, tables.state);
@@ -236,7 +301,7 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
     return {
       ...result(true),
       stats: next.value,
-      oracle: compareTables(oracle.table(), actual),
+      oracle: await compareWithOracle(dynamo.doc, tables.rollups, oracle),
       oracleMemory: oracle.size(),
       quarantined,
       itemSizes: { rollups, state },

@@ -1,13 +1,44 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
 import { runFullWeek } from '../../../bench/lib/full-week';
+import { createTables, startDynalite } from '../../../infra/local/engines';
 
-const dataDir = mkdtempSync(join(tmpdir(), 'kol-pulse-week-'));
-afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
+const folders: string[] = [];
+const newDataDir = () => {
+  const dir = mkdtempSync(join(tmpdir(), 'kol-pulse-week-'));
+  folders.push(dir);
+  return dir;
+};
+afterAll(() => {
+  for (const dir of folders) rmSync(dir, { recursive: true, force: true });
+});
 
-const week = { scale: 0.0003, days: 1, seed: 3, dataDir } as const;
+const dataDir = newDataDir();
+const week = { scale: 0.0003, days: 1, seed: 3, dataDir, checkEveryCycles: 8 } as const;
+
+/** Adds one like to a daily rollup item of a stopped run's tables, as a bug in the aggregate could. */
+const tamperWithADailyRollup = async (folder: string): Promise<void> => {
+  const dynamo = await startDynalite({ isolated: true, path: join(folder, 'dynalite') });
+  try {
+    const tables = await createTables(dynamo.client, 'week');
+    const { Items = [] } = await dynamo.doc.send(new ScanCommand({ TableName: tables.rollups }));
+    const item = Items.find((i) => ['kol', 'voice', 'total'].includes(String(i.kind)));
+    if (!item) throw new Error('no daily rollup item to tamper with');
+    await dynamo.doc.send(
+      new UpdateCommand({
+        TableName: tables.rollups,
+        Key: { pk: item.pk, sk: item.sk },
+        UpdateExpression: 'ADD likes :one',
+        ExpressionAttributeValues: { ':one': 1 },
+      }),
+    );
+  } finally {
+    await dynamo.close();
+  }
+};
 
 describe('the full-week run (bench:week)', () => {
   it('stops mid-week, resumes from its checkpoint, delivers the interrupted cycle again and ends exact', async () => {
@@ -19,6 +50,9 @@ describe('the full-week run (bench:week)', () => {
     expect(checkpoint.batches).toBeLessThan(12);
     expect(checkpoint.cycle).toBeGreaterThan(0);
     expect(existsSync(join(dataDir, 'dynalite'))).toBe(true);
+    const checksBefore = stopped.checks.length;
+    expect(checksBefore).toBeGreaterThan(0);
+    expect(checkpoint.checks).toEqual(stopped.checks);
 
     const resumed = await runFullWeek(week);
     expect(resumed.complete).toBe(true);
@@ -31,6 +65,30 @@ describe('the full-week run (bench:week)', () => {
     expect(resumed.deadLetters).toBe(0);
     expect(resumed.quarantined).toBe(0);
     expect(resumed.largestItemBytes).toBeGreaterThan(0);
+    // Every 8th cycle compared whole with the oracle, across both processes, none apart.
+    expect(resumed.checks.length).toBeGreaterThan(checksBefore);
+    expect(resumed.checks.map((c) => (c.cycle + 1) % 8)).toEqual(resumed.checks.map(() => 0));
+    expect(resumed.checks.every((c) => c.rows > 0 && c.mismatchedRows === 0)).toBe(true);
+    // The aggregate reads post states every batch: metered, and carried over the resume.
+    expect(resumed.reads.units).toBeGreaterThan(stopped.reads.units);
+    expect(resumed.reads.units).toBeGreaterThanOrEqual(resumed.reads.requests);
+  }, 120_000);
+
+  it('stops at the first check that finds the rollups apart from the oracle, and says which rows', async () => {
+    const folder = newDataDir();
+    const run = { scale: 0.0003, days: 1, seed: 3, dataDir: folder, checkEveryCycles: 4 };
+    const first = await runFullWeek({ ...run, stopAfterBatches: 12 });
+    expect(first.checks.length).toBeGreaterThan(0);
+    expect(first.checks.every((c) => c.mismatchedRows === 0)).toBe(true);
+    await tamperWithADailyRollup(folder);
+
+    const resumed = await runFullWeek(run);
+    expect(resumed.complete).toBe(false);
+    const last = resumed.checks.at(-1);
+    expect(last?.mismatchedRows).toBeGreaterThan(0);
+    expect(resumed.failedCheck?.mismatches).toHaveLength(last?.mismatchedRows ?? -1);
+    const checkpoint = JSON.parse(readFileSync(join(folder, 'checkpoint.json'), 'utf8'));
+    expect(checkpoint.checks.at(-1)).toEqual(last);
   }, 120_000);
 
   it('refuses to resume a data folder holding a run with other options, naming the option', async () => {
