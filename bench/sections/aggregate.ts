@@ -11,6 +11,7 @@ import {
 } from '../../infra/local/engines';
 import { createLambdaContext } from '../../infra/local/lambda-runtime';
 import { SqsTrigger } from '../../infra/local/sqs-trigger';
+import type { EventPublisher } from '../../shared/events/publisher';
 import type { Observation } from '../../shared/observation';
 import { addDays, startOfDay } from '../../shared/time';
 import { topology } from '../../shared/topology';
@@ -96,7 +97,7 @@ export interface EfficiencyResult {
  */
 export const measureWriteEfficiency = async (
   replay: Replay,
-  options: { storeTuning?: Partial<StoreTuning> } = {},
+  options: { storeTuning?: Partial<StoreTuning>; events?: EventPublisher } = {},
 ): Promise<EfficiencyResult> => {
   const dynamo = await startDynalite({ isolated: true });
   try {
@@ -114,6 +115,8 @@ export const measureWriteEfficiency = async (
       logger: deployedLogger('kol-pulse-aggregate'),
       now: replayClock(replay),
       ...(options.storeTuning ? { storeTuning: options.storeTuning } : {}),
+      // Campaign events (tests of the read model): their Queries are then metered with the rest.
+      ...(options.events ? { events: options.events } : {}),
     });
     const model = new WriteBoundModel(replay.config);
     const logBytes: number[] = [];
