@@ -61,7 +61,7 @@ export interface EventModelResult {
   /** The Queries of those KOL days (eventually consistent), and the rows they read. */
   queries: ReadTally;
   rowsRead: number;
-  /** Round trips of the event step summed over batches: Query rounds (8 at a time), then PutEvents calls. */
+  /** Query round trips of the event step summed over batches (8 Queries in flight at once). */
   queryRounds: number;
 }
 
@@ -136,8 +136,7 @@ export class ReadModel {
     this.events.batches++;
     this.events.events += kolDays.size;
     this.events.putEventsCalls += Math.ceil(kolDays.size / PUT_EVENTS_MAX_ENTRIES);
-    this.events.queryRounds +=
-      Math.ceil(kolDays.size / EVENT_QUERY_CONCURRENCY) + Math.ceil(kolDays.size / PUT_EVENTS_MAX_ENTRIES);
+    this.events.queryRounds += Math.ceil(kolDays.size / EVENT_QUERY_CONCURRENCY);
     for (const t of kolDays.values()) {
       const rows = this.kolRows.get(kolSeriesPartition(t.campaignId, t.kolId));
       const last = `${t.day}#~`;
