@@ -182,6 +182,11 @@ export interface ThroughputResult {
   invocations: number;
   /** Handler durations (ms), one per invocation, for the Lambda GB-s estimate. */
   durationsMs: number[];
+  /**
+   * Each invocation's messages (indexes into the replay's), in the order invocations started: the read
+   * model runs them one after another to tell the reads conflicts added (bench/sections/cost.ts).
+   */
+  batches: number[][];
   meter: DynamoMeter;
   triggerStats: SqsTrigger['stats'];
   verification: Verification;
@@ -252,7 +257,10 @@ export const measureThroughput = async (
       now: replayClock(replay),
     });
     const durationsMs: number[] = [];
+    const indexOfBody = new Map(replay.messages.map((m, i) => [m.body, i]));
+    const batches: number[][] = [];
     const timed = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+      batches.push(event.Records.map((r) => indexOfBody.get(r.body) ?? -1));
       const started = performance.now();
       try {
         return await handler(event);
@@ -309,6 +317,7 @@ export const measureThroughput = async (
         steadyAt === undefined ? Number.NaN : steadyObservations / ((steadyAt - started) / 1000),
       invocations: durationsMs.length,
       durationsMs,
+      batches,
       meter: metered.meter,
       triggerStats: { ...trigger.stats },
       verification: await verify(replay, dynamo.doc, tables.rollups),

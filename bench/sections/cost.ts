@@ -18,7 +18,7 @@ import { fmt } from '../lib/results';
 import { sum } from '../lib/stats';
 import type { EfficiencyResult, ThroughputResult } from './aggregate';
 import type { BundleResult } from './bundles';
-import type { ModelSectionResult } from './model';
+import { conflictFreeReadUnits, type ModelSectionResult } from './model';
 import type { NaiveResult } from './naive';
 import type { PollerResult } from './poller';
 import type { ReportingResult } from './reporting';
@@ -193,14 +193,18 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
   const deleteRequests = invocationsPerDay;
 
   // ---- Reads: the read model's units per observation at its scale (DynamoDB's rules); conflict re-reads
-  // happen only when invocations overlap, so they are scaled by the concurrent run's metered reads over the
-  // sequential run's (at least 1). Without the model, the larger of the two metered runs per observation.
+  // happen only when invocations overlap, so they are scaled by the concurrent run's metered reads over what
+  // the read model gives for the same batches one after another (at least 1). Without the model, the larger
+  // of the sequential and the concurrent metered runs per observation.
   const sequentialReads = efficiency.meter.readUnits / efficiency.observations;
   const concurrentReads = inputs.throughput
     ? inputs.throughput.meter.readUnits / inputs.throughput.observations
     : 0;
-  const conflictFactor = sequentialReads > 0 ? Math.max(1, concurrentReads / sequentialReads) : 1;
   const model = inputs.model;
+  const conflictFree =
+    model && inputs.throughput ? conflictFreeReadUnits(replay, inputs.throughput.batches) : 0;
+  const conflictFactor =
+    inputs.throughput && conflictFree > 0 ? Math.max(1, inputs.throughput.meter.readUnits / conflictFree) : 1;
   const readsPerObservation = model
     ? model.readUnitsPerObservation * conflictFactor
     : Math.max(sequentialReads, concurrentReads);
@@ -404,7 +408,7 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
       `Lambda INIT (billed since 2025-08-01): ${COLD_START_SHARE * 100}% of invocations start cold (AWS's own figure for production workloads), each billed the bundle's measured import time (bench bundles section; 300 ms where not measured).`,
       `Poll: one invocation per platform per ${CYCLE_MS / 60_000}-minute cycle (${platforms} platforms) and one Scheduler invocation each; API calls = the replay's pages; ${perCall.toFixed(1)} ms measured per call locally + ${PLATFORM_API_LATENCY_MS} ms assumed platform API latency; ${topology.functions.poll.memoryMb} MB. The tracked-post index and the post records are read every cycle: ${rruPerTrackedPost.toFixed(4)} RRU per tracked post (measured), ${Math.round(averageTracked).toLocaleString('en-US')} posts tracked on average. Writes: about 5 per invocation (cursor, budget ledger, summary) and the post records (${Math.round(recordUnitsPerDay).toLocaleString('en-US')} WRU a day, its own line: ${inputs.model ? postRecordNote(inputs.model, recordsSentPerDay) : 'one 1-WRU write per observation sent, the write model did not run'}).`,
       model
-        ? `DynamoDB reads of the aggregate: ${readsPerObservation.toFixed(3)} RRU per observation = the read model's ${model.readUnitsPerObservation.toFixed(3)} at scale ${model.week.scale} (bench/lib/read-model.ts, DynamoDB's rules, see "Write model") x ${conflictFactor.toFixed(3)}, the concurrent throughput run's metered reads per observation over the sequential run's (${concurrentReads.toFixed(3)} / ${sequentialReads.toFixed(3)}, at least 1): conflict re-reads happen only when invocations overlap, and the model runs one batch at a time.`
+        ? `DynamoDB reads of the aggregate: ${readsPerObservation.toFixed(3)} RRU per observation = the read model's ${model.readUnitsPerObservation.toFixed(3)} at scale ${model.week.scale} (bench/lib/read-model.ts, DynamoDB's rules, see "Write model") x ${conflictFactor.toFixed(3)}, the conflict factor: the concurrent throughput run's metered reads over the read model's on the very same batches run one after another (${inputs.throughput ? `${fmt(inputs.throughput.meter.readUnits, 1)} / ${fmt(conflictFree, 1)}` : 'the throughput section did not run'}, at least 1), as conflict re-reads happen only when invocations overlap and the model runs one batch at a time. (The concurrent run's ${concurrentReads.toFixed(3)} RRU per observation against the sequential run's ${sequentialReads.toFixed(3)} cannot serve: its queue is loaded beforehand, so its batches are full and read less per observation.)`
         : `DynamoDB reads: ${readsPerObservation.toFixed(3)} RRU per observation, the larger of the sequential run and the concurrent throughput run (conflict re-reads happen only when invocations overlap).`,
       events
         ? eventsAssumption(events, model)

@@ -104,6 +104,22 @@ export const calibrate = (replay: Replay, efficiency: EfficiencyResult): Calibra
   };
 };
 
+/**
+ * The read units (dynalite's rules, events apart) the aggregate would have spent on the concurrent run's own
+ * batches had they run one after another: its metered reads over this are the reads conflicts added.
+ */
+export const conflictFreeReadUnits = (replay: Replay, batches: readonly (readonly number[])[]): number => {
+  const design = new WriteModel(replay.config);
+  for (const batch of batches) {
+    const messages = batch.flatMap((i) => replay.messages[i] ?? []);
+    design.applyBatch(
+      messages.flatMap((m) => m.observations),
+      messages[0]?.sentAt ?? 0,
+    );
+  }
+  return design.result().reads.dynaliteReadUnits;
+};
+
 export interface ModelSectionOptions {
   scale: number;
   days: number;

@@ -1,9 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { itemReadUnits, queryReadUnits, ReadModel } from '../../../bench/lib/read-model';
+import { realTimeBatches } from '../../../bench/lib/replay';
 import { generateWeekReplay } from '../../../bench/lib/week';
 import { WriteModel } from '../../../bench/lib/write-model';
+import { modelMessages } from '../../../bench/lib/write-model-run';
+import { conflictFreeReadUnits } from '../../../bench/sections/model';
 import { buildCampaignIndex } from '../../../functions/aggregate/matching';
 import type { Observation } from '../../../shared/observation';
+import { topology } from '../../../shared/topology';
 
 describe('bench read model', () => {
   it('charges a key read its size rounded up to 4 KB, half when eventually consistent, a missing item the minimum', () => {
@@ -75,5 +79,25 @@ describe('bench read model', () => {
     const outboxReads = afterSecond.byOperation['rollups:BatchGet eventual'];
     expect(outboxReads?.reads).toBeGreaterThan(0);
     expect(outboxReads?.units).toBe((outboxReads?.reads ?? 0) * 0.5);
+  });
+
+  it("replays a concurrent run's batches (message indexes) one after another for its conflict-free reads", () => {
+    // Arrange: the batches the sequential run forms, named by message index as the throughput run records them.
+    const replay = generateWeekReplay({ scale: 0.0003, seed: 11, days: 1 });
+    replay.messages.splice(120);
+    const position = new Map(replay.messages.map((m, i) => [m, i]));
+    const batches = realTimeBatches(replay.messages, topology.triggers.aggregate.batchSize).map((b) =>
+      b.map((m) => position.get(m) ?? -1),
+    );
+    const design = new WriteModel(replay.config);
+    modelMessages({ design }, replay.messages);
+
+    // Act
+    const units = conflictFreeReadUnits(replay, batches);
+
+    // Assert: the same reads as the model on those batches; all of them in one batch read less (once each).
+    expect(units).toBe(design.result().reads.dynaliteReadUnits);
+    expect(units).toBeGreaterThan(0);
+    expect(conflictFreeReadUnits(replay, [batches.flat()])).toBeLessThan(units);
   });
 });
