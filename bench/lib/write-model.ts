@@ -35,7 +35,8 @@ import { kindOf } from './write-attribution';
  * change; bucket chains that close after `bucketMarkerLimit - postsPerUpdate` marker writes, placement
  * filling a bucket exactly to closing before spilling onto the next (`BucketChains.place`), a closing write
  * folding its chain, a write to a closed bucket failing (charged the item's size), its posts reissued (one
- * more state write) onto the next bucket; one freshness write per campaign and platform a batch touched. Conflicts and crashes are not
+ * more state write) onto the next bucket; one freshness write per campaign and platform a batch touched. The
+ * aggregate's reads of the same stream are counted by bench/lib/read-model.ts, called at each read. Conflicts and crashes are not
  * modelled (sequential batches, like the metered efficiency run it is calibrated against).
  */
 
