@@ -222,7 +222,7 @@ const main = async (options: BenchOptions): Promise<number> => {
   writeFileSync(figuresOut, `${JSON.stringify(computeFigures(results), null, 2)}\n`);
   writeJsonFile('results.json', {
     ...results,
-    throughput: results.throughput && { ...results.throughput, durationsMs: undefined },
+    throughput: results.throughput && { ...results.throughput, durationsMs: undefined, batches: undefined },
     efficiency: results.efficiency && {
       ...results.efficiency,
       durationsMs: undefined,

@@ -30,6 +30,8 @@ export const PRICES = {
   secretsPer10kCalls: 0.05,
   /** API Gateway HTTP API, first 300 million requests per month. */
   httpApiPerMillionRequests: 1.0,
+  /** EventBridge event bus, custom events published (each 64 KB chunk of a payload is one event); checked 2026-12-02. */
+  eventBridgePerMillionCustomEvents: 1.0,
 } as const;
 
 export const PRICE_SOURCES = [
@@ -45,6 +47,10 @@ export const PRICE_SOURCES = [
   ['CloudWatch Logs (Standard ingestion, storage)', 'https://aws.amazon.com/cloudwatch/pricing/'],
   ['Secrets Manager (secrets, API calls)', 'https://aws.amazon.com/secrets-manager/pricing/'],
   ['API Gateway HTTP API (requests)', 'https://aws.amazon.com/api-gateway/pricing/'],
+  [
+    'EventBridge event bus (custom events published, each 64 KB chunk one event; checked 2026-12-02)',
+    'https://aws.amazon.com/eventbridge/pricing/',
+  ],
   [
     'Lambda INIT phase billed like invocation duration since 2025-08-01',
     'https://aws.amazon.com/blogs/compute/aws-lambda-standardizes-billing-for-init-phase/',

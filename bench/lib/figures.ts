@@ -190,7 +190,7 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
   const aws = c ? c.design.total : null;
   const naive = c ? c.naive.total : null;
   if (c) {
-    notes.awsUsdPerCampaignDay = `All-in cost of one Next-Idea-scale campaign day (${fmt(observationsPerDay)} observations at scale 1): Lambda requests, duration and INIT, SQS, DynamoDB reads/writes/index writes/storage/PITR, Scheduler, X-Ray, CloudWatch Logs, Secrets Manager and the analyst's report path, at list prices (costBreakdown); $${fmt(c.design.perMillionObservations, 3)} per million observations.`;
+    notes.awsUsdPerCampaignDay = `All-in cost of one Next-Idea-scale campaign day (${fmt(observationsPerDay)} observations at scale 1): Lambda requests, duration and INIT, SQS, DynamoDB reads/writes/index writes/storage/PITR, Scheduler, EventBridge campaign events, X-Ray, CloudWatch Logs, Secrets Manager and the analyst's report path, at list prices (costBreakdown); $${fmt(c.design.perMillionObservations, 3)} per million observations.`;
     notes.naiveUsdPerCampaignDay = c.naiveMeasured
       ? `The naive aggregator (bench/lib/naive-aggregator.ts) run on the same replay and batches, every DynamoDB unit metered, priced like this design with the same poll, SQS, logs and report costs: $${fmt(c.naive.perMillionObservations, 3)} per million observations. Its error against the oracle is in "naive".`
       : r.model
@@ -307,6 +307,13 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
       partitionsWritten: e?.attribution.partitions ?? null,
       noopIsolatedObservations: noop?.isolatedObservations ?? null,
       noopStateWrites: noop?.stateWrites ?? null,
+      // The write and read models' units per observation at their scale (scale 1 by default), DynamoDB's rules.
+      modelWriteUnitsPerObservation: r.model?.writeUnitsPerObservation ?? null,
+      modelReadUnitsPerObservation: r.model?.readUnitsPerObservation ?? null,
+      // What the cost charges: the read model's units times the concurrent run's reads over the sequential run's.
+      costReadUnitsPerObservation: c?.readUnitsPerObservation ?? null,
+      campaignEventsPerCampaignDay: c?.events ? c.events.kolDayEvents + c.events.pollerEvents : null,
+      eventReadUnitsPerCampaignDay: c?.events?.readUnits ?? null,
       costPerMillionObservations: c?.design.perMillionObservations ?? null,
       naiveCostPerMillionObservations: c?.naive.perMillionObservations ?? null,
     },

@@ -63,6 +63,7 @@ export const renderWriteModel = (m: ModelSectionResult): string[] => {
         ]),
     ),
   );
+  parts.push(...renderReadModel(m));
   parts.push(...renderPostRecords(m));
   const busiest = (label: string, b: ModelSectionResult['busiest']) =>
     b
@@ -126,6 +127,40 @@ export const renderCostCharts = (charts: CostCharts, targetUsd: number): string[
       : `No point above is within the $${targetUsd} target. Trade-off: a longer period or a smaller budget reads each post less often, so fewer observations reach the aggregate and fewer rollup writes follow, at the price of staler counters.`,
     DEFAULTS_CHOSEN,
   ];
+};
+
+/** The read model (bench/lib/read-model.ts): its calibration and its scale-1 figures, campaign events included. */
+const renderReadModel = (m: ModelSectionResult): string[] => {
+  const w = m.week;
+  const reads = w.design.reads;
+  const perDay = w.scale > 0 ? 1 / (w.scale * w.days) : Number.NaN;
+  const c = m.calibration?.reads;
+  const e = reads.events;
+  const parts = [
+    `**Reads.** \`bench/lib/read-model.ts\` counts the aggregate's DynamoDB reads on the same stream, on the items the write model holds, by DynamoDB's rules (developer guide, "DynamoDB read and write operations": a key read costs its item's size rounded up to 4 KB, 1 RRU strongly consistent, 0.5 eventually consistent, and the same minimum when the item does not exist; a Query costs the sum of the rows it reads rounded up to 4 KB; projections lower none of it): per pass one strongly consistent BatchGetItem of every distinct post's state (\`readStates\`), one eventually consistent BatchGetItem of every distinct bucket the posts' pending outboxes name (\`dropApplied\`: an outbox stays on the state until the post's next write replaces it), and per fold a consistent Query of the chain's two latest fold rows and a consistent GetItem of each bucket folded (\`ChainFolder\`); per batch, the campaign events' Queries (below). Reads after a failed conditional write (conflicts, closed buckets) are not modelled: one sequential process never meets them, the cost section carries them as the concurrent run's extra reads.`,
+  ];
+  if (c)
+    parts.push(
+      `Calibration on the same batches as the writes: the model gives ${fmt(c.model, 1)} RRU by dynalite's rules against ${fmt(c.metered, 1)} metered (ratio ${ratio(c.ratio)}). The only difference between dynalite and DynamoDB's documented rules is a Query that finds nothing (a chain's first fold finds no fold row): dynalite charges 0, DynamoDB the minimum of a read that finds nothing; by DynamoDB's rules the model gives ${fmt(c.modelDynamoDb, 1)} RRU, the figure the cost uses. ${c.byOperation['rollups:Get strong'] ? 'The' : 'At this scale no bucket closes, so no fold reads; the'} unit test (test/unit/bench/write-model.test.ts) holds the model to the meter with small buckets that close and fold, and with campaign events published.`,
+      table(
+        ['Read (table:operation consistency)', 'Model RRU (dynalite rules)', 'Metered RRU', 'Ratio'],
+        Object.entries(c.byOperation).map(([op, k]) => [
+          op,
+          fmt(k.model, 1),
+          fmt(k.metered, 1),
+          ratio(k.ratio),
+        ]),
+      ),
+    );
+  parts.push(
+    `At scale ${w.scale}: ${fmt(reads.readUnits)} RRU over ${fmt(w.design.observations)} observations, ${m.readUnitsPerObservation.toFixed(3)} RRU per observation (${fmt(reads.statesMissing)} state reads found no item: new or unmatched posts). Per campaign day at scale 1${w.scale >= 1 ? '' : ` (divided by the scale ${w.scale})`}:`,
+    table(
+      ['Read', 'RRU per campaign day', 'Reads per campaign day'],
+      Object.entries(reads.byOperation).map(([op, t]) => [op, fmt(t.units * perDay), fmt(t.reads * perDay)]),
+    ),
+    `**Campaign events.** After each batch the aggregate publishes one KolDayFiguresChanged per roster KOL day the batch touched (the publish day and the observed day of each KOL observation), built from an eventually consistent Query of that KOL day's rows (every platform's buckets and folds), 8 Queries in flight, then PutEvents calls of 10 entries. The model counts them on the same batches: ${fmt(e.events * perDay)} events a campaign day (${fmt(e.events / Math.max(1, e.batches), 1)} per batch, ${(m.eventsPerObservation * 1000).toFixed(1)} per 1,000 observations) in ${fmt(e.putEventsCalls * perDay)} PutEvents calls, their Queries reading ${fmt(e.rowsRead * perDay)} rows and ${fmt(e.queries.units * perDay)} RRU (${(e.queries.units / Math.max(1, e.queries.reads)).toFixed(2)} per Query). Neither replay configures spike alerts, so no SpikeDetected reads or writes are counted.`,
+  );
+  return parts;
 };
 
 /** The poller's post records (bench/lib/post-record-model.ts): packed group writes, per day of the week. */

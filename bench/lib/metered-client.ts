@@ -30,6 +30,8 @@ export interface DynamoMeter {
   indexWriteUnits: number;
   readRequests: number;
   readUnits: number;
+  /** Read units by `table:Operation consistency` (e.g. `state:BatchGet strong`), as bench/lib/read-model.ts counts them. */
+  readUnitsByOperation: Record<string, number>;
   /** Items the reads returned (every page's Items), whatever their size. */
   readItems: number;
   /** Writes the exact mode could not image (low-level commands): their units are not in the totals. */
@@ -47,6 +49,7 @@ export const emptyMeter = (): DynamoMeter => ({
   indexWriteUnits: 0,
   readRequests: 0,
   readUnits: 0,
+  readUnitsByOperation: {},
   readItems: 0,
   unmeteredWrites: 0,
   busyMs: 0,
@@ -91,6 +94,16 @@ const itemsOf = (output: unknown): number => {
   if (out?.Items) return out.Items.length;
   if (out?.Responses) return Object.values(out.Responses).reduce((n, items) => n + items.length, 0);
   return out?.Item ? 1 : 0;
+};
+
+/** `table:Operation consistency` of a read command, the table named by its spec when known. */
+const readOperationOf = (name: string, input: Item, tables: ReadonlyMap<string, TableSpec>): string => {
+  const requests = input.RequestItems as Record<string, { ConsistentRead?: boolean }> | undefined;
+  const [tableName, request] = requests
+    ? (Object.entries(requests)[0] ?? ['', {}])
+    : [input.TableName, input];
+  const table = tables.get(String(tableName))?.name ?? String(tableName);
+  return `${table}:${name.replace(/Command$/, '')} ${request.ConsistentRead ? 'strong' : 'eventual'}`;
 };
 
 const sameValue = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
@@ -234,7 +247,10 @@ export const meterDocumentClient = (
       if (input.ReturnConsumedCapacity === undefined) input.ReturnConsumedCapacity = 'TOTAL';
       const output = await send(command, ...rest);
       meter.readRequests += 1;
-      meter.readUnits += capacityOf(output);
+      const units = capacityOf(output);
+      meter.readUnits += units;
+      const operation = readOperationOf(name, input, options.tables);
+      meter.readUnitsByOperation[operation] = (meter.readUnitsByOperation[operation] ?? 0) + units;
       meter.readItems += itemsOf(output);
       return output;
     }

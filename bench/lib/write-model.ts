@@ -22,6 +22,7 @@ import { topology } from '../../shared/topology';
 import { PARTITION_WCU_PER_SECOND } from './figures';
 import { itemSize, valueSize, writeUnitsFor } from './item-size';
 import { indexWritesOf } from './metered-client';
+import { ReadModel, type ReadModelResult } from './read-model';
 import { kindOf } from './write-attribution';
 
 /**
@@ -34,7 +35,8 @@ import { kindOf } from './write-attribution';
  * change; bucket chains that close after `bucketMarkerLimit - postsPerUpdate` marker writes, placement
  * filling a bucket exactly to closing before spilling onto the next (`BucketChains.place`), a closing write
  * folding its chain, a write to a closed bucket failing (charged the item's size), its posts reissued (one
- * more state write) onto the next bucket; one freshness write per campaign and platform a batch touched. Conflicts and crashes are not
+ * more state write) onto the next bucket; one freshness write per campaign and platform a batch touched. The
+ * aggregate's reads of the same stream are counted by bench/lib/read-model.ts, called at each read. Conflicts and crashes are not
  * modelled (sequential batches, like the metered efficiency run it is calibrated against).
  */
 
@@ -146,6 +148,8 @@ export interface WriteModelResult {
   failedBucketWrites: number;
   reissuedStates: number;
   postsDropped: number;
+  /** The aggregate's reads on the same stream (bench/lib/read-model.ts), events included apart. */
+  reads: ReadModelResult;
 }
 
 interface Application {
@@ -209,6 +213,7 @@ export class WriteModel {
   /** Per chain: its fold rows (oldest first) and the last bucket this process knows folded. */
   private readonly folds = new Map<string, { rows: { item: Item; through: number }[]; folded: number }>();
   private minuteStartMs = 0;
+  private readonly reads: ReadModel;
   private readonly out = {
     observations: 0,
     batches: 0,
@@ -233,6 +238,7 @@ export class WriteModel {
     this.options = { ...DEFAULT_AGGREGATOR_OPTIONS, hourlyCampaigns };
     this.tuning = { ...DEFAULT_WRITE_MODEL_TUNING, ...tuning };
     this.open = bucketOpenOf(this.tuning);
+    this.reads = new ReadModel(config, this.index);
   }
 
   /** One trigger batch formed in the poll cycle starting at `cycleStartMs` (its writes fall in that minute). */
@@ -252,6 +258,7 @@ export class WriteModel {
       this.write('rollups', freshnessPartition(campaignId), 1, platform);
       this.freshness.set(key, Math.max(known ?? ms, ms));
     }
+    this.reads.batchEvents(observations, cycleStartMs);
   }
 
   /** Forgets posts published before `ms` (their tracking ended): keeps memory bounded over a week. */
@@ -268,6 +275,7 @@ export class WriteModel {
     const { all, base, index } = this.partitions.best;
     return {
       ...this.out,
+      reads: this.reads.result(),
       unitsByKind: { ...this.out.unitsByKind },
       writesByKind: { ...this.out.writesByKind },
       ...(all ? { busiest: all } : {}),
@@ -301,6 +309,7 @@ export class WriteModel {
       byPost.set(key, list);
       list.push(o);
     }
+    this.readPass(byPost.keys());
     let round: Application[] = [];
     for (const [key, list] of byPost) {
       const held = this.states.get(key);
@@ -322,6 +331,25 @@ export class WriteModel {
         });
     }
     while (round.length > 0) round = this.applyOutboxes(round);
+  }
+
+  /** Steps 1 and 2 of a pass: the posts' states, then the buckets their pending outboxes name. */
+  private readPass(keys: Iterable<string>) {
+    const sizes: (number | undefined)[] = [];
+    const buckets = new Set<string>();
+    for (const key of keys) {
+      const held = this.states.get(key);
+      sizes.push(held?.bytes);
+      for (const c of held?.state.outbox?.changes ?? [])
+        buckets.add(`${c.pk}\u0000${rollupBucketSk(c.sk, c.bucket ?? 0)}`);
+    }
+    this.reads.statesRead(sizes);
+    this.reads.outboxBucketsRead([...buckets].map((key) => this.bucketSize(key)));
+  }
+
+  private bucketSize(key: string): number | undefined {
+    const bucket = this.buckets.get(key);
+    return bucket && bucketBytes(bucket);
   }
 
   /**
@@ -416,6 +444,8 @@ export class WriteModel {
       bucket.item.pk = pk;
       bucket.item.sk = sk;
       this.buckets.set(key, bucket);
+      const created = bucket;
+      this.reads.rowWritten(pk, sk, () => bucketBytes(created));
     }
     if (isBucketClosed(bucket)) {
       // The condition fails: charged the item's size; the aggregate learns the chain moved on.
@@ -470,6 +500,7 @@ export class WriteModel {
     const chain = this.folds.get(`${change.pk}\u0000${change.sk}`) ?? { rows: [], folded: -1 };
     this.folds.set(`${change.pk}\u0000${change.sk}`, chain);
     if (chain.folded >= through) return;
+    this.reads.foldsQueried(chain.rows.slice(-2).map((r) => itemSize(r.item)));
     const [latest, previous] = [chain.rows.at(-1), chain.rows.at(-2)];
     const from = latest ? latest.through : -1;
     if (latest) {
@@ -490,7 +521,9 @@ export class WriteModel {
     const rows: Item[] = latest ? [latest.item] : [];
     let last = from;
     for (let b = from + 1; b <= through; b++) {
-      const bucket = this.buckets.get(`${change.pk}\u0000${rollupBucketSk(change.sk, b)}`);
+      const key = `${change.pk}\u0000${rollupBucketSk(change.sk, b)}`;
+      this.reads.bucketRead(this.bucketSize(key));
+      const bucket = this.buckets.get(key);
       if (!bucket || !isBucketClosed(bucket)) break;
       rows.push(bucket.item);
       last = b;
@@ -508,6 +541,7 @@ export class WriteModel {
       for (const w of indexWritesOf(topology.tables.rollups, undefined, row))
         this.indexWrite('rollups', w.indexName, w.partition, w.units);
       chain.rows.push({ item: row, through: last });
+      this.reads.rowWritten(change.pk, String(row.sk), () => itemSize(row));
       this.out.foldRows++;
     }
     chain.folded = last;

@@ -11,6 +11,7 @@ import {
 } from '../../infra/local/engines';
 import { createLambdaContext } from '../../infra/local/lambda-runtime';
 import { SqsTrigger } from '../../infra/local/sqs-trigger';
+import type { EventPublisher } from '../../shared/events/publisher';
 import type { Observation } from '../../shared/observation';
 import { addDays, startOfDay } from '../../shared/time';
 import { topology } from '../../shared/topology';
@@ -96,7 +97,7 @@ export interface EfficiencyResult {
  */
 export const measureWriteEfficiency = async (
   replay: Replay,
-  options: { storeTuning?: Partial<StoreTuning> } = {},
+  options: { storeTuning?: Partial<StoreTuning>; events?: EventPublisher } = {},
 ): Promise<EfficiencyResult> => {
   const dynamo = await startDynalite({ isolated: true });
   try {
@@ -114,6 +115,8 @@ export const measureWriteEfficiency = async (
       logger: deployedLogger('kol-pulse-aggregate'),
       now: replayClock(replay),
       ...(options.storeTuning ? { storeTuning: options.storeTuning } : {}),
+      // Campaign events (tests of the read model): their Queries are then metered with the rest.
+      ...(options.events ? { events: options.events } : {}),
     });
     const model = new WriteBoundModel(replay.config);
     const logBytes: number[] = [];
@@ -179,6 +182,11 @@ export interface ThroughputResult {
   invocations: number;
   /** Handler durations (ms), one per invocation, for the Lambda GB-s estimate. */
   durationsMs: number[];
+  /**
+   * Each invocation's messages (indexes into the replay's), in the order invocations started: the read
+   * model runs them one after another to tell the reads conflicts added (bench/sections/cost.ts).
+   */
+  batches: number[][];
   meter: DynamoMeter;
   triggerStats: SqsTrigger['stats'];
   verification: Verification;
@@ -249,7 +257,10 @@ export const measureThroughput = async (
       now: replayClock(replay),
     });
     const durationsMs: number[] = [];
+    const indexOfBody = new Map(replay.messages.map((m, i) => [m.body, i]));
+    const batches: number[][] = [];
     const timed = async (event: SQSEvent): Promise<SQSBatchResponse> => {
+      batches.push(event.Records.map((r) => indexOfBody.get(r.body) ?? -1));
       const started = performance.now();
       try {
         return await handler(event);
@@ -306,6 +317,7 @@ export const measureThroughput = async (
         steadyAt === undefined ? Number.NaN : steadyObservations / ((steadyAt - started) / 1000),
       invocations: durationsMs.length,
       durationsMs,
+      batches,
       meter: metered.meter,
       triggerStats: { ...trigger.stats },
       verification: await verify(replay, dynamo.doc, tables.rollups),

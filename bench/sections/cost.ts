@@ -12,12 +12,13 @@ import {
 import { POST_RECORD_LINE } from '../lib/cost-chart';
 import type { ItemSizeStats } from '../lib/item-size';
 import { writeUnitsOf } from '../lib/metered-client';
+import { EVENT_QUERY_CONCURRENCY } from '../lib/read-model';
 import { CYCLE_MS, PLATFORM_PROFILES, type Replay } from '../lib/replay';
 import { fmt } from '../lib/results';
 import { sum } from '../lib/stats';
 import type { EfficiencyResult, ThroughputResult } from './aggregate';
 import type { BundleResult } from './bundles';
-import type { ModelSectionResult } from './model';
+import { conflictFreeReadUnits, type ModelSectionResult } from './model';
 import type { NaiveResult } from './naive';
 import type { PollerResult } from './poller';
 import type { ReportingResult } from './reporting';
@@ -44,6 +45,8 @@ const XRAY_FIXED_RATE = 0.05;
 /** The analyst's day: 50 dashboard opens, each asking totals, series, leaderboard and voices. */
 export const DASHBOARD_OPENS_PER_DAY = 50;
 const LOG_RETENTION_DAYS = 30;
+/** Assumed round trip of one PutEvents call (up to 10 entries) from Lambda, sent one after another. */
+export const PUT_EVENTS_LATENCY_MS = 20;
 const SECRETS = PLATFORM_PROFILES.length;
 
 export interface CostResult {
@@ -61,6 +64,14 @@ export interface CostResult {
   writeUnitsSource: 'model' | 'metered-linear';
   /** The design with the metered run's write units scaled linearly (pessimistic: no coalescing gain at scale 1). */
   designMeteredLinear?: CostBreakdown;
+  /**
+   * Where the aggregate's read units per observation come from: 'model' (the read model at its scale, times
+   * the concurrent run's reads over the sequential run's) or 'metered' (the larger of the two metered runs).
+   */
+  readUnitsSource: 'model' | 'metered';
+  readUnitsPerObservation: number;
+  /** Campaign events a scale-1 day publishes and what they cost to build (undefined: the model did not run). */
+  events?: CampaignEventUsage;
   assumptions: string[];
 }
 
@@ -82,6 +93,34 @@ const xrayTracesPerDay = (invocationsPerDay: number): number => {
     Math.min(perSecond, XRAY_RESERVOIR_PER_SECOND) +
     XRAY_FIXED_RATE * Math.max(0, perSecond - XRAY_RESERVOIR_PER_SECOND);
   return traced * 86_400;
+};
+
+export interface CampaignEventUsage {
+  /** KolDayFiguresChanged: one per roster KOL day a batch touched (read model, scale 1). */
+  kolDayEvents: number;
+  /** The poller's events, at most one PollerFallingBehind per poll invocation (an upper bound). */
+  pollerEvents: number;
+  /** The KOL-day Queries (eventually consistent) the events are built from. */
+  readUnits: number;
+  /** Aggregate Lambda time of the event step: Query rounds at AWS latency, PutEvents calls in sequence. */
+  gbSeconds: number;
+}
+
+/** The campaign events of a scale-1 day (docs/events.md), from the read model's per-observation figures. */
+const campaignEventsPerDay = (
+  model: ModelSectionResult,
+  observationsPerDay: number,
+  pollInvocations: number,
+): CampaignEventUsage => {
+  const ms =
+    model.eventQueryRoundsPerObservation * AWS_DYNAMO_LATENCY_MS +
+    model.eventPutCallsPerObservation * PUT_EVENTS_LATENCY_MS;
+  return {
+    kolDayEvents: model.eventsPerObservation * observationsPerDay,
+    pollerEvents: pollInvocations,
+    readUnits: model.eventReadUnitsPerObservation * observationsPerDay,
+    gbSeconds: ((ms * observationsPerDay) / 1000) * (topology.functions.aggregate.memoryMb / 1024),
+  };
 };
 
 const storedBytes = (sizes: ItemSizeStats): number =>
@@ -153,12 +192,23 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
   const receiveRequests = Math.max(invocationsPerDay, bodyBytesPerDay / SQS_CHUNK_BYTES);
   const deleteRequests = invocationsPerDay;
 
-  // ---- Reads: conflict re-reads happen when invocations run concurrently (the throughput run), so the
-  // larger of the sequential and the concurrent run's read units per observation is charged.
-  const readsPerObservation = Math.max(
-    efficiency.meter.readUnits / efficiency.observations,
-    inputs.throughput ? inputs.throughput.meter.readUnits / inputs.throughput.observations : 0,
-  );
+  // ---- Reads: the read model's units per observation at its scale (DynamoDB's rules); conflict re-reads
+  // happen only when invocations overlap, so they are scaled by the concurrent run's metered reads over what
+  // the read model gives for the same batches one after another (at least 1). Without the model, the larger
+  // of the sequential and the concurrent metered runs per observation.
+  const sequentialReads = efficiency.meter.readUnits / efficiency.observations;
+  const concurrentReads = inputs.throughput
+    ? inputs.throughput.meter.readUnits / inputs.throughput.observations
+    : 0;
+  const model = inputs.model;
+  const conflictFree =
+    model && inputs.throughput ? conflictFreeReadUnits(replay, inputs.throughput.batches) : 0;
+  const conflictFactor =
+    inputs.throughput && conflictFree > 0 ? Math.max(1, inputs.throughput.meter.readUnits / conflictFree) : 1;
+  const readsPerObservation = model
+    ? model.readUnitsPerObservation * conflictFactor
+    : Math.max(sequentialReads, concurrentReads);
+  const events = model ? campaignEventsPerDay(model, observationsPerDay, pollInvocations) : undefined;
 
   // ---- Report path: the analyst's 50 dashboard opens a day.
   const endpoints = inputs.reporting?.endpoints ?? [];
@@ -212,6 +262,18 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
         unit: 'WRU',
         dollars: (recordUnitsPerDay / 1e6) * PRICES.dynamoPerMillionWriteUnits,
       },
+      ...(events
+        ? [
+            {
+              item: 'EventBridge custom events (KolDayFiguresChanged; poller events, at most one per poll)',
+              quantity: events.kolDayEvents + events.pollerEvents,
+              unit: 'events',
+              dollars:
+                ((events.kolDayEvents + events.pollerEvents) / 1e6) *
+                PRICES.eventBridgePerMillionCustomEvents,
+            },
+          ]
+        : []),
       {
         item: 'DynamoDB storage (after the replay)',
         quantity: storageGb,
@@ -260,13 +322,14 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
       label,
       observations: observationsPerDay,
       lambda: lambdaLines(invocations, {
-        aggregate: (sum(aggregate.durationsMs) / 1000) * gb('aggregate') * perDay,
+        aggregate: (sum(aggregate.durationsMs) / 1000) * gb('aggregate') * perDay + (events?.gbSeconds ?? 0),
         poll: pollGbSeconds,
         report: ((reportRequests * reportMs) / 1000) * gb('report'),
       }),
       sqsRequests: sendRequests + receiveRequests + deleteRequests,
       writeUnits: aggregate.writeUnits * perDay + pollWriteUnits,
-      readUnits: aggregate.readUnits * perDay + pollReadUnits + reportRequests * reportRru,
+      readUnits:
+        aggregate.readUnits * perDay + (events?.readUnits ?? 0) + pollReadUnits + reportRequests * reportRru,
       schedulerInvocations: pollInvocations,
       extra: extraLines(invocations, logBytes),
     };
@@ -274,7 +337,6 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
 
   // ---- DynamoDB writes: the write model's units per observation at its scale (scale 1 by default) times
   // the replay's observations, so `x perDay` below gives a scale-1 day; else the metered run's, linearly.
-  const model = inputs.model;
   const designWriteUnits = model
     ? model.writeUnitsPerObservation * efficiency.observations
     : writeUnitsOf(efficiency.meter);
@@ -326,6 +388,9 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
     naive: naiveCost,
     naiveMeasured: naive !== undefined,
     writeUnitsSource: model ? 'model' : 'metered-linear',
+    readUnitsSource: model ? 'model' : 'metered',
+    readUnitsPerObservation: readsPerObservation,
+    ...(events ? { events } : {}),
     ...(model
       ? {
           designMeteredLinear: design(
@@ -337,12 +402,17 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
       : {}),
     assumptions: [
       ...(model ? modelAssumptions(model, efficiency, replay.stats.scale) : []),
-      `Messages at scale 1: pages are full but the last of each platform and cycle, so ${Math.round(messagesPerDay).toLocaleString('en-US')} messages (API calls) and ${Math.round(invocationsPerDay).toLocaleString('en-US')} aggregate invocations (batches of ${batchSize}) a day; SQS requests from the bodies' bytes in 64 KiB chunks. Durations, DynamoDB read units (and write units, unless the write model ran: see below), log bytes per observation are the run's, scaled by observations.`,
+      `Messages at scale 1: pages are full but the last of each platform and cycle, so ${Math.round(messagesPerDay).toLocaleString('en-US')} messages (API calls) and ${Math.round(invocationsPerDay).toLocaleString('en-US')} aggregate invocations (batches of ${batchSize}) a day; SQS requests from the bodies' bytes in 64 KiB chunks. Durations and log bytes per observation are the run's, scaled by observations; DynamoDB write and read units come from the write and read models when they ran (below), else from the metered run, scaled by observations.`,
       `One campaign day = the replay's usage / (scale ${replay.stats.scale} x ${days} days): ${Math.round(observationsPerDay).toLocaleString('en-US')} observations a day at scale 1 (both campaigns of the replay, duplicates included).`,
       `Aggregate duration in AWS = measured handler compute (duration minus dynalite wait; ${computePerObservationMs.toFixed(3)} ms per observation) + ${AWS_DYNAMO_LATENCY_MS} ms per DynamoDB round trip, its calls spread over ${concurrency} in flight; ${topology.functions.aggregate.memoryMb} MB (shared/topology.ts). The naive run's durations are modelled the same way from its own measured calls.`,
       `Lambda INIT (billed since 2025-08-01): ${COLD_START_SHARE * 100}% of invocations start cold (AWS's own figure for production workloads), each billed the bundle's measured import time (bench bundles section; 300 ms where not measured).`,
       `Poll: one invocation per platform per ${CYCLE_MS / 60_000}-minute cycle (${platforms} platforms) and one Scheduler invocation each; API calls = the replay's pages; ${perCall.toFixed(1)} ms measured per call locally + ${PLATFORM_API_LATENCY_MS} ms assumed platform API latency; ${topology.functions.poll.memoryMb} MB. The tracked-post index and the post records are read every cycle: ${rruPerTrackedPost.toFixed(4)} RRU per tracked post (measured), ${Math.round(averageTracked).toLocaleString('en-US')} posts tracked on average. Writes: about 5 per invocation (cursor, budget ledger, summary) and the post records (${Math.round(recordUnitsPerDay).toLocaleString('en-US')} WRU a day, its own line: ${inputs.model ? postRecordNote(inputs.model, recordsSentPerDay) : 'one 1-WRU write per observation sent, the write model did not run'}).`,
-      `DynamoDB reads: ${readsPerObservation.toFixed(3)} RRU per observation, the larger of the sequential run and the concurrent throughput run (conflict re-reads happen only when invocations overlap).`,
+      model
+        ? `DynamoDB reads of the aggregate: ${readsPerObservation.toFixed(3)} RRU per observation = the read model's ${model.readUnitsPerObservation.toFixed(3)} at scale ${model.week.scale} (bench/lib/read-model.ts, DynamoDB's rules, see "Write model") x ${conflictFactor.toFixed(3)}, the conflict factor: the concurrent throughput run's metered reads over the read model's on the very same batches run one after another (${inputs.throughput ? `${fmt(inputs.throughput.meter.readUnits, 1)} / ${fmt(conflictFree, 1)}` : 'the throughput section did not run'}, at least 1), as conflict re-reads happen only when invocations overlap and the model runs one batch at a time. (The concurrent run's ${concurrentReads.toFixed(3)} RRU per observation against the sequential run's ${sequentialReads.toFixed(3)} cannot serve: its queue is loaded beforehand, so its batches are full and read less per observation.)`
+        : `DynamoDB reads: ${readsPerObservation.toFixed(3)} RRU per observation, the larger of the sequential run and the concurrent throughput run (conflict re-reads happen only when invocations overlap).`,
+      events
+        ? eventsAssumption(events, model)
+        : 'Campaign events (EventBridge, their KOL-day Queries) are not priced: the write model, which counts them, did not run.',
       `X-Ray: active tracing with the default sampling rule (first request each second, 5% of the rest), per function, on the average invocation rate of the day (bursts would record fewer).`,
       `CloudWatch Logs: the functions' logger output measured in the run at INFO (the deployed level: no log level is configured): ${Math.round(aggregateLogBytes)} bytes per aggregate invocation, ${Math.round(pollLogBytes)} per poll cycle, plus ${PLATFORM_LOG_BYTES_PER_INVOCATION} bytes of Lambda platform records per invocation (assumed); the report path logs an access line and platform records; ${LOG_RETENTION_DAYS}-day retention (the stage default).`,
       `DynamoDB storage and PITR: the rollups and state tables' item bytes after the replay, divided by the scale (${storageGb.toFixed(3)} GB at scale 1), charged for one day.`,
@@ -361,14 +431,17 @@ const modelAssumptions = (
   efficiency: EfficiencyResult,
   scale: number,
 ): string[] => [
-  `DynamoDB writes from the write model (bench/lib/write-model.ts) run at scale ${model.week.scale} over ${model.week.days} day(s) of the week replay (${Math.round(model.week.design.observations).toLocaleString('en-US')} observations): ${model.writeUnitsPerObservation.toFixed(3)} WRU per observation (state and rollup writes, byDay and byTrackDay index writes, failed writes to closed buckets, freshness), times the observations of a scale-1 day. The model runs the aggregate's own planner and pass splitting; per batch of ${topology.triggers.aggregate.batchSize} messages it coalesces each rollup bucket into one UpdateItem per ${DEFAULT_STORE_TUNING.postsPerUpdate} posts, charged 1 WRU per started KB of the larger of the item's images (fixed attributes plus ~17-byte markers), buckets closing after ${DEFAULT_STORE_TUNING.bucketMarkerLimit - DEFAULT_STORE_TUNING.postsPerUpdate} marker writes. Not modelled: conflicts between concurrent invocations (their re-reads are charged under reads) and crash recovery. DynamoDB reads stay the metered run's per observation (pessimistic at scale 1, where a batch reads each post's state once however many of its observations it carries).`,
+  `DynamoDB writes from the write model (bench/lib/write-model.ts) run at scale ${model.week.scale} over ${model.week.days} day(s) of the week replay (${Math.round(model.week.design.observations).toLocaleString('en-US')} observations): ${model.writeUnitsPerObservation.toFixed(3)} WRU per observation (state and rollup writes, byDay and byTrackDay index writes, failed writes to closed buckets, freshness), times the observations of a scale-1 day. The model runs the aggregate's own planner and pass splitting; per batch of ${topology.triggers.aggregate.batchSize} messages it coalesces each rollup bucket into one UpdateItem per ${DEFAULT_STORE_TUNING.postsPerUpdate} posts, charged 1 WRU per started KB of the larger of the item's images (fixed attributes plus ~17-byte markers), buckets closing after ${DEFAULT_STORE_TUNING.bucketMarkerLimit - DEFAULT_STORE_TUNING.postsPerUpdate} marker writes. Not modelled: conflicts between concurrent invocations (their re-reads are charged under reads) and crash recovery. DynamoDB reads come from the read model (bench/lib/read-model.ts) on the same stream: ${model.readUnitsPerObservation.toFixed(3)} RRU per observation by DynamoDB's rules (per pass one strongly consistent read of each distinct post's state, one eventually consistent read of each distinct bucket the posts' pending outboxes name, the fold reads of closing chains), against ${(efficiency.meter.readUnits / efficiency.observations).toFixed(3)} metered at scale ${scale}, where a batch carries a few observations and re-reads a bucket for almost every one.`,
   ...(model.calibration
     ? [
-        `Write model calibration: on the bench replay (scale ${scale}, ${Math.round(efficiency.observations).toLocaleString('en-US')} observations, the same batches) the model gives ${Math.round(model.calibration.model).toLocaleString('en-US')} WRU against ${Math.round(model.calibration.metered).toLocaleString('en-US')} metered (ratio ${model.calibration.ratio.toFixed(3)}).`,
+        `Write model calibration: on the bench replay (scale ${scale}, ${Math.round(efficiency.observations).toLocaleString('en-US')} observations, the same batches) the model gives ${Math.round(model.calibration.model).toLocaleString('en-US')} WRU against ${Math.round(model.calibration.metered).toLocaleString('en-US')} metered (ratio ${model.calibration.ratio.toFixed(3)}), and ${fmt(model.calibration.reads.model, 1)} RRU by dynalite's rules against ${fmt(model.calibration.reads.metered, 1)} metered (ratio ${model.calibration.reads.ratio.toFixed(3)}; ${fmt(model.calibration.reads.modelDynamoDb, 1)} by DynamoDB's, which charges a Query that finds nothing).`,
       ]
     : []),
   `Naive writes from the same model run: ${model.naiveWriteUnitsPerObservation.toFixed(3)} WRU per observation (one PutItem of the post, one ADD per rollup item and observation, one more per item on first sight, byDay entries of KOL and voice items; items without markers, 1 WRU each).`,
 ];
+
+const eventsAssumption = (events: CampaignEventUsage, model?: ModelSectionResult): string =>
+  `Campaign events (docs/events.md), counted by the read model on the write model's stream at scale ${model?.week.scale}: after each batch the aggregate publishes one KolDayFiguresChanged per roster KOL day the batch touched (publish day and observed day of each KOL observation; functions/aggregate/batch-events.ts), ${fmt(events.kolDayEvents)} a day (${((model?.eventsPerObservation ?? 0) * 1000).toFixed(1)} per 1,000 observations), each built from an eventually consistent Query of that KOL day's rows (every platform's buckets and folds): ${fmt(events.readUnits)} RRU a day, under DynamoDB reads. Each event is under 1 KB, so one 64 KB chunk: billed as one custom event. The poller publishes PollerFallingBehind only after a cycle that ended with work left, and BudgetNearlySpent for monthly quotas; both are counted as one event per poll invocation (${fmt(events.pollerEvents)}, an upper bound). Lambda time of the event step: its Queries ${EVENT_QUERY_CONCURRENCY} at a time at ${AWS_DYNAMO_LATENCY_MS} ms, and PutEvents calls of 10 entries one after another at ${PUT_EVENTS_LATENCY_MS} ms (assumed), ${fmt(events.gbSeconds)} GB-s a day, added to the aggregate's duration. The naive run is charged the same events. Spike alerts: neither the week replay's campaigns nor the bench replay's configure \`alerts.spike\` (config/campaigns.json, the demo, does), so hourly rollups, SpikeDetected and their hour-series Queries and spike records are not in these figures: each batch would Query the baseline hours of every campaign, KOL and voice scope it touched.`;
 
 /** How the post-record line is obtained (bench/lib/post-record-model.ts on the write model's polls). */
 const postRecordNote = (model: ModelSectionResult, recordsSentPerDay: number): string => {

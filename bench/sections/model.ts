@@ -25,6 +25,17 @@ export interface Calibration {
   metered: number;
   ratio: number;
   byKind: Record<string, KindCalibration>;
+  /**
+   * Read units on the same batches (bench/lib/read-model.ts): the model by dynalite's rules against the
+   * meter, by operation; `modelDynamoDb` is the model by DynamoDB's rules (empty Queries charged).
+   */
+  reads: {
+    model: number;
+    modelDynamoDb: number;
+    metered: number;
+    ratio: number;
+    byOperation: Record<string, KindCalibration>;
+  };
 }
 
 export interface ModelSectionResult {
@@ -34,6 +45,13 @@ export interface ModelSectionResult {
   writeUnitsPerObservation: number;
   naiveWriteUnitsPerObservation: number;
   naiveReadUnitsPerObservation: number;
+  /** The aggregate's read units per observation at the model's scale, by DynamoDB's rules (events apart). */
+  readUnitsPerObservation: number;
+  /** KolDayFiguresChanged events per observation, their Query read units, Query round trips, PutEvents calls. */
+  eventsPerObservation: number;
+  eventReadUnitsPerObservation: number;
+  eventQueryRoundsPerObservation: number;
+  eventPutCallsPerObservation: number;
   /**
    * The poller's post-record write units per observation delivered, from the post-record model's own
    * week (`postRecordWeek`, every day of it at POST_RECORD_MODEL_SCALE).
@@ -60,7 +78,23 @@ export const calibrate = (replay: Replay, efficiency: EfficiencyResult): Calibra
     byKind[kind] = { model, metered: m, ratio: m === 0 ? Number.NaN : model / m };
   }
   const meteredTotal = sum(Object.values(metered));
+  const reads = modelled.reads;
+  const meteredReads = efficiency.meter.readUnitsByOperation;
+  const operations = [...new Set([...Object.keys(meteredReads), ...Object.keys(reads.byOperation)])].sort();
+  const readsByOperation: Record<string, KindCalibration> = {};
+  for (const op of operations) {
+    const model = reads.byOperation[op]?.dynaliteUnits ?? 0;
+    const m = meteredReads[op] ?? 0;
+    readsByOperation[op] = { model, metered: m, ratio: m === 0 ? Number.NaN : model / m };
+  }
   return {
+    reads: {
+      model: reads.dynaliteReadUnits,
+      modelDynamoDb: reads.readUnits,
+      metered: efficiency.meter.readUnits,
+      ratio: reads.dynaliteReadUnits / efficiency.meter.readUnits,
+      byOperation: readsByOperation,
+    },
     scale: replay.stats.scale,
     observations: modelled.observations,
     model: modelled.writeUnits,
@@ -68,6 +102,22 @@ export const calibrate = (replay: Replay, efficiency: EfficiencyResult): Calibra
     ratio: modelled.writeUnits / meteredTotal,
     byKind,
   };
+};
+
+/**
+ * The read units (dynalite's rules, events apart) the aggregate would have spent on the concurrent run's own
+ * batches had they run one after another: its metered reads over this are the reads conflicts added.
+ */
+export const conflictFreeReadUnits = (replay: Replay, batches: readonly (readonly number[])[]): number => {
+  const design = new WriteModel(replay.config);
+  for (const batch of batches) {
+    const messages = batch.flatMap((i) => replay.messages[i] ?? []);
+    design.applyBatch(
+      messages.flatMap((m) => m.observations),
+      messages[0]?.sentAt ?? 0,
+    );
+  }
+  return design.result().reads.dynaliteReadUnits;
 };
 
 export interface ModelSectionOptions {
@@ -107,6 +157,11 @@ export const measureWriteModel = (options: ModelSectionOptions): ModelSectionRes
     writeUnitsPerObservation: design.writeUnits / observations,
     naiveWriteUnitsPerObservation: naive.writeUnits / observations,
     naiveReadUnitsPerObservation: naive.readUnits / observations,
+    readUnitsPerObservation: design.reads.readUnits / observations,
+    eventsPerObservation: design.reads.events.events / observations,
+    eventReadUnitsPerObservation: design.reads.events.queries.units / observations,
+    eventQueryRoundsPerObservation: design.reads.events.queryRounds / observations,
+    eventPutCallsPerObservation: design.reads.events.putEventsCalls / observations,
     postRecordWriteUnitsPerObservation:
       postRecordWeek.records.writeUnits / Math.max(1, postRecordWeek.observations),
     postRecordWeek,

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { itemSize, writeUnitsFor } from '../../../bench/lib/item-size';
 import { NaiveWriteModel } from '../../../bench/lib/naive-write-model';
+import type { ReadModelResult } from '../../../bench/lib/read-model';
 import { CYCLE_MS, type ReplayMessage } from '../../../bench/lib/replay';
 import { generateWeekReplay } from '../../../bench/lib/week';
 import {
@@ -14,6 +15,7 @@ import {
 import { modelMessages } from '../../../bench/lib/write-model-run';
 import { measureWriteEfficiency } from '../../../bench/sections/aggregate';
 import { measureNaive } from '../../../bench/sections/naive';
+import { createPublisher } from '../../../shared/events/publisher';
 import { markerAttribute } from '../../../shared/keys';
 import type { Observation } from '../../../shared/observation';
 
@@ -24,6 +26,9 @@ const emptyBucket = (open: number): ModelBucket => ({
   writes: 0,
   open,
 });
+
+const dynaliteUnitsByOperation = (reads: ReadModelResult) =>
+  Object.fromEntries(Object.entries(reads.byOperation).map(([op, t]) => [op, t.dynaliteUnits]));
 
 const contribution = (rev: number, likes: number) => ({ rev, delta: { likes } });
 
@@ -146,6 +151,44 @@ describe('bench write model', () => {
     expect(modelled.reissuedStates).toBe(0);
     expect(efficiency.meter.conditionalFailures).toBe(0);
     expect(modelled.unitsByKind).toEqual(efficiency.attribution.unitsByKind);
+    // Reads too, operation by operation (dynalite's rules: an empty fold Query costs it nothing).
+    expect(modelled.reads.byOperation['rollups:Get strong']?.reads).toBeGreaterThan(10);
+    expect(dynaliteUnitsByOperation(modelled.reads)).toEqual(efficiency.meter.readUnitsByOperation);
+    expect(modelled.reads.dynaliteReadUnits).toBe(efficiency.meter.readUnits);
+  }, 90_000);
+
+  it("counts the campaign events' KOL-day Queries as the metered aggregate reads them", async () => {
+    // Arrange: the aggregate publishes its events to memory; small buckets, so KOL days span several rows.
+    const replay = generateWeekReplay({ scale: 0.0003, seed: 7, days: 1 });
+    replay.messages.splice(60);
+    const tuning = { postsPerUpdate: 2, bucketMarkerLimit: 5 };
+    const published: unknown[] = [];
+    const events = createPublisher(
+      {
+        description: 'memory',
+        put: async (entries) => {
+          published.push(...entries);
+          return [];
+        },
+      },
+      'bench',
+    );
+
+    // Act
+    const efficiency = await measureWriteEfficiency(replay, { storeTuning: tuning, events });
+    const design = new WriteModel(replay.config, tuning);
+    modelMessages({ design }, replay.messages);
+    const reads = design.result().reads;
+
+    // Assert: one event per KOL day touched, and its Query read unit for unit.
+    expect(reads.events.events).toBeGreaterThan(10);
+    expect(reads.events.rowsRead).toBeGreaterThan(reads.events.events);
+    expect(published).toHaveLength(reads.events.events);
+    expect(reads.events.putEventsCalls).toBeGreaterThanOrEqual(Math.ceil(reads.events.events / 10));
+    expect(reads.events.queries.dynaliteUnits).toBe(
+      efficiency.meter.readUnitsByOperation['rollups:Query eventual'],
+    );
+    expect(reads.dynaliteReadUnits + reads.events.queries.dynaliteUnits).toBe(efficiency.meter.readUnits);
   }, 90_000);
 
   it('models the naive run unit for unit against its metered run', async () => {
