@@ -310,7 +310,8 @@ export const computeFigures = (r: BenchResults): BenchFigures => {
       // The write and read models' units per observation at their scale (scale 1 by default), DynamoDB's rules.
       modelWriteUnitsPerObservation: r.model?.writeUnitsPerObservation ?? null,
       modelReadUnitsPerObservation: r.model?.readUnitsPerObservation ?? null,
-      // What the cost charges: the read model's units times the concurrent run's reads over the sequential run's.
+      // What the cost charges: the read model's units times the conflict factor (the concurrent run's metered
+      // reads over the read model's on the very same batches run one after another).
       costReadUnitsPerObservation: c?.readUnitsPerObservation ?? null,
       campaignEventsPerCampaignDay: c?.events ? c.events.kolDayEvents + c.events.pollerEvents : null,
       eventReadUnitsPerCampaignDay: c?.events?.readUnits ?? null,

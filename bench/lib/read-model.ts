@@ -1,3 +1,4 @@
+import { READ_CONCURRENCY } from '../../functions/aggregate/batch-events';
 import type { CampaignIndex } from '../../functions/aggregate/matching';
 import { touchedBy } from '../../functions/aggregate/spikes';
 import type { KolPulseConfig } from '../../shared/config';
@@ -30,8 +31,6 @@ import type { Observation } from '../../shared/observation';
 export type ReadRule = 'dynamodb' | 'dynalite';
 
 const READ_UNIT_BYTES = 4 * 1024;
-/** `READ_CONCURRENCY` of functions/aggregate/batch-events.ts: KOL-day Queries in flight at once. */
-export const EVENT_QUERY_CONCURRENCY = 8;
 
 /** GetItem or one key of a BatchGetItem: the item's size rounded up to 4 KB; a missing item the minimum. */
 export const itemReadUnits = (bytes: number | undefined, consistent: boolean): number =>
@@ -136,7 +135,7 @@ export class ReadModel {
     this.events.batches++;
     this.events.events += kolDays.size;
     this.events.putEventsCalls += Math.ceil(kolDays.size / PUT_EVENTS_MAX_ENTRIES);
-    this.events.queryRounds += Math.ceil(kolDays.size / EVENT_QUERY_CONCURRENCY);
+    this.events.queryRounds += Math.ceil(kolDays.size / READ_CONCURRENCY);
     for (const t of kolDays.values()) {
       const rows = this.kolRows.get(kolSeriesPartition(t.campaignId, t.kolId));
       const last = `${t.day}#~`;

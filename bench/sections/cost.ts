@@ -1,4 +1,6 @@
+import { READ_CONCURRENCY } from '../../functions/aggregate/batch-events';
 import { DEFAULT_STORE_TUNING } from '../../functions/aggregate/store';
+import { PUT_EVENTS_MAX_ENTRIES } from '../../shared/events/publisher';
 import { POST_RECORD_LAYOUT } from '../../shared/keys';
 import { topology } from '../../shared/topology';
 import {
@@ -12,7 +14,6 @@ import {
 import { POST_RECORD_LINE } from '../lib/cost-chart';
 import type { ItemSizeStats } from '../lib/item-size';
 import { writeUnitsOf } from '../lib/metered-client';
-import { EVENT_QUERY_CONCURRENCY } from '../lib/read-model';
 import { CYCLE_MS, PLATFORM_PROFILES, type Replay } from '../lib/replay';
 import { fmt } from '../lib/results';
 import { sum } from '../lib/stats';
@@ -64,11 +65,6 @@ export interface CostResult {
   writeUnitsSource: 'model' | 'metered-linear';
   /** The design with the metered run's write units scaled linearly (pessimistic: no coalescing gain at scale 1). */
   designMeteredLinear?: CostBreakdown;
-  /**
-   * Where the aggregate's read units per observation come from: 'model' (the read model at its scale, times
-   * the concurrent run's reads over the sequential run's) or 'metered' (the larger of the two metered runs).
-   */
-  readUnitsSource: 'model' | 'metered';
   readUnitsPerObservation: number;
   /** Campaign events a scale-1 day publishes and what they cost to build (undefined: the model did not run). */
   events?: CampaignEventUsage;
@@ -388,7 +384,6 @@ export const computeCosts = (inputs: CostInputs): CostResult => {
     naive: naiveCost,
     naiveMeasured: naive !== undefined,
     writeUnitsSource: model ? 'model' : 'metered-linear',
-    readUnitsSource: model ? 'model' : 'metered',
     readUnitsPerObservation: readsPerObservation,
     ...(events ? { events } : {}),
     ...(model
@@ -441,7 +436,7 @@ const modelAssumptions = (
 ];
 
 const eventsAssumption = (events: CampaignEventUsage, model?: ModelSectionResult): string =>
-  `Campaign events (docs/events.md), counted by the read model on the write model's stream at scale ${model?.week.scale}: after each batch the aggregate publishes one KolDayFiguresChanged per roster KOL day the batch touched (publish day and observed day of each KOL observation; functions/aggregate/batch-events.ts), ${fmt(events.kolDayEvents)} a day (${((model?.eventsPerObservation ?? 0) * 1000).toFixed(1)} per 1,000 observations), each built from an eventually consistent Query of that KOL day's rows (every platform's buckets and folds): ${fmt(events.readUnits)} RRU a day, under DynamoDB reads. Each event is under 1 KB, so one 64 KB chunk: billed as one custom event. The poller publishes PollerFallingBehind only after a cycle that ended with work left, and BudgetNearlySpent for monthly quotas; both are counted as one event per poll invocation (${fmt(events.pollerEvents)}, an upper bound). Lambda time of the event step: its Queries ${EVENT_QUERY_CONCURRENCY} at a time at ${AWS_DYNAMO_LATENCY_MS} ms, and PutEvents calls of 10 entries one after another at ${PUT_EVENTS_LATENCY_MS} ms (assumed), ${fmt(events.gbSeconds)} GB-s a day, added to the aggregate's duration. The naive run is charged the same events. Spike alerts: neither the week replay's campaigns nor the bench replay's configure \`alerts.spike\` (config/campaigns.json, the demo, does), so hourly rollups, SpikeDetected and their hour-series Queries and spike records are not in these figures: each batch would Query the baseline hours of every campaign, KOL and voice scope it touched.`;
+  `Campaign events (docs/events.md), counted by the read model on the write model's stream at scale ${model?.week.scale}: after each batch the aggregate publishes one KolDayFiguresChanged per roster KOL day the batch touched (publish day and observed day of each KOL observation; functions/aggregate/batch-events.ts), ${fmt(events.kolDayEvents)} a day (${((model?.eventsPerObservation ?? 0) * 1000).toFixed(1)} per 1,000 observations), each built from an eventually consistent Query of that KOL day's rows (every platform's buckets and folds): ${fmt(events.readUnits)} RRU a day, under DynamoDB reads. Each event is under 1 KB, so one 64 KB chunk: billed as one custom event. The poller publishes PollerFallingBehind only after a cycle that ended with work left, and BudgetNearlySpent for monthly quotas; both are counted as one event per poll invocation (${fmt(events.pollerEvents)}, an upper bound). Lambda time of the event step: its Queries ${READ_CONCURRENCY} at a time at ${AWS_DYNAMO_LATENCY_MS} ms, and PutEvents calls of ${PUT_EVENTS_MAX_ENTRIES} entries one after another at ${PUT_EVENTS_LATENCY_MS} ms (assumed), ${fmt(events.gbSeconds)} GB-s a day, added to the aggregate's duration. The naive run is charged the same events. Spike alerts: neither the week replay's campaigns nor the bench replay's configure \`alerts.spike\` (config/campaigns.json, the demo, does), so hourly rollups, SpikeDetected and their hour-series Queries and spike records are not in these figures: each batch would Query the baseline hours of every campaign, KOL and voice scope it touched.`;
 
 /** How the post-record line is obtained (bench/lib/post-record-model.ts on the write model's polls). */
 const postRecordNote = (model: ModelSectionResult, recordsSentPerDay: number): string => {

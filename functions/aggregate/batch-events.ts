@@ -51,7 +51,8 @@ export interface BatchEventsDeps {
 
 /** Spike records expire after 30 days. */
 const SPIKE_RECORD_TTL_SECONDS = 30 * 86_400;
-const READ_CONCURRENCY = 8;
+/** Queries of the event step in flight at once (the bench's read model counts its round trips). */
+export const READ_CONCURRENCY = 8;
 
 const COUNTER_PROJECTION = { '#sk': 'sk', '#m': 'mentions', '#l': 'likes', '#s': 'shares', '#c': 'comments' };
 
