@@ -4,25 +4,27 @@ import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { topology } from '../shared/topology';
 import { DEFAULT_SEED, positive, UsageError } from './lib/args';
-import { type FullWeekResult, runFullWeek } from './lib/full-week';
+import { type FullWeekResult, runFullWeek, WEEK_ENGINES, type WeekEngine } from './lib/full-week';
 import { summarizeFullWeek } from './lib/full-week-summary';
 import { gitCommit, REPO_DIR } from './lib/harness';
 import { CYCLE_MS } from './lib/replay';
 import { fmt } from './lib/results';
 
 /**
- * `npm run bench:week`: the Next-Idea week at full scale through the real aggregate on dynalite, checked
+ * `npm run bench:week`: the Next-Idea week at full scale through the real aggregate on DynamoDB Local, checked
  * row by row against the oracle (bench/lib/full-week.ts). Resumable: stop it any time and run the same
  * command again. Exit 1 when the rollups differ from the oracle or a message went to the dead letters.
  */
 
 const CYCLES_PER_DAY = 86_400_000 / CYCLE_MS;
 
-const USAGE = `Usage: npm run bench:week -- [--scale N] [--days N] [--seed N] [--data DIR | --in-memory] [--fresh] [--check-every N] [--out FILE]
+const USAGE = `Usage: npm run bench:week -- [--scale N] [--days N] [--seed N] [--engine NAME] [--data DIR | --in-memory] [--fresh] [--check-every N] [--out FILE]
   --scale N    1.0 = a Tencent "Next Idea" week (100,000 new posts a day); default 1
   --days N     days of the week replay; default 7
   --seed N     replay seed; default ${DEFAULT_SEED}
-  --data DIR   where dynalite's tables and the checkpoint live; default .data/bench-week-<scale>-<days>d
+  --engine NAME  dynamodb-local (AWS's DynamoDB Local, needs Java 17; default) or dynalite (caught returning
+               stale item versions under this load: see docs/benchmarks.md, "Engines")
+  --data DIR   where the engine's tables and the checkpoint live; default .data/bench-week-<scale>-<days>d
   --in-memory  no data folder: faster to start, cannot resume
   --fresh      delete the data folder first and start over
   --concurrency N  batches handed to the aggregate at once; default the trigger's maximum concurrency (${topology.triggers.aggregate.maxConcurrency});
@@ -38,6 +40,7 @@ const parse = (argv: string[]) => {
       scale: { type: 'string' },
       days: { type: 'string' },
       seed: { type: 'string' },
+      engine: { type: 'string' },
       data: { type: 'string' },
       'in-memory': { type: 'boolean' },
       fresh: { type: 'boolean' },
@@ -59,6 +62,9 @@ const parse = (argv: string[]) => {
   const checkEvery = v['check-every'] === '0' ? 0 : positive('check-every', v['check-every'], CYCLES_PER_DAY);
   if (!Number.isInteger(checkEvery))
     throw new UsageError(`--check-every must be a whole number of cycles, got "${v['check-every']}"`);
+  const engine = (v.engine ?? 'dynamodb-local') as WeekEngine;
+  if (!WEEK_ENGINES.includes(engine))
+    throw new UsageError(`--engine must be one of ${WEEK_ENGINES.join(', ')}, got "${v.engine}"`);
   if (v.data && v['in-memory']) throw new UsageError('--data and --in-memory exclude each other');
   const dataDir = v['in-memory']
     ? undefined
@@ -67,6 +73,7 @@ const parse = (argv: string[]) => {
     scale,
     days,
     seed,
+    engine,
     concurrency,
     checkEveryCycles: checkEvery,
     dataDir,
@@ -94,6 +101,7 @@ const renderMarkdown = (r: FullWeekResult, command: string, startedAt: string): 
       `${cpus().length} CPUs, ${cpus()[0]?.model.trim() ?? 'unknown'}, ${fmt(totalmem() / 1024 ** 3, 1)} GiB memory, Node.js ${process.version}`,
     ],
     ['Scale, days, seed', `${r.scale}, ${r.days}, ${r.seed}`],
+    ['Engine', r.engine === 'dynalite' ? 'dynalite (on disk)' : "AWS's DynamoDB Local"],
     ['Posts, authors, roster KOLs', s ? `${fmt(s.posts)}, ${fmt(s.authors)}, ${fmt(s.kols)}` : 'n/a'],
     [
       'Observations delivered',

@@ -17,7 +17,8 @@ afterAll(() => {
 });
 
 const dataDir = newDataDir();
-const week = { scale: 0.0003, days: 1, seed: 3, dataDir, checkEveryCycles: 8 } as const;
+// dynalite keeps these small runs fast (no JVM); the default engine has its own test below.
+const week = { scale: 0.0003, days: 1, seed: 3, dataDir, checkEveryCycles: 8, engine: 'dynalite' } as const;
 
 /** Adds one like to a daily rollup item of a stopped run's tables, as a bug in the aggregate could. */
 const tamperWithADailyRollup = async (folder: string): Promise<void> => {
@@ -76,7 +77,7 @@ describe('the full-week run (bench:week)', () => {
 
   it('stops at the first check that finds the rollups apart from the oracle, and says which rows', async () => {
     const folder = newDataDir();
-    const run = { scale: 0.0003, days: 1, seed: 3, dataDir: folder, checkEveryCycles: 4 };
+    const run = { ...week, dataDir: folder, checkEveryCycles: 4 };
     const first = await runFullWeek({ ...run, stopAfterBatches: 12 });
     expect(first.checks.length).toBeGreaterThan(0);
     expect(first.checks.every((c) => c.mismatchedRows === 0)).toBe(true);
@@ -95,5 +96,25 @@ describe('the full-week run (bench:week)', () => {
     await expect(runFullWeek({ ...week, scale: 0.0004 })).rejects.toThrow(
       /holds a run with scale 0.0003, not 0.0004/,
     );
+    await expect(runFullWeek({ ...week, engine: 'dynamodb-local' })).rejects.toThrow(
+      /holds a run with engine dynalite, not dynamodb-local/,
+    );
   });
+
+  it("runs on AWS's DynamoDB Local by default, its tables on disk across a stop and a resume", async () => {
+    const folder = newDataDir();
+    const run = { ...week, dataDir: folder, engine: 'dynamodb-local' } as const;
+    const stopped = await runFullWeek({ ...run, stopAfterBatches: 12 });
+    expect(stopped.complete).toBe(false);
+    expect(existsSync(join(folder, 'dynamodb-local', 'shared-local-instance.db'))).toBe(true);
+
+    const resumed = await runFullWeek(run);
+    expect(resumed.complete).toBe(true);
+    expect(resumed.engine).toBe('dynamodb-local');
+    expect(resumed.resumes).toBe(1);
+    expect(resumed.oracle?.expectedRows).toBeGreaterThan(20);
+    expect(resumed.oracle?.mismatches).toEqual([]);
+    expect(resumed.checks.every((c) => c.mismatchedRows === 0)).toBe(true);
+    expect(resumed.deadLetters).toBe(0);
+  }, 180_000);
 });
