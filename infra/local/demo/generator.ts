@@ -66,6 +66,8 @@ export class DemoGenerator {
   private readonly now: () => number;
   private readonly writer: PostWriter;
   private readonly scripts: Script[] = [];
+  /** Late campaign posts made so far: they cycle through the lateness bands. */
+  private latePosts = 0;
   private readonly startedMs: number;
   private timer: NodeJS.Timeout | undefined;
   private frozenFlag = false;
@@ -132,6 +134,8 @@ export class DemoGenerator {
       });
     this.scripts.splice(0, this.scripts.length, ...structuredClone(state.scripts));
     this.rng.state = state.rngState;
+    // Only late posts carry an indexing time: the next one continues the bands where the last run left off.
+    this.latePosts = state.posts.filter((p) => p.indexedAt !== undefined).length;
   }
 
   start(intervalMs = 1_000): void {
@@ -188,11 +192,14 @@ export class DemoGenerator {
       this.createPost(platform, now, now, 'campaign');
       return;
     }
-    const minutesLate = this.rng.pick([
-      () => this.rng.int(2, 50),
-      () => this.rng.int(60, 23 * 60),
-      () => this.rng.int(24 * 60, 5 * 24 * 60),
-    ])();
+    // Minutes, hours and days late in turn, so even a short demo has a late post of every kind.
+    const band = this.latePosts++ % 3;
+    const minutesLate =
+      band === 0
+        ? this.rng.int(2, 50)
+        : band === 1
+          ? this.rng.int(60, 23 * 60)
+          : this.rng.int(24 * 60, 5 * 24 * 60);
     this.scripts.push(writePost(this.writer, platform, now - minutesLate * 60_000, now, 'campaign', now));
   }
 

@@ -162,6 +162,9 @@ describe('DemoGenerator', () => {
     expect(lateness.some((ms) => ms < 3_600_000)).toBe(true);
     expect(lateness.some((ms) => ms >= 3_600_000 && ms < 86_400_000)).toBe(true);
     expect(lateness.some((ms) => ms >= 86_400_000)).toBe(true);
+    // Minutes, hours and days late in turn: any three late posts in a row cover all three.
+    const band = (ms: number) => (ms < 3_600_000 ? 'minutes' : ms < 86_400_000 ? 'hours' : 'days');
+    expect(lateness.slice(0, 6).map(band)).toEqual(['minutes', 'hours', 'days', 'minutes', 'hours', 'days']);
     // Search shows a late post from when it surfaced, not from when it was published.
     const post = late[0];
     if (!post) throw new Error('no late post');
