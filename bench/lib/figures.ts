@@ -366,8 +366,8 @@ const largestItemStatus = (f: BenchFigures): string => {
 const orNa = (v: number | null, render: (n: number) => string) => (v === null ? 'n/a' : render(v));
 
 const fullWeekRow = (w: FullWeekSummary | null): string => {
-  const method =
-    'The week replay run whole through the real aggregate handler on dynalite, every rollup row compared with the oracle (`npm run bench:week`, bench/full-week.ts; its own report in docs/benchmarks-week.md), quoted from its latest run, not rerun here.';
+  const engine = w?.engine === 'dynalite' ? 'dynalite' : "AWS's DynamoDB Local";
+  const method = `The week replay run whole through the real aggregate handler on ${engine}, every rollup row compared with the oracle (\`npm run bench:week\`, bench/full-week.ts; its own report in docs/benchmarks-week.md), quoted from its latest run, not rerun here.`;
   if (!w) return `| Full week, exact against the oracle | not run | ${method} | scale 1, exact | missed |`;
   const exact = w.complete && w.mismatchedRows === 0 && w.deadLetters === 0;
   const result = w.complete

@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FullWeekCheck, FullWeekResult } from './full-week';
+import type { FullWeekCheck, FullWeekResult, WeekEngine } from './full-week';
 import { REPO_DIR } from './harness';
 
 /** What `npm run bench:week` records in docs/benchmarks-week.json, and `npm run bench` quotes. */
@@ -12,6 +12,7 @@ export interface FullWeekSummary {
   scale: number;
   days: number;
   seed: number;
+  engine: WeekEngine;
   observations: number;
   batches: number;
   redeliveries: number;
@@ -40,6 +41,7 @@ export const summarizeFullWeek = (
   scale: r.scale,
   days: r.days,
   seed: r.seed,
+  engine: r.engine,
   observations: r.observations,
   batches: r.batches,
   redeliveries: r.redeliveries,
@@ -57,4 +59,7 @@ export const summarizeFullWeek = (
 
 /** The latest full-week run's summary, or null when none was recorded. */
 export const readFullWeekSummary = (file = FULL_WEEK_SUMMARY_FILE): FullWeekSummary | null =>
-  existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as FullWeekSummary) : null;
+  // Summaries written before the engine was recorded come from runs on dynalite.
+  existsSync(file)
+    ? ({ engine: 'dynalite', ...JSON.parse(readFileSync(file, 'utf8')) } as FullWeekSummary)
+    : null;
