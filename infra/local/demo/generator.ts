@@ -61,6 +61,14 @@ export interface DemoState {
   scripts: Script[];
 }
 
+/** Minutes late of the late campaign posts, band after band (inclusive bounds). */
+export const LATENESS_BANDS_MINUTES: readonly (readonly [number, number])[] = [
+  [2, 9],
+  [11, 50],
+  [61, 23 * 60],
+  [24 * 60 + 1, 5 * 24 * 60],
+];
+
 export class DemoGenerator {
   private readonly rng: SeededRandom;
   private readonly now: () => number;
@@ -192,14 +200,10 @@ export class DemoGenerator {
       this.createPost(platform, now, now, 'campaign');
       return;
     }
-    // Minutes, hours and days late in turn, so even a short demo has a late post of every kind.
-    const band = this.latePosts++ % 3;
-    const minutesLate =
-      band === 0
-        ? this.rng.int(2, 50)
-        : band === 1
-          ? this.rng.int(60, 23 * 60)
-          : this.rng.int(24 * 60, 5 * 24 * 60);
+    // Each kind of lateness in turn (within a typical search overlap, under an hour, hours, days), so even a
+    // short demo has a late post of every kind the late-read layers handle.
+    const [low, high] = LATENESS_BANDS_MINUTES[this.latePosts++ % LATENESS_BANDS_MINUTES.length] ?? [2, 9];
+    const minutesLate = this.rng.int(low, high);
     this.scripts.push(writePost(this.writer, platform, now - minutesLate * 60_000, now, 'campaign', now));
   }
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { breakFirstItem } from '../../../infra/local/demo/broken-item';
-import { DemoGenerator } from '../../../infra/local/demo/generator';
+import { DemoGenerator, LATENESS_BANDS_MINUTES } from '../../../infra/local/demo/generator';
 import { hashtagVariants } from '../../../infra/local/demo/posts';
 import { PlatformStore } from '../../../infra/local/platform-api/store';
 import { type KolPulseConfig, parseConfig } from '../../../shared/config';
@@ -162,9 +162,10 @@ describe('DemoGenerator', () => {
     expect(lateness.some((ms) => ms < 3_600_000)).toBe(true);
     expect(lateness.some((ms) => ms >= 3_600_000 && ms < 86_400_000)).toBe(true);
     expect(lateness.some((ms) => ms >= 86_400_000)).toBe(true);
-    // Minutes, hours and days late in turn: any three late posts in a row cover all three.
-    const band = (ms: number) => (ms < 3_600_000 ? 'minutes' : ms < 86_400_000 ? 'hours' : 'days');
-    expect(lateness.slice(0, 6).map(band)).toEqual(['minutes', 'hours', 'days', 'minutes', 'hours', 'days']);
+    // Each lateness band in turn: any four late posts in a row cover every kind.
+    const bandOf = (ms: number) =>
+      LATENESS_BANDS_MINUTES.findIndex(([low, high]) => ms >= low * 60_000 && ms <= high * 60_000);
+    expect(lateness.slice(0, 8).map(bandOf)).toEqual([0, 1, 2, 3, 0, 1, 2, 3]);
     // Search shows a late post from when it surfaced, not from when it was published.
     const post = late[0];
     if (!post) throw new Error('no late post');
