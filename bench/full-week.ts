@@ -23,7 +23,7 @@ const USAGE = `Usage: npm run bench:week -- [--scale N] [--days N] [--seed N] [-
   --days N     days of the week replay; default 7
   --seed N     replay seed; default ${DEFAULT_SEED}
   --engine NAME  dynamodb-local (AWS's DynamoDB Local, needs Java 17; default) or dynalite (caught returning
-               stale item versions under this load: see docs/benchmarks.md, "Engines")
+               stale item versions under this load: see docs/data-model.md, "Engines: what the proofs run on")
   --data DIR   where the engine's tables and the checkpoint live; default .data/bench-week-<scale>-<days>d
   --in-memory  no data folder: faster to start, cannot resume
   --fresh      delete the data folder first and start over

@@ -38,8 +38,9 @@ import { type WeekStats, weekCycles } from './week';
 
 /**
  * The DynamoDB engine under the run. AWS's DynamoDB Local by default: under this load dynalite on disk was
- * caught returning an older version of a rollup item inside its own read-modify-write (docs/benchmarks.md,
- * "Engines"), which no protocol above it can survive, so it cannot be the engine of an exactness proof.
+ * caught returning an older version of a rollup item inside its own read-modify-write, which no protocol
+ * above it can survive, so it cannot be the engine of an exactness proof (docs/data-model.md, "Engines: what
+ * the proofs run on").
  */
 export type WeekEngine = 'dynamodb-local' | 'dynalite';
 export const WEEK_ENGINES: readonly WeekEngine[] = ['dynamodb-local', 'dynalite'];
@@ -49,7 +50,7 @@ export interface FullWeekOptions {
   days: number;
   seed: number;
   engine: WeekEngine;
-  /** Where dynalite's tables and the checkpoint live; without one the run is in memory and cannot resume. */
+  /** Where the engine's tables and the checkpoint live; without one the run is in memory and cannot resume. */
   dataDir?: string;
   concurrency?: number;
   /**
