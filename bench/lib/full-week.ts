@@ -3,12 +3,18 @@ import { join } from 'node:path';
 import type { SQSEvent } from 'aws-lambda';
 import { createAggregateHandler } from '../../functions/aggregate/app';
 import { listQuarantine } from '../../functions/aggregate/quarantine';
-import { connectDynamoDbLocal, startDynamoDbLocal } from '../../infra/local/dynamodb-local';
-import { createTables, type LocalDynamo, startDynalite } from '../../infra/local/engines';
+import { createTables } from '../../infra/local/engines';
 import { createLambdaContext } from '../../infra/local/lambda-runtime';
 import { parseConfig } from '../../shared/config';
 import { topology } from '../../shared/topology';
 import { readRollups } from '../../test/support/oracle';
+import {
+  type EnginePlace,
+  persistTables,
+  restoreScratch,
+  startEngine,
+  type WeekEngine,
+} from './full-week-engine';
 import { aggregateFunction, quietLogger, sqsRecordFor, tableSpecsByName } from './harness';
 import { type ItemSizeStats, tableItemSizes } from './item-size';
 import { meterDocumentClient } from './metered-client';
@@ -17,16 +23,21 @@ import { StreamingOracle } from './streaming-oracle';
 import { type Comparison, compareTables } from './verify';
 import { type WeekStats, weekCycles } from './week';
 
+export { WEEK_ENGINES, type WeekEngine } from './full-week-engine';
+
 /**
- * The Next-Idea week run whole through the real aggregate handler on dynalite, checked against the oracle:
+ * The Next-Idea week run whole through the real aggregate handler on DynamoDB Local (or dynalite), checked
+ * against the oracle:
  * the one run that proves exactness at full scale (issue 13). The replay streams a poll cycle at a time
  * (bench/lib/week.ts) and the oracle keeps a snapshot per post and day (StreamingOracle), so memory stays
  * bounded. Batches go to the handler as the trigger would hand them over: up to the topology's batch size,
  * never spanning two cycles, up to its maximum concurrency at once; failed records are delivered again like
  * SQS would, up to the queue's maxReceiveCount, then counted as dead letters.
  *
- * A run with a data folder survives being stopped: dynalite keeps its tables on disk and a checkpoint
- * records the last poll cycle fully processed. A resumed run regenerates the replay from its seed, feeds
+ * A run with a data folder survives being stopped: the engine keeps its tables on disk and a checkpoint
+ * records the last poll cycle fully processed. With a scratch folder as well, the engine works on a RAM disk
+ * and the tables and checkpoint reach the data folder at each check that found them exact (bench/lib/
+ * full-week-engine.ts), so a stop loses at most the cycles since. A resumed run regenerates the replay from its seed, feeds
  * the cycles already done to the oracle only, and hands the aggregate everything after, the interrupted
  * cycle again in full: a redelivery the exactly-once protocol must absorb like any other.
  *
@@ -36,22 +47,10 @@ import { type WeekStats, weekCycles } from './week';
  * behind it exact as it goes, whether or not it lives to the end.
  */
 
-/**
- * The DynamoDB engine under the run. AWS's DynamoDB Local by default: under this load dynalite on disk was
- * caught returning an older version of a rollup item inside its own read-modify-write, which no protocol
- * above it can survive, so it cannot be the engine of an exactness proof (docs/data-model.md, "Engines: what
- * the proofs run on").
- */
-export type WeekEngine = 'dynamodb-local' | 'dynalite';
-export const WEEK_ENGINES: readonly WeekEngine[] = ['dynamodb-local', 'dynalite'];
-
-export interface FullWeekOptions {
+export interface FullWeekOptions extends EnginePlace {
   scale: number;
   days: number;
   seed: number;
-  engine: WeekEngine;
-  /** Where the engine's tables and the checkpoint live; without one the run is in memory and cannot resume. */
-  dataDir?: string;
   concurrency?: number;
   /**
    * Stops as if killed once the aggregate has processed this many batches in this process, before the
@@ -170,22 +169,6 @@ const writeCheckpoint = (dataDir: string, checkpoint: Checkpoint): void => {
   renameSync(`${file}.tmp`, file);
 };
 
-/** The engine, its tables kept in the data folder when there is one (each engine in a folder of its own). */
-const startEngine = async (options: FullWeekOptions): Promise<LocalDynamo> => {
-  const folder = options.dataDir && join(options.dataDir, options.engine);
-  if (options.engine === 'dynalite')
-    return startDynalite({ isolated: true, ...(folder ? { path: folder } : {}) });
-  const server = await startDynamoDbLocal(folder ? { dbPath: folder } : {});
-  const connected = connectDynamoDbLocal(server.endpoint);
-  return {
-    ...connected,
-    close: async () => {
-      await connected.close();
-      await server.stop();
-    },
-  };
-};
-
 class Stopped extends Error {}
 
 /** Hands one cycle's messages to the aggregate, delivering failed records again like SQS. */
@@ -237,15 +220,51 @@ const compareWithOracle = async (
 const isCheckDue = (cycle: number, every: number | undefined): boolean =>
   every !== undefined && every > 0 && (cycle + 1) % every === 0;
 
+/** The engine, its tables and the aggregate handler over them, metered; restarted at every persist. */
+interface Connection {
+  dynamo: Awaited<ReturnType<typeof startEngine>>;
+  tables: Awaited<ReturnType<typeof createTables>>;
+  handler: ReturnType<typeof createAggregateHandler>;
+  meter: ReturnType<typeof meterDocumentClient>['meter'];
+}
+
+const connect = async (
+  options: FullWeekOptions,
+  config: ReturnType<typeof parseConfig>,
+  now: () => number,
+): Promise<Connection> => {
+  const dynamo = await startEngine(options);
+  try {
+    const tables = await createTables(dynamo.client, 'week');
+    const metered = meterDocumentClient(dynamo.doc, { mode: 'count', tables: tableSpecsByName(tables) });
+    const handler = createAggregateHandler({
+      doc: metered.client,
+      tables,
+      config,
+      logger: quietLogger('kol-pulse-aggregate'),
+      now,
+    });
+    return { dynamo, tables, handler, meter: metered.meter };
+  } catch (e) {
+    await dynamo.close();
+    throw e;
+  }
+};
+
 export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekResult> => {
+  if (options.scratchDir && !options.dataDir)
+    throw new Error('a scratch folder needs a data folder to persist to');
+  if (options.scratchDir && !options.checkEveryCycles)
+    throw new Error('with a scratch folder the tables persist at each check: give checkEveryCycles');
   if (options.dataDir) mkdirSync(options.dataDir, { recursive: true });
   const progress = readCheckpoint(options);
   const doneBefore = progress.cycle;
   const { configJson, cycles } = weekCycles({ scale: options.scale, seed: options.seed, days: options.days });
   const config = parseConfig(configJson, 'bench week configuration');
   const oracle = new StreamingOracle(config);
-  const dynamo = await startEngine(options);
+  restoreScratch(options);
   let clockMs = 0;
+  let conn = await connect(options, config, () => clockMs);
   const result = (complete: boolean, failedCheck?: Comparison): FullWeekResult => ({
     complete,
     scale: options.scale,
@@ -263,17 +282,17 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
     reads: progress.reads,
     ...(failedCheck ? { failedCheck } : {}),
   });
+  // With a scratch folder the data folder's checkpoint moves only with the tables, at a persist.
+  const saveCheckpoint = () => {
+    if (options.dataDir && !options.scratchDir) writeCheckpoint(options.dataDir, progress);
+  };
+  const persist = async () => {
+    await conn.dynamo.close();
+    const { dataDir } = options;
+    if (dataDir) persistTables(options, () => writeCheckpoint(dataDir, progress));
+    conn = await connect(options, config, () => clockMs);
+  };
   try {
-    const tables = await createTables(dynamo.client, 'week');
-    const metered = meterDocumentClient(dynamo.doc, { mode: 'count', tables: tableSpecsByName(tables) });
-    const readsBefore = { ...progress.reads };
-    const handler = createAggregateHandler({
-      doc: metered.client,
-      tables,
-      config,
-      logger: quietLogger('kol-pulse-aggregate'),
-      now: () => clockMs,
-    });
     const totalCycles = Math.round((options.days * 86_400_000) / CYCLE_MS) + 2;
     let batchesHere = 0;
     const limits = {
@@ -289,8 +308,9 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
       if (cycle > doneBefore) {
         const started = performance.now();
         clockMs = at + 60_000;
+        const readsBefore = { requests: conn.meter.readRequests, units: conn.meter.readUnits };
         try {
-          await deliverCycle(handler, messages, progress, limits);
+          await deliverCycle(conn.handler, messages, progress, limits);
         } catch (e) {
           if (e instanceof Stopped) return result(false);
           throw e;
@@ -299,11 +319,11 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
         progress.observations += messages.reduce((n, m) => n + m.observations.length, 0);
         progress.seconds += (performance.now() - started) / 1000;
         progress.reads = {
-          requests: readsBefore.requests + metered.meter.readRequests,
-          units: readsBefore.units + metered.meter.readUnits,
+          requests: progress.reads.requests + conn.meter.readRequests - readsBefore.requests,
+          units: progress.reads.units + conn.meter.readUnits - readsBefore.units,
         };
         if (isCheckDue(cycle, options.checkEveryCycles)) {
-          const comparison = await compareWithOracle(dynamo.doc, tables.rollups, oracle);
+          const comparison = await compareWithOracle(conn.dynamo.doc, conn.tables.rollups, oracle);
           const check = {
             cycle,
             observations: progress.observations,
@@ -313,11 +333,12 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
           progress.checks.push(check);
           options.onCheck?.(check);
           if (check.mismatchedRows > 0) {
-            if (options.dataDir) writeCheckpoint(options.dataDir, progress);
+            saveCheckpoint();
             return result(false, comparison);
           }
+          if (options.scratchDir) await persist();
         }
-        if (options.dataDir) writeCheckpoint(options.dataDir, progress);
+        saveCheckpoint();
         options.onProgress?.({
           cycle,
           cycles: totalCycles,
@@ -327,20 +348,23 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
       }
       next = cycles.next();
     }
-    const quarantined = (await listQuarantine(dynamo.doc, tables.state)).length;
-    const rollups = await tableItemSizes(dynamo.doc, tables.rollups);
-    const state = await tableItemSizes(dynamo.doc, tables.state);
+    const { doc } = conn.dynamo;
+    const quarantined = (await listQuarantine(doc, conn.tables.state)).length;
+    const rollups = await tableItemSizes(doc, conn.tables.rollups);
+    const state = await tableItemSizes(doc, conn.tables.state);
     const largest = (s: ItemSizeStats) => Math.max(0, ...Object.values(s.byKind).map((k) => k.maxBytes));
-    return {
+    const final = {
       ...result(true),
       stats: next.value,
-      oracle: await compareWithOracle(dynamo.doc, tables.rollups, oracle),
+      oracle: await compareWithOracle(doc, conn.tables.rollups, oracle),
       oracleMemory: oracle.size(),
       quarantined,
       itemSizes: { rollups, state },
       largestItemBytes: Math.max(largest(rollups), largest(state)),
     };
+    if (options.scratchDir) await persist();
+    return final;
   } finally {
-    await dynamo.close();
+    await conn.dynamo.close();
   }
 };

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -100,6 +100,37 @@ describe('the full-week run (bench:week)', () => {
       /holds a run with engine dynalite, not dynamodb-local/,
     );
   });
+
+  it('works on tables in a scratch folder and persists them at each check: a stopped run resumes from the last check', async () => {
+    const folder = newDataDir();
+    const scratch = newDataDir();
+    const run = { ...week, dataDir: folder, scratchDir: scratch };
+    const stopped = await runFullWeek({ ...run, stopAfterBatches: 40 });
+    expect(stopped.complete).toBe(false);
+    const lastCheck = stopped.checks.at(-1);
+    expect(lastCheck?.mismatchedRows).toBe(0);
+    // The data folder holds the tables and checkpoint of the last check, not the cycles processed after it.
+    const checkpoint = JSON.parse(readFileSync(join(folder, 'checkpoint.json'), 'utf8'));
+    expect(checkpoint.cycle).toBe(lastCheck?.cycle);
+    expect(checkpoint.batches).toBeLessThan(stopped.batches);
+    // The RAM disk is gone (a reboot), and a persist was cut short between its renames: the resume puts the
+    // old tables back and starts from them.
+    rmSync(scratch, { recursive: true, force: true });
+    renameSync(join(folder, 'dynalite'), join(folder, 'dynalite.old'));
+
+    const resumed = await runFullWeek(run);
+    expect(resumed.complete).toBe(true);
+    expect(resumed.resumes).toBe(1);
+    expect(resumed.oracle?.expectedRows).toBeGreaterThan(20);
+    expect(resumed.oracle?.mismatches).toEqual([]);
+    expect(resumed.checks.every((c) => c.rows > 0 && c.mismatchedRows === 0)).toBe(true);
+    expect(resumed.deadLetters).toBe(0);
+    expect(existsSync(join(folder, 'dynalite.old'))).toBe(false);
+    // The end of the run persists too: the data folder holds the finished week.
+    expect(JSON.parse(readFileSync(join(folder, 'checkpoint.json'), 'utf8')).observations).toBe(
+      resumed.observations,
+    );
+  }, 120_000);
 
   it("runs on AWS's DynamoDB Local by default, its tables on disk across a stop and a resume", async () => {
     const folder = newDataDir();
