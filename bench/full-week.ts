@@ -183,8 +183,15 @@ const main = async (): Promise<number> => {
     `scale ${options.scale}, ${options.days} day(s), seed ${options.seed}, data ${options.dataDir ?? 'in memory'}${options.scratchDir ? `, working tables in ${options.scratchDir}` : ''}`,
   );
   let lastLog = 0;
+  const interrupt = new AbortController();
+  const stop = () => {
+    log('stopping once the batches in flight are answered (the tables persist, if in a scratch folder)');
+    interrupt.abort();
+  };
+  process.once('SIGINT', stop).once('SIGTERM', stop);
   const result = await runFullWeek({
     ...options,
+    signal: interrupt.signal,
     onProgress: (p) => {
       if (performance.now() - lastLog < 30_000 && p.cycle < p.cycles - 2) return;
       lastLog = performance.now();
@@ -200,6 +207,10 @@ const main = async (): Promise<number> => {
         `cycle ${c.cycle + 1}: checked ${fmt(c.rows)} rollup rows against the oracle, ${fmt(c.mismatchedRows)} differ`,
       ),
   });
+  if (!result.complete && !result.failedCheck) {
+    log(`stopped after ${fmt(result.observations)} observations: run the same command again to resume`);
+    return 130;
+  }
   const markdown = renderMarkdown(result, command, startedAt);
   writeFileSync(options.out, `${markdown}\n`);
   const summary = summarizeFullWeek(result, { startedAt, command, commit: gitCommit() });

@@ -57,6 +57,11 @@ export interface FullWeekOptions extends EnginePlace {
    * cycle they belong to is checkpointed (so a resumed run delivers that cycle again): tests use it.
    */
   stopAfterBatches?: number;
+  /**
+   * Aborted: stop once the batches in flight are answered (Ctrl-C). With a scratch folder the tables persist
+   * then, the checkpoint at the last cycle fully acknowledged (the cycle cut short is delivered again).
+   */
+  signal?: AbortSignal;
   /** Compare the rollups with the oracle after every this many cycles (0: only at the end). */
   checkEveryCycles?: number;
   onProgress?: (progress: FullWeekProgress) => void;
@@ -286,18 +291,23 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
   const saveCheckpoint = () => {
     if (options.dataDir && !options.scratchDir) writeCheckpoint(options.dataDir, progress);
   };
-  const persist = async () => {
+  let engineRunning = true;
+  const persist = async (andGoOn: boolean) => {
     await conn.dynamo.close();
+    engineRunning = false;
     const { dataDir } = options;
     if (dataDir) persistTables(options, () => writeCheckpoint(dataDir, progress));
+    if (!andGoOn) return;
     conn = await connect(options, config, () => clockMs);
+    engineRunning = true;
   };
   try {
     const totalCycles = Math.round((options.days * 86_400_000) / CYCLE_MS) + 2;
     let batchesHere = 0;
     const limits = {
       concurrency: options.concurrency ?? topology.triggers.aggregate.maxConcurrency,
-      stopNow: () => ++batchesHere >= (options.stopAfterBatches ?? Number.POSITIVE_INFINITY),
+      stopNow: () =>
+        ++batchesHere >= (options.stopAfterBatches ?? Number.POSITIVE_INFINITY) || !!options.signal?.aborted,
     };
     let cycle = -1;
     let next = cycles.next();
@@ -312,8 +322,9 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
         try {
           await deliverCycle(conn.handler, messages, progress, limits);
         } catch (e) {
-          if (e instanceof Stopped) return result(false);
-          throw e;
+          if (!(e instanceof Stopped)) throw e;
+          if (options.signal?.aborted && options.scratchDir) await persist(false);
+          return result(false);
         }
         progress.cycle = cycle;
         progress.observations += messages.reduce((n, m) => n + m.observations.length, 0);
@@ -336,7 +347,7 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
             saveCheckpoint();
             return result(false, comparison);
           }
-          if (options.scratchDir) await persist();
+          if (options.scratchDir) await persist(true);
         }
         saveCheckpoint();
         options.onProgress?.({
@@ -362,9 +373,9 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
       itemSizes: { rollups, state },
       largestItemBytes: Math.max(largest(rollups), largest(state)),
     };
-    if (options.scratchDir) await persist();
+    if (options.scratchDir) await persist(false);
     return final;
   } finally {
-    await conn.dynamo.close();
+    if (engineRunning) await conn.dynamo.close();
   }
 };

@@ -132,6 +132,31 @@ describe('the full-week run (bench:week)', () => {
     );
   }, 120_000);
 
+  it('persists its scratch tables when interrupted (Ctrl-C), at the last cycle fully acknowledged', async () => {
+    const folder = newDataDir();
+    const run = { ...week, dataDir: folder, scratchDir: newDataDir(), checkEveryCycles: 16 };
+    const interrupt = new AbortController();
+    const stopped = await runFullWeek({
+      ...run,
+      signal: interrupt.signal,
+      onProgress: (p) => {
+        if (p.cycle === 20) interrupt.abort();
+      },
+    });
+    expect(stopped.complete).toBe(false);
+    expect(stopped.failedCheck).toBeUndefined();
+    // Past the check after cycle 16: the data folder holds the cycles up to the interruption.
+    const checkpoint = JSON.parse(readFileSync(join(folder, 'checkpoint.json'), 'utf8'));
+    expect(checkpoint.cycle).toBe(20);
+    expect(checkpoint.checks.map((c: { cycle: number }) => c.cycle)).toEqual([15]);
+
+    const resumed = await runFullWeek(run);
+    expect(resumed.complete).toBe(true);
+    expect(resumed.oracle?.mismatches).toEqual([]);
+    expect(resumed.checks.every((c) => c.mismatchedRows === 0)).toBe(true);
+    expect(resumed.deadLetters).toBe(0);
+  }, 120_000);
+
   it("runs on AWS's DynamoDB Local by default, its tables on disk across a stop and a resume", async () => {
     const folder = newDataDir();
     const run = { ...week, dataDir: folder, engine: 'dynamodb-local' } as const;
