@@ -36,10 +36,11 @@ export { WEEK_ENGINES, type WeekEngine } from './full-week-engine';
  *
  * A run with a data folder survives being stopped: the engine keeps its tables on disk and a checkpoint
  * records the last poll cycle fully processed. With a scratch folder as well, the engine works on a RAM disk
- * and the tables and checkpoint reach the data folder at each check that found them exact (bench/lib/
- * full-week-engine.ts), so a stop loses at most the cycles since. A resumed run regenerates the replay from its seed, feeds
- * the cycles already done to the oracle only, and hands the aggregate everything after, the interrupted
- * cycle again in full: a redelivery the exactly-once protocol must absorb like any other.
+ * and the tables and checkpoint reach the data folder at each check, at an interruption (`signal`) and at
+ * the end (bench/lib/full-week-engine.ts), so only a crash loses cycles: those since the last check. A
+ * resumed run regenerates the replay from its seed, feeds the cycles already done to the oracle only, and
+ * hands the aggregate everything after, the interrupted cycle again in full: a redelivery the exactly-once
+ * protocol must absorb like any other.
  *
  * At a checkpoint the aggregate has acknowledged exactly the cycles the oracle has been fed, so the rollups
  * must equal the oracle then too: every `checkEveryCycles` (a replay day by default) the run compares them,
@@ -287,16 +288,18 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
     reads: progress.reads,
     ...(failedCheck ? { failedCheck } : {}),
   });
-  // With a scratch folder the data folder's checkpoint moves only with the tables, at a persist.
-  const saveCheckpoint = () => {
-    if (options.dataDir && !options.scratchDir) writeCheckpoint(options.dataDir, progress);
-  };
   let engineRunning = true;
-  const persist = async (andGoOn: boolean) => {
+  /**
+   * Saves the checkpoint; with a scratch folder, copies the tables into the data folder with it, the engine
+   * stopped meanwhile (and started again to go on).
+   */
+  const save = async (andGoOn: boolean) => {
+    const { dataDir } = options;
+    if (!dataDir) return;
+    if (!options.scratchDir) return writeCheckpoint(dataDir, progress);
     await conn.dynamo.close();
     engineRunning = false;
-    const { dataDir } = options;
-    if (dataDir) persistTables(options, () => writeCheckpoint(dataDir, progress));
+    persistTables(options, () => writeCheckpoint(dataDir, progress));
     if (!andGoOn) return;
     conn = await connect(options, config, () => clockMs);
     engineRunning = true;
@@ -323,7 +326,7 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
           await deliverCycle(conn.handler, messages, progress, limits);
         } catch (e) {
           if (!(e instanceof Stopped)) throw e;
-          if (options.signal?.aborted && options.scratchDir) await persist(false);
+          if (options.signal?.aborted) await save(false);
           return result(false);
         }
         progress.cycle = cycle;
@@ -343,13 +346,10 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
           };
           progress.checks.push(check);
           options.onCheck?.(check);
-          if (check.mismatchedRows > 0) {
-            saveCheckpoint();
-            return result(false, comparison);
-          }
-          if (options.scratchDir) await persist(true);
-        }
-        saveCheckpoint();
+          // A failed check saves too: its tables are the ones to examine.
+          await save(check.mismatchedRows === 0);
+          if (check.mismatchedRows > 0) return result(false, comparison);
+        } else if (!options.scratchDir) await save(true);
         options.onProgress?.({
           cycle,
           cycles: totalCycles,
@@ -373,7 +373,7 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
       itemSizes: { rollups, state },
       largestItemBytes: Math.max(largest(rollups), largest(state)),
     };
-    if (options.scratchDir) await persist(false);
+    await save(false);
     return final;
   } finally {
     if (engineRunning) await conn.dynamo.close();
