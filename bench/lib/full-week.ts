@@ -315,6 +315,11 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
     let cycle = -1;
     let next = cycles.next();
     while (!next.done) {
+      if (options.signal?.aborted) {
+        // Between cycles (or catching up, where the tables have not changed yet).
+        if (cycle > doneBefore) await save(false);
+        return result(false);
+      }
       cycle++;
       const { at, messages } = next.value;
       for (const m of messages) for (const o of m.observations) oracle.add(o);

@@ -149,6 +149,12 @@ describe('the full-week run (bench:week)', () => {
     const checkpoint = JSON.parse(readFileSync(join(folder, 'checkpoint.json'), 'utf8'));
     expect(checkpoint.cycle).toBe(20);
     expect(checkpoint.checks.map((c: { cycle: number }) => c.cycle)).toEqual([15]);
+    // Interrupted again while catching up (before it delivers anything): nothing moves.
+    const idle = await runFullWeek({ ...run, signal: AbortSignal.abort() });
+    expect(idle.complete).toBe(false);
+    expect(readFileSync(join(folder, 'checkpoint.json'), 'utf8')).toBe(
+      `${JSON.stringify(checkpoint, null, 2)}\n`,
+    );
 
     const resumed = await runFullWeek(run);
     expect(resumed.complete).toBe(true);
