@@ -62,8 +62,8 @@ export const restoreScratch = (place: EnginePlace): void => {
 /**
  * Copies the scratch tables into the data folder. The engine must be stopped (its files closed and
  * complete); `writeCheckpoint` runs once the copy is in place. A stop anywhere in here leaves the data folder
- * either as before (old tables, old checkpoint) or with tables ahead of the checkpoint, which a resume
- * delivers those cycles to again: redeliveries the exactly-once protocol absorbs.
+ * either as before (old tables, old checkpoint) or with tables ahead of the checkpoint: a resume then
+ * delivers the cycles after the checkpoint again, redeliveries the exactly-once protocol absorbs.
  */
 export const persistTables = (place: EnginePlace, writeCheckpoint: () => void): void => {
   if (!place.scratchDir || !place.dataDir) return;
