@@ -9,6 +9,16 @@ import { summarizeFullWeek } from './lib/full-week-summary';
 import { gitCommit, REPO_DIR } from './lib/harness';
 import { CYCLE_MS } from './lib/replay';
 import { fmt } from './lib/results';
+import {
+  combineWeekParts,
+  nextWeekPart,
+  partLabel,
+  readWeekParts,
+  recordWeekPart,
+  WEEK_PARTS_FILE,
+  type WeekPart,
+} from './lib/week-parts';
+import { renderWeekParts } from './lib/week-parts-report';
 
 /**
  * `npm run bench:week`: the Next-Idea week at full scale through the real aggregate on DynamoDB Local, checked
@@ -34,6 +44,13 @@ const USAGE = `Usage: npm run bench:week -- [--scale N] [--days N] [--seed N] [-
                on 2 CPUs, fewer at once finish each batch sooner (Lambda gives every invocation CPUs of its own)
   --check-every N  compare every rollup row with the oracle after every N poll cycles, and stop at the
                first difference; default ${CYCLES_PER_DAY} (a replay day); 0 compares only at the end
+  --parts K    run the week in K parts, split by post (bench/lib/week-parts.ts): this run delivers the next
+               part not yet recorded in the parts file, records it there when it ends, and writes the report
+               from every part recorded so far; once all K are in, it checks the parts' summed campaign
+               totals against the oracle of the whole week
+  --part I     with --parts: run part I (1..K), recorded or not
+  --parts-file FILE  where finished parts are recorded; default docs/benchmarks-week-parts.json
+  --combine    with --parts: run no part, only write the report from the parts file
   --out FILE   markdown report (JSON beside it); default docs/benchmarks-week.md`;
 
 const parse = (argv: string[]) => {
@@ -50,6 +67,10 @@ const parse = (argv: string[]) => {
       fresh: { type: 'boolean' },
       concurrency: { type: 'string' },
       'check-every': { type: 'string' },
+      parts: { type: 'string' },
+      part: { type: 'string' },
+      'parts-file': { type: 'string' },
+      combine: { type: 'boolean' },
       out: { type: 'string' },
       help: { type: 'boolean' },
     },
@@ -74,9 +95,17 @@ const parse = (argv: string[]) => {
     throw new UsageError('--scratch needs a data folder to copy to, not --in-memory');
   if (v.scratch && checkEvery === 0)
     throw new UsageError('--scratch copies the tables at each check: --check-every must not be 0');
+  const parts = v.parts === undefined ? undefined : positive('parts', v.parts, 1);
+  if (parts !== undefined && !Number.isInteger(parts))
+    throw new UsageError(`--parts must be a whole number, got "${v.parts}"`);
+  if (parts === undefined && (v.part !== undefined || v.combine || v['parts-file'] !== undefined))
+    throw new UsageError('--part, --combine and --parts-file go with --parts K');
+  const part = v.part === undefined ? undefined : positive('part', v.part, 1);
+  if (part !== undefined && (!Number.isInteger(part) || part > (parts ?? 0)))
+    throw new UsageError(`--part must be a whole number from 1 to ${parts}, got "${v.part}"`);
   const dataDir = v['in-memory']
     ? undefined
-    : resolve(v.data ?? join('.data', `bench-week-${scale}-${days}d`));
+    : resolve(v.data ?? join('.data', `bench-week-${scale}-${days}d${parts ? `-parts${parts}` : ''}`));
   return {
     scale,
     days,
@@ -87,6 +116,16 @@ const parse = (argv: string[]) => {
     dataDir,
     ...(v.scratch ? { scratchDir: resolve(v.scratch) } : {}),
     fresh: v.fresh ?? false,
+    ...(parts
+      ? {
+          parts: {
+            of: parts,
+            ...(part ? { index: part - 1 } : {}),
+            file: resolve(v['parts-file'] ?? WEEK_PARTS_FILE),
+            combineOnly: v.combine ?? false,
+          },
+        }
+      : {}),
     out: v.out ?? join(REPO_DIR, 'docs', 'benchmarks-week.md'),
   };
 };
@@ -98,6 +137,9 @@ const mismatchSection = (c: FullWeekResult['oracle']): string[] =>
     ? ['## First mismatches', '', '```json', JSON.stringify(c.mismatches.slice(0, 20), null, 2), '```', '']
     : [];
 
+const machine = () =>
+  `${cpus().length} CPUs, ${cpus()[0]?.model.trim() ?? 'unknown'}, ${fmt(totalmem() / 1024 ** 3, 1)} GiB memory, Node.js ${process.version}`;
+
 const renderMarkdown = (r: FullWeekResult, command: string, startedAt: string): string => {
   const o = r.oracle;
   const s = r.stats;
@@ -105,10 +147,7 @@ const renderMarkdown = (r: FullWeekResult, command: string, startedAt: string): 
     ['Date', startedAt],
     ['Command', `\`${command}\``],
     ['Commit', gitCommit()],
-    [
-      'Machine',
-      `${cpus().length} CPUs, ${cpus()[0]?.model.trim() ?? 'unknown'}, ${fmt(totalmem() / 1024 ** 3, 1)} GiB memory, Node.js ${process.version}`,
-    ],
+    ['Machine', machine()],
     ['Scale, days, seed', `${r.scale}, ${r.days}, ${r.seed}`],
     ['Engine', r.engine === 'dynalite' ? 'dynalite (on disk)' : "AWS's DynamoDB Local"],
     ['Posts, authors, roster KOLs', s ? `${fmt(s.posts)}, ${fmt(s.authors)}, ${fmt(s.kols)}` : 'n/a'],
@@ -174,13 +213,14 @@ const renderMarkdown = (r: FullWeekResult, command: string, startedAt: string): 
   ].join('\n');
 };
 
-const main = async (): Promise<number> => {
-  const options = parse(process.argv.slice(2));
-  const startedAt = new Date().toISOString();
-  const command = `npm run bench:week${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  if (options.fresh && options.dataDir) rmSync(options.dataDir, { recursive: true, force: true });
+type Options = ReturnType<typeof parse>;
+
+/** Runs the week, or one part of it, logging progress; resolves when it ends, stops or finds a difference. */
+const runLogged = (options: Options, part?: WeekPart): Promise<FullWeekResult> => {
+  const dataDir = options.dataDir && part ? join(options.dataDir, `part-${part.index + 1}`) : options.dataDir;
+  if (options.fresh && dataDir) rmSync(dataDir, { recursive: true, force: true });
   log(
-    `scale ${options.scale}, ${options.days} day(s), seed ${options.seed}, data ${options.dataDir ?? 'in memory'}${options.scratchDir ? `, working tables in ${options.scratchDir}` : ''}`,
+    `scale ${options.scale}, ${options.days} day(s), seed ${options.seed}${part ? `, part ${partLabel(part)}` : ''}, data ${dataDir ?? 'in memory'}${options.scratchDir ? `, working tables in ${options.scratchDir}` : ''}`,
   );
   let lastLog = 0;
   const interrupt = new AbortController();
@@ -189,8 +229,10 @@ const main = async (): Promise<number> => {
     interrupt.abort();
   };
   process.once('SIGINT', stop).once('SIGTERM', stop);
-  const result = await runFullWeek({
+  return runFullWeek({
     ...options,
+    dataDir,
+    ...(part ? { part } : {}),
     signal: interrupt.signal,
     onProgress: (p) => {
       if (performance.now() - lastLog < 30_000 && p.cycle < p.cycles - 2) return;
@@ -207,13 +249,12 @@ const main = async (): Promise<number> => {
         `cycle ${c.cycle + 1}: checked ${fmt(c.rows)} rollup rows against the oracle, ${fmt(c.mismatchedRows)} differ`,
       ),
   });
-  if (!result.complete && !result.failedCheck) {
-    log(`stopped after ${fmt(result.observations)} observations: run the same command again to resume`);
-    return 130;
-  }
-  const markdown = renderMarkdown(result, command, startedAt);
-  writeFileSync(options.out, `${markdown}\n`);
-  const summary = summarizeFullWeek(result, { startedAt, command, commit: gitCommit() });
+};
+
+/** Writes the report of a run that ended or found a difference; 1 when the rollups are not exact. */
+const reportRun = (options: Options, result: FullWeekResult, run: { startedAt: string; command: string }) => {
+  writeFileSync(options.out, `${renderMarkdown(result, run.command, run.startedAt)}\n`);
+  const summary = summarizeFullWeek(result, { ...run, commit: gitCommit() });
   writeFileSync(`${options.out.replace(/\.md$/, '')}.json`, `${JSON.stringify(summary, null, 2)}\n`);
   const differing = (result.failedCheck ?? result.oracle)?.mismatches.length;
   const wrong = (differing ?? 0) + result.deadLetters;
@@ -221,6 +262,54 @@ const main = async (): Promise<number> => {
     `${differing ?? '?'} rows differ from the oracle, ${result.deadLetters} dead letters${result.failedCheck ? ` (stopped at the check after cycle ${(result.checks.at(-1)?.cycle ?? 0) + 1})` : ''}; report in ${options.out}`,
   );
   return wrong > 0 ? 1 : 0;
+};
+
+/** `--parts K`: runs the next part (or the one asked for), records it, and reports the week so far. */
+const runParts = async (options: Options, parts: NonNullable<Options['parts']>, command: string) => {
+  const run = { scale: options.scale, days: options.days, seed: options.seed, parts: parts.of };
+  const startedAt = new Date().toISOString();
+  const index = parts.index ?? (parts.combineOnly ? undefined : nextWeekPart(readWeekParts(parts.file, run)));
+  if (index !== undefined) {
+    const part = { index, of: parts.of };
+    const result = await runLogged(options, part);
+    if (!result.complete && !result.failedCheck) {
+      log(`stopped after ${fmt(result.observations)} observations: run the same command again to resume`);
+      return 130;
+    }
+    // A part that is not exact is reported on its own, not recorded: its tables are the ones to examine.
+    if (result.failedCheck || (result.oracle?.mismatches.length ?? 0) > 0 || result.deadLetters > 0)
+      return reportRun(options, result, { startedAt, command });
+    recordWeekPart(parts.file, run, {
+      ...summarizeFullWeek(result, { startedAt, command, commit: gitCommit() }),
+      part,
+      machine: machine(),
+      totalRows: result.totalRows ?? [],
+    });
+    log(`part ${partLabel(part)} exact: recorded in ${parts.file}`);
+  }
+  const saved = readWeekParts(parts.file, run);
+  if (saved.records.length === parts.of)
+    log('every part recorded: checking the summed totals against the oracle of the whole week');
+  const combined = combineWeekParts(saved);
+  writeFileSync(options.out, `${renderWeekParts(saved, combined)}\n`);
+  writeFileSync(`${options.out.replace(/\.md$/, '')}.json`, `${JSON.stringify(combined.summary, null, 2)}\n`);
+  log(
+    `${saved.records.length} of ${parts.of} parts recorded${combined.totals ? `; summed totals: ${combined.totals.mismatches.length} of ${combined.totals.expectedRows} rows differ from the whole week's oracle` : ''}; report in ${options.out}`,
+  );
+  return combined.partMismatches > 0 || (combined.totals?.mismatches.length ?? 0) > 0 ? 1 : 0;
+};
+
+const main = async (): Promise<number> => {
+  const options = parse(process.argv.slice(2));
+  const command = `npm run bench:week${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  if (options.parts) return runParts(options, options.parts, command);
+  const startedAt = new Date().toISOString();
+  const result = await runLogged(options);
+  if (!result.complete && !result.failedCheck) {
+    log(`stopped after ${fmt(result.observations)} observations: run the same command again to resume`);
+    return 130;
+  }
+  return reportRun(options, result, { startedAt, command });
 };
 
 try {

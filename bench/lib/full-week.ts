@@ -7,7 +7,7 @@ import { createTables } from '../../infra/local/engines';
 import { createLambdaContext } from '../../infra/local/lambda-runtime';
 import { parseConfig } from '../../shared/config';
 import { topology } from '../../shared/topology';
-import { readRollups } from '../../test/support/oracle';
+import { type RollupRow, readRollups } from '../../test/support/oracle';
 import {
   type EnginePlace,
   persistTables,
@@ -22,6 +22,7 @@ import { CYCLE_MS, type ReplayMessage, realTimeBatches } from './replay';
 import { StreamingOracle } from './streaming-oracle';
 import { type Comparison, compareTables } from './verify';
 import { type WeekStats, weekCycles } from './week';
+import { partLabel, partMessages, type WeekPart } from './week-parts';
 
 export { WEEK_ENGINES, type WeekEngine } from './full-week-engine';
 
@@ -65,6 +66,8 @@ export interface FullWeekOptions extends EnginePlace {
   signal?: AbortSignal;
   /** Compare the rollups with the oracle after every this many cycles (0: only at the end). */
   checkEveryCycles?: number;
+  /** Deliver only this part of the week's posts (bench/lib/week-parts.ts). */
+  part?: WeekPart;
   onProgress?: (progress: FullWeekProgress) => void;
   onCheck?: (check: FullWeekCheck) => void;
 }
@@ -95,6 +98,8 @@ interface Checkpoint {
   days: number;
   seed: number;
   engine: WeekEngine;
+  /** `i/K` for a part of the week, 'whole' for all of it. */
+  part: string;
   /** Index of the last poll cycle whose every batch the aggregate has acknowledged. */
   cycle: number;
   observations: number;
@@ -131,6 +136,8 @@ export interface FullWeekResult {
   quarantined?: number;
   itemSizes?: { rollups: ItemSizeStats; state: ItemSizeStats };
   largestItemBytes?: number;
+  /** The campaign total rows at the end of the run (a part's are summed with the others'). */
+  totalRows?: RollupRow[];
 }
 
 const CHECKPOINT_FILE = 'checkpoint.json';
@@ -141,6 +148,7 @@ const readCheckpoint = (options: FullWeekOptions): Checkpoint => {
     days: options.days,
     seed: options.seed,
     engine: options.engine,
+    part: options.part ? partLabel(options.part) : 'whole',
     cycle: -1,
     observations: 0,
     batches: 0,
@@ -154,17 +162,18 @@ const readCheckpoint = (options: FullWeekOptions): Checkpoint => {
   if (!options.dataDir) return fresh;
   const file = join(options.dataDir, CHECKPOINT_FILE);
   if (!existsSync(file)) return fresh;
-  // Checkpoints written before checks, read metering and engines lack them (those runs were on dynalite).
+  // Checkpoints written before checks, read metering, engines and parts lack them (those runs were whole, on dynalite).
   const saved = {
     checks: [],
     reads: fresh.reads,
     engine: 'dynalite',
+    part: 'whole',
     ...JSON.parse(readFileSync(file, 'utf8')),
   } as Checkpoint;
-  for (const key of ['scale', 'days', 'seed', 'engine'] as const)
-    if (saved[key] !== options[key])
+  for (const key of ['scale', 'days', 'seed', 'engine', 'part'] as const)
+    if (saved[key] !== fresh[key])
       throw new Error(
-        `${options.dataDir} holds a run with ${key} ${saved[key]}, not ${options[key]}: resume it with the same options, or start over with --fresh`,
+        `${options.dataDir} holds a run with ${key} ${saved[key]}, not ${fresh[key]}: resume it with the same options, or start over with --fresh`,
       );
   return { ...saved, resumes: saved.resumes + 1 };
 };
@@ -321,7 +330,8 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
         return result(false);
       }
       cycle++;
-      const { at, messages } = next.value;
+      const { at } = next.value;
+      const messages = options.part ? partMessages(next.value.messages, options.part) : next.value.messages;
       for (const m of messages) for (const o of m.observations) oracle.add(o);
       if (cycle > doneBefore) {
         const started = performance.now();
@@ -369,10 +379,12 @@ export const runFullWeek = async (options: FullWeekOptions): Promise<FullWeekRes
     const rollups = await tableItemSizes(doc, conn.tables.rollups);
     const state = await tableItemSizes(doc, conn.tables.state);
     const largest = (s: ItemSizeStats) => Math.max(0, ...Object.values(s.byKind).map((k) => k.maxBytes));
+    const rows = await readRollups(doc, conn.tables.rollups);
     const final = {
       ...result(true),
       stats: next.value,
-      oracle: await compareWithOracle(doc, conn.tables.rollups, oracle),
+      oracle: compareTables(oracle.table(), rows),
+      totalRows: Object.values(rows).filter((r) => r.kind === 'total'),
       oracleMemory: oracle.size(),
       quarantined,
       itemSizes: { rollups, state },
