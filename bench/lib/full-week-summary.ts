@@ -28,6 +28,10 @@ export interface FullWeekSummary {
   checks: FullWeekCheck[];
   /** The aggregate's read units per observation, as DynamoDB reports them. */
   readUnitsPerObservation: number | null;
+  /** A week run in parts (bench/lib/week-parts.ts): how many, and its summed totals against the whole week's oracle. */
+  parts?: number;
+  totalsChecked?: number | null;
+  totalsMismatched?: number | null;
 }
 
 export const FULL_WEEK_SUMMARY_FILE = join(REPO_DIR, 'docs', 'benchmarks-week.json');

@@ -155,7 +155,7 @@ export interface CombinedWeek {
   partMismatches: number;
   /** The parts' campaign totals summed, against the whole week's oracle (only once every part is in). */
   totals?: Comparison;
-  summary: FullWeekSummary & { parts: number; totalsChecked: number | null; totalsMismatched: number | null };
+  summary: FullWeekSummary;
 }
 
 const sum = (records: readonly WeekPartRecord[], pick: (r: WeekPartRecord) => number | null): number =>

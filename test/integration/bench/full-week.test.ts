@@ -3,7 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runFullWeek } from '../../../bench/lib/full-week';
+import { type FullWeekResult, runFullWeek } from '../../../bench/lib/full-week';
+import { summarizeFullWeek } from '../../../bench/lib/full-week-summary';
+import { weekCycles } from '../../../bench/lib/week';
+import {
+  combineWeekParts,
+  nextWeekPart,
+  partMessages,
+  partOfPost,
+  readWeekParts,
+  recordWeekPart,
+} from '../../../bench/lib/week-parts';
 import { createTables, startDynalite } from '../../../infra/local/engines';
 
 const folders: string[] = [];
@@ -179,4 +189,106 @@ describe('the full-week run (bench:week)', () => {
     expect(resumed.checks.every((c) => c.mismatchedRows === 0)).toBe(true);
     expect(resumed.deadLetters).toBe(0);
   }, 180_000);
+});
+
+const emptyResult: FullWeekResult = {
+  complete: true,
+  ...week,
+  observations: 0,
+  batches: 0,
+  redeliveries: 0,
+  deadLetters: 0,
+  resumes: 0,
+  seconds: 0,
+  observationsPerSecond: 0,
+  checks: [],
+  reads: { requests: 0, units: 0 },
+};
+
+describe('the week in parts (bench:week --parts K)', () => {
+  const run = { scale: week.scale, days: week.days, seed: week.seed, parts: 2 };
+
+  it('splits every delivery into exactly one part, and the parts, each exact, add up to the whole week', async () => {
+    const file = join(newDataDir(), 'parts.json');
+    const parts = [];
+    for (const index of [1, 0]) {
+      const part = { index, of: 2 };
+      const { dataDir: _onDisk, ...inMemory } = week;
+      const result = await runFullWeek({ ...inMemory, checkEveryCycles: 16, part });
+      expect(result.complete).toBe(true);
+      expect(result.oracle?.expectedRows).toBeGreaterThan(10);
+      expect(result.oracle?.mismatches).toEqual([]);
+      expect(result.deadLetters).toBe(0);
+      expect(result.totalRows?.length).toBeGreaterThan(0);
+      recordWeekPart(file, run, {
+        ...summarizeFullWeek(result, {
+          startedAt: new Date().toISOString(),
+          command: 'test',
+          commit: 'test',
+        }),
+        part,
+        machine: 'test',
+        totalRows: result.totalRows ?? [],
+      });
+      parts.push(result);
+    }
+    const saved = readWeekParts(file, run);
+    expect(saved.records.map((r) => r.part.index)).toEqual([0, 1]);
+    expect(nextWeekPart(saved)).toBeUndefined();
+    // Both parts saw the same replay; between them they delivered all of it, each observation once.
+    const whole = parts[0]?.stats?.deliveries ?? 0;
+    expect(whole).toBeGreaterThan(100);
+    expect((parts[0]?.observations ?? 0) + (parts[1]?.observations ?? 0)).toBe(whole);
+    expect(parts.every((p) => p.observations > whole / 5)).toBe(true);
+
+    const combined = combineWeekParts(saved);
+    expect(combined.complete).toBe(true);
+    expect(combined.summary.observations).toBe(whole);
+    expect(combined.totals?.expectedRows).toBeGreaterThan(3);
+    expect(combined.totals?.mismatches).toEqual([]);
+
+    // A part whose totals were off by one like is caught by the whole week's oracle.
+    const [first, ...rest] = saved.records;
+    const [row, ...rows] = first?.totalRows ?? [];
+    if (!first || !row) throw new Error('no total row recorded');
+    const tampered = {
+      ...saved,
+      records: [{ ...first, totalRows: [{ ...row, likes: row.likes + 1 }, ...rows] }, ...rest],
+    };
+    expect(combineWeekParts(tampered).totals?.mismatches).toHaveLength(1);
+    // Until every part is in, the week is not complete and its totals are not compared.
+    const half = combineWeekParts({ ...saved, records: rest });
+    expect(half.complete).toBe(false);
+    expect(half.missingParts).toEqual([0]);
+    expect(half.totals).toBeUndefined();
+  }, 180_000);
+
+  it('keeps duplicated messages duplicated within a part, and refuses a parts file of another week', () => {
+    const { cycles } = weekCycles({ scale: week.scale, days: week.days, seed: week.seed });
+    const messages = [...cycles].flatMap((c) => c.messages);
+    const bodies = (list: typeof messages) => new Set(list.map((m) => m.body)).size;
+    const repeatedWhole = messages.length - bodies(messages);
+    expect(repeatedWhole).toBeGreaterThan(0);
+    const split = [0, 1, 2].map((index) => partMessages(messages, { index, of: 3 }));
+    expect(split.reduce((n, p) => n + p.reduce((k, m) => k + m.observations.length, 0), 0)).toBe(
+      messages.reduce((n, m) => n + m.observations.length, 0),
+    );
+    for (const part of split)
+      for (const m of part) {
+        expect(JSON.parse(m.body).observations).toEqual(m.observations);
+        expect(m.observations.every((o) => split.indexOf(part) === partOfPost(o.platform, o.postId, 3))).toBe(
+          true,
+        );
+      }
+    expect(split.reduce((n, p) => n + p.length - bodies(p), 0)).toBeGreaterThanOrEqual(repeatedWhole);
+
+    const file = join(newDataDir(), 'parts.json');
+    recordWeekPart(file, run, {
+      ...summarizeFullWeek(emptyResult, { startedAt: '', command: '', commit: '' }),
+      part: { index: 0, of: 2 },
+      machine: 'test',
+      totalRows: [],
+    });
+    expect(() => readWeekParts(file, { ...run, parts: 4 })).toThrow(/records a week with parts 2, not 4/);
+  });
 });
