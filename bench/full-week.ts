@@ -268,6 +268,7 @@ const reportRun = (options: Options, result: FullWeekResult, run: { startedAt: s
 const runParts = async (options: Options, parts: NonNullable<Options['parts']>, command: string) => {
   const run = { scale: options.scale, days: options.days, seed: options.seed, parts: parts.of };
   const startedAt = new Date().toISOString();
+  const commit = gitCommit(); // the code this process runs, whatever is committed while it does
   const index = parts.index ?? (parts.combineOnly ? undefined : nextWeekPart(readWeekParts(parts.file, run)));
   if (index !== undefined) {
     const part = { index, of: parts.of };
@@ -280,7 +281,7 @@ const runParts = async (options: Options, parts: NonNullable<Options['parts']>, 
     if (result.failedCheck || (result.oracle?.mismatches.length ?? 0) > 0 || result.deadLetters > 0)
       return reportRun(options, result, { startedAt, command });
     recordWeekPart(parts.file, run, {
-      ...summarizeFullWeek(result, { startedAt, command, commit: gitCommit() }),
+      ...summarizeFullWeek(result, { startedAt, command, commit }),
       part,
       machine: machine(),
       totalRows: result.totalRows ?? [],
