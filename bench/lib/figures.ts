@@ -368,9 +368,9 @@ const orNa = (v: number | null, render: (n: number) => string) => (v === null ? 
 const fullWeekRow = (w: FullWeekSummary | null): string => {
   const engine = w?.engine === 'dynalite' ? 'dynalite' : "AWS's DynamoDB Local";
   const how = w?.parts
-    ? `in ${w.parts} parts split by post, each on a fresh engine (bench/lib/week-parts.ts), the parts' summed campaign totals checked against the whole week's oracle`
-    : 'whole';
-  const method = `The week replay run ${how} through the real aggregate handler on ${engine}, every rollup row compared with the oracle (\`npm run bench:week\`, bench/full-week.ts; its own report in docs/benchmarks-week.md), quoted from its latest run, not rerun here.`;
+    ? ` in ${w.parts} parts split by post, each on a fresh engine (bench/lib/week-parts.ts), every part's rollup rows compared with the oracle of its posts and the parts' summed campaign totals with the whole week's`
+    : ' whole, every rollup row compared with the oracle';
+  const method = `The week replay run through the real aggregate handler on ${engine}${how} (\`npm run bench:week\`, bench/full-week.ts; its own report in docs/benchmarks-week.md), quoted from its latest run, not rerun here.`;
   if (!w) return `| Full week, exact against the oracle | not run | ${method} | scale 1, exact | missed |`;
   const totals =
     w.parts && w.totalsChecked != null
