@@ -121,11 +121,14 @@ export const recordWeekPart = (file: string, run: WeekPartsRun, record: WeekPart
   return next;
 };
 
-/** The lowest part with no record yet, or undefined when every part is recorded. */
-export const nextWeekPart = (saved: WeekPartsFile): number | undefined =>
-  Array.from({ length: saved.parts }, (_, i) => i).find(
+/** The parts with no record yet, lowest first. */
+const missingWeekParts = (saved: WeekPartsFile): number[] =>
+  Array.from({ length: saved.parts }, (_, i) => i).filter(
     (i) => !saved.records.some((r) => r.part.index === i),
   );
+
+/** The lowest part with no record yet, or undefined when every part is recorded. */
+export const nextWeekPart = (saved: WeekPartsFile): number | undefined => missingWeekParts(saved)[0];
 
 /** The campaign total rows of the whole week from the parts' own rollups, summed row by row. */
 export const summedTotals = (records: readonly WeekPartRecord[]): RollupTable => {
@@ -167,9 +170,7 @@ export const combineWeekParts = (
   wholeWeekTotals: () => RollupTable = () => wholeWeekOracleTotals(saved),
 ): CombinedWeek => {
   const { records } = saved;
-  const missingParts = Array.from({ length: saved.parts }, (_, i) => i).filter(
-    (i) => !records.some((r) => r.part.index === i),
-  );
+  const missingParts = missingWeekParts(saved);
   const complete = missingParts.length === 0 && records.every((r) => r.complete);
   const totals = complete ? compareTables(wholeWeekTotals(), summedTotals(records)) : undefined;
   const seconds = sum(records, (r) => r.hours * 3600);
