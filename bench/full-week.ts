@@ -17,6 +17,8 @@ import {
   recordWeekPart,
   WEEK_PARTS_FILE,
   type WeekPart,
+  type WeekPartRecord,
+  withWeekPartsLock,
 } from './lib/week-parts';
 import { renderWeekParts } from './lib/week-parts-report';
 
@@ -270,6 +272,7 @@ const runParts = async (options: Options, parts: NonNullable<Options['parts']>, 
   const startedAt = new Date().toISOString();
   const commit = gitCommit(); // the code this process runs, whatever is committed while it does
   const index = parts.index ?? (parts.combineOnly ? undefined : nextWeekPart(readWeekParts(parts.file, run)));
+  let record: WeekPartRecord | undefined;
   if (index !== undefined) {
     const part = { index, of: parts.of };
     const result = await runLogged(options, part);
@@ -280,22 +283,35 @@ const runParts = async (options: Options, parts: NonNullable<Options['parts']>, 
     // A part that is not exact is reported on its own, not recorded: its tables are the ones to examine.
     if (result.failedCheck || (result.oracle?.mismatches.length ?? 0) > 0 || result.deadLetters > 0)
       return reportRun(options, result, { startedAt, command });
-    recordWeekPart(parts.file, run, {
+    record = {
       ...summarizeFullWeek(result, { startedAt, command, commit }),
       part,
       machine: machine(),
       totalRows: result.totalRows ?? [],
-    });
-    log(`part ${partLabel(part)} exact: recorded in ${parts.file}`);
+    };
   }
-  const saved = readWeekParts(parts.file, run);
-  if (saved.records.length === parts.of)
-    log('every part recorded: checking the summed totals against the oracle of the whole week');
-  const combined = combineWeekParts(saved);
-  writeFileSync(options.out, `${renderWeekParts(saved, combined)}\n`);
-  writeFileSync(`${options.out.replace(/\.md$/, '')}.json`, `${JSON.stringify(combined.summary, null, 2)}\n`);
-  log(
-    `${saved.records.length} of ${parts.of} parts recorded${combined.totals ? `; summed totals: ${combined.totals.mismatches.length} of ${combined.totals.expectedRows} rows differ from the whole week's oracle` : ''}; report in ${options.out}`,
+  const combined = await withWeekPartsLock(
+    parts.file,
+    () => {
+      if (record) {
+        recordWeekPart(parts.file, run, record);
+        log(`part ${partLabel(record.part)} exact: recorded in ${parts.file}`);
+      }
+      const saved = readWeekParts(parts.file, run);
+      if (saved.records.length === parts.of)
+        log('every part recorded: checking the summed totals against the oracle of the whole week');
+      const combined = combineWeekParts(saved);
+      writeFileSync(options.out, `${renderWeekParts(saved, combined)}\n`);
+      writeFileSync(
+        `${options.out.replace(/\.md$/, '')}.json`,
+        `${JSON.stringify(combined.summary, null, 2)}\n`,
+      );
+      log(
+        `${saved.records.length} of ${parts.of} parts recorded${combined.totals ? `; summed totals: ${combined.totals.mismatches.length} of ${combined.totals.expectedRows} rows differ from the whole week's oracle` : ''}; report in ${options.out}`,
+      );
+      return combined;
+    },
+    (lock) => log(`waiting for ${lock}: another part is recording (remove it if none is running)`),
   );
   return combined.partMismatches > 0 || (combined.totals?.mismatches.length ?? 0) > 0 ? 1 : 0;
 };

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { parseConfig } from '../../shared/config';
 import { OBSERVATION_MESSAGE_VERSION } from '../../shared/observation';
 import {
@@ -119,6 +120,34 @@ export const recordWeekPart = (file: string, run: WeekPartsRun, record: WeekPart
   const next = { ...saved, records };
   writeFileSync(file, `${JSON.stringify(next, null, 2)}\n`);
   return next;
+};
+
+/**
+ * Two parts run side by side can finish within the same second: each records itself and rewrites the report while
+ * holding this lock (a directory, created atomically), so neither loses the other's record nor leaves the older report
+ * last. `onWait` is told once if the lock is held, naming it in case a killed run left it behind.
+ */
+export const withWeekPartsLock = async <T>(
+  file: string,
+  work: () => T | Promise<T>,
+  onWait: (lock: string) => void = () => {},
+): Promise<T> => {
+  const lock = `${file}.lock`;
+  for (let waited = false; ; waited = true) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      if (!waited) onWait(lock);
+      await sleep(200);
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
 };
 
 /** The parts with no record yet, lowest first. */

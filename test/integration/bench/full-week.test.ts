@@ -13,6 +13,7 @@ import {
   partOfPost,
   readWeekParts,
   recordWeekPart,
+  withWeekPartsLock,
 } from '../../../bench/lib/week-parts';
 import { createTables, startDynalite } from '../../../infra/local/engines';
 
@@ -290,5 +291,32 @@ describe('the week in parts (bench:week --parts K)', () => {
       totalRows: [],
     });
     expect(() => readWeekParts(file, { ...run, parts: 4 })).toThrow(/records a week with parts 2, not 4/);
+  });
+
+  it('lets one part record and report at a time, and tells a waiting part which lock it waits for', async () => {
+    const file = join(newDataDir(), 'parts.json');
+    const order: string[] = [];
+    const waits: string[] = [];
+    const holding = withWeekPartsLock(file, async () => {
+      order.push('first in');
+      await new Promise((done) => setTimeout(done, 300));
+      order.push('first out');
+    });
+    const waiting = withWeekPartsLock(
+      file,
+      () => order.push('second'),
+      (lock) => waits.push(lock),
+    );
+    await Promise.all([holding, waiting]);
+    expect(order).toEqual(['first in', 'first out', 'second']);
+    expect(waits).toEqual([`${file}.lock`]);
+    expect(existsSync(`${file}.lock`)).toBe(false);
+
+    await expect(
+      withWeekPartsLock(file, () => {
+        throw new Error('the report could not be written');
+      }),
+    ).rejects.toThrow('the report could not be written');
+    expect(existsSync(`${file}.lock`)).toBe(false);
   });
 });
