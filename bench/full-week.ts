@@ -311,7 +311,7 @@ const runParts = async (options: Options, parts: NonNullable<Options['parts']>, 
       );
       return combined;
     },
-    (lock) => log(`waiting for ${lock}: another part is recording (remove it if none is running)`),
+    (lock, heldBy) => log(`waiting for ${lock}: the part run with pid ${heldBy} is recording`),
   );
   return combined.partMismatches > 0 || (combined.totals?.mismatches.length ?? 0) > 0 ? 1 : 0;
 };

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { takePidLock } from '../../infra/local/pid-lock';
 import { parseConfig } from '../../shared/config';
 import { OBSERVATION_MESSAGE_VERSION } from '../../shared/observation';
 import {
@@ -124,29 +125,26 @@ export const recordWeekPart = (file: string, run: WeekPartsRun, record: WeekPart
 
 /**
  * Two parts run side by side can finish within the same second: each records itself and rewrites the report while
- * holding this lock (a directory, created atomically), so neither loses the other's record nor leaves the older report
- * last. `onWait` is told once if the lock is held, naming it in case a killed run left it behind.
+ * holding this lock, so neither loses the other's record nor leaves the older report last. `onWait` is told once if
+ * a live run holds it; a lock left by a killed run is taken over.
  */
 export const withWeekPartsLock = async <T>(
   file: string,
   work: () => T | Promise<T>,
-  onWait: (lock: string) => void = () => {},
+  onWait: (lock: string, heldBy: number) => void = () => {},
 ): Promise<T> => {
-  const lock = `${file}.lock`;
+  const path = `${file}.lock`;
   for (let waited = false; ; waited = true) {
-    try {
-      mkdirSync(lock);
-      break;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (!waited) onWait(lock);
-      await sleep(200);
+    const lock = takePidLock(path);
+    if ('release' in lock) {
+      try {
+        return await work();
+      } finally {
+        lock.release();
+      }
     }
-  }
-  try {
-    return await work();
-  } finally {
-    rmSync(lock, { recursive: true, force: true });
+    if (!waited) onWait(path, lock.heldBy);
+    await sleep(200);
   }
 };
 

@@ -1,18 +1,10 @@
-import {
-  closeSync,
-  existsSync,
-  mkdirSync,
-  openSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join, resolve } from 'node:path';
 import { ConfigError, enabledPlatforms, type KolPulseConfig, loadConfigFile } from '../../shared/config';
 import { PLATFORMS, type Platform } from '../../shared/platform';
 import { effectiveSpeed, type TwinOptions, wantsDemo } from './cli';
+import { type PidLock, takePidLock } from './pid-lock';
 
 /**
  * Checks run before anything starts, so every mistake a newcomer can make ends in one line that says what
@@ -65,46 +57,17 @@ export const prepareDataDir = (dataDir: string): { dataDir: string; dynamoDir: s
   return { dataDir: absolute, dynamoDir };
 };
 
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
 /**
  * One twin per data folder: LevelDB allows a single writer, and a second dynalite on the same folder would
  * crash deep inside LevelDB. A lock file left by a killed twin (kill -9) is taken over.
  */
-export const lockDataDir = (dataDir: string): { release(): void } => {
-  const path = join(dataDir, 'twin.pid');
-  for (let attempt = 0; attempt < 2; attempt++) {
-    try {
-      const fd = openSync(path, 'wx');
-      writeFileSync(fd, String(process.pid));
-      closeSync(fd);
-      return {
-        release: () => {
-          try {
-            if (readFileSync(path, 'utf8') === String(process.pid)) rmSync(path, { force: true });
-          } catch {
-            // already gone
-          }
-        },
-      };
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const owner = Number(readFileSync(path, 'utf8'));
-      if (Number.isInteger(owner) && owner > 0 && owner !== process.pid && isAlive(owner))
-        throw new TwinStartError(
-          `data folder ${dataDir} is in use by another twin (pid ${owner}): stop it or pass --data <dir>`,
-        );
-      rmSync(path, { force: true });
-    }
-  }
-  throw new TwinStartError(`cannot lock data folder ${dataDir}: remove ${path} and retry`);
+export const lockDataDir = (dataDir: string): PidLock => {
+  const lock = takePidLock(join(dataDir, 'twin.pid'));
+  if ('heldBy' in lock)
+    throw new TwinStartError(
+      `data folder ${dataDir} is in use by another twin (pid ${lock.heldBy}): stop it or pass --data <dir>`,
+    );
+  return lock;
 };
 
 /**
@@ -189,7 +152,7 @@ export interface TwinPreflight {
   credentialsFile: string | undefined;
   dataDir: string;
   dynamoDir: string;
-  lock: { release(): void };
+  lock: PidLock;
   recovery: RecoveryMarker;
   demo: boolean;
   speed: number;

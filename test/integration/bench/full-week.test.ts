@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
@@ -305,11 +305,11 @@ describe('the week in parts (bench:week --parts K)', () => {
     const waiting = withWeekPartsLock(
       file,
       () => order.push('second'),
-      (lock) => waits.push(lock),
+      (lock, heldBy) => waits.push(`${lock} held by ${heldBy}`),
     );
     await Promise.all([holding, waiting]);
     expect(order).toEqual(['first in', 'first out', 'second']);
-    expect(waits).toEqual([`${file}.lock`]);
+    expect(waits).toEqual([`${file}.lock held by ${process.pid}`]);
     expect(existsSync(`${file}.lock`)).toBe(false);
 
     await expect(
@@ -317,6 +317,20 @@ describe('the week in parts (bench:week --parts K)', () => {
         throw new Error('the report could not be written');
       }),
     ).rejects.toThrow('the report could not be written');
+    expect(existsSync(`${file}.lock`)).toBe(false);
+  });
+
+  it('takes over the lock a killed part left behind instead of waiting for it', async () => {
+    const file = join(newDataDir(), 'parts.json');
+    writeFileSync(`${file}.lock`, '999999999');
+    const waits: string[] = [];
+    const result = await withWeekPartsLock(
+      file,
+      () => readFileSync(`${file}.lock`, 'utf8'),
+      (lock) => waits.push(lock),
+    );
+    expect(result).toBe(String(process.pid));
+    expect(waits).toEqual([]);
     expect(existsSync(`${file}.lock`)).toBe(false);
   });
 });
