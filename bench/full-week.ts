@@ -18,6 +18,7 @@ import {
   WEEK_PARTS_FILE,
   type WeekPart,
   type WeekPartRecord,
+  type WeekPartsRun,
   withWeekPartsLock,
 } from './lib/week-parts';
 import { renderWeekParts } from './lib/week-parts-report';
@@ -266,6 +267,29 @@ const reportRun = (options: Options, result: FullWeekResult, run: { startedAt: s
   return wrong > 0 ? 1 : 0;
 };
 
+/** Records a finished part (if any) and rewrites the week's report from every part recorded; run under the lock. */
+const recordAndReportParts = (
+  options: Options,
+  file: string,
+  run: WeekPartsRun,
+  record: WeekPartRecord | undefined,
+) => {
+  if (record) {
+    recordWeekPart(file, run, record);
+    log(`part ${partLabel(record.part)} exact: recorded in ${file}`);
+  }
+  const saved = readWeekParts(file, run);
+  if (saved.records.length === run.parts)
+    log('every part recorded: checking the summed totals against the oracle of the whole week');
+  const combined = combineWeekParts(saved);
+  writeFileSync(options.out, `${renderWeekParts(saved, combined)}\n`);
+  writeFileSync(`${options.out.replace(/\.md$/, '')}.json`, `${JSON.stringify(combined.summary, null, 2)}\n`);
+  log(
+    `${saved.records.length} of ${run.parts} parts recorded${combined.totals ? `; summed totals: ${combined.totals.mismatches.length} of ${combined.totals.expectedRows} rows differ from the whole week's oracle` : ''}; report in ${options.out}`,
+  );
+  return combined;
+};
+
 /** `--parts K`: runs the next part (or the one asked for), records it, and reports the week so far. */
 const runParts = async (options: Options, parts: NonNullable<Options['parts']>, command: string) => {
   const run = { scale: options.scale, days: options.days, seed: options.seed, parts: parts.of };
@@ -292,25 +316,7 @@ const runParts = async (options: Options, parts: NonNullable<Options['parts']>, 
   }
   const combined = await withWeekPartsLock(
     parts.file,
-    () => {
-      if (record) {
-        recordWeekPart(parts.file, run, record);
-        log(`part ${partLabel(record.part)} exact: recorded in ${parts.file}`);
-      }
-      const saved = readWeekParts(parts.file, run);
-      if (saved.records.length === parts.of)
-        log('every part recorded: checking the summed totals against the oracle of the whole week');
-      const combined = combineWeekParts(saved);
-      writeFileSync(options.out, `${renderWeekParts(saved, combined)}\n`);
-      writeFileSync(
-        `${options.out.replace(/\.md$/, '')}.json`,
-        `${JSON.stringify(combined.summary, null, 2)}\n`,
-      );
-      log(
-        `${saved.records.length} of ${parts.of} parts recorded${combined.totals ? `; summed totals: ${combined.totals.mismatches.length} of ${combined.totals.expectedRows} rows differ from the whole week's oracle` : ''}; report in ${options.out}`,
-      );
-      return combined;
-    },
+    () => recordAndReportParts(options, parts.file, run, record),
     (lock, heldBy) => log(`waiting for ${lock}: the part run with pid ${heldBy} is recording`),
   );
   return combined.partMismatches > 0 || (combined.totals?.mismatches.length ?? 0) > 0 ? 1 : 0;
