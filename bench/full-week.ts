@@ -242,9 +242,10 @@ const runLogged = (options: Options, part?: WeekPart): Promise<FullWeekResult> =
       lastLog = performance.now();
       const rate = p.seconds > 0 ? p.observations / p.seconds : 0;
       const left = p.cycles - p.cycle - 1;
+      // Low as a rule: a cycle refreshes every post still tracked, so cycles grow heavier as the week fills.
       const eta = p.cycle > 0 ? (p.seconds / (p.cycle + 1)) * left : 0;
       log(
-        `cycle ${p.cycle + 1}/${p.cycles}: ${fmt(p.observations)} observations, ${fmt(rate)} obs/s, about ${fmt(eta / 60)} min left, heap ${fmt(process.memoryUsage().rss / 1024 ** 3, 1)} GB`,
+        `cycle ${p.cycle + 1}/${p.cycles}: ${fmt(p.observations)} observations, ${fmt(rate)} obs/s, about ${fmt(eta / 60)} min left at the pace so far, resident memory ${fmt(process.memoryUsage().rss / 1024 ** 3, 1)} GB`,
       );
     },
     onCheck: (c) =>
