@@ -255,11 +255,19 @@ const runLogged = (options: Options, part?: WeekPart): Promise<FullWeekResult> =
   });
 };
 
+/** The week's report: the markdown at `out` and its figures beside it as JSON. */
+const writeWeekReport = (out: string, markdown: string, figures: unknown) => {
+  writeFileSync(out, `${markdown}\n`);
+  writeFileSync(`${out.replace(/\.md$/, '')}.json`, `${JSON.stringify(figures, null, 2)}\n`);
+};
+
 /** Writes the report of a run that ended or found a difference; 1 when the rollups are not exact. */
 const reportRun = (options: Options, result: FullWeekResult, run: { startedAt: string; command: string }) => {
-  writeFileSync(options.out, `${renderMarkdown(result, run.command, run.startedAt)}\n`);
-  const summary = summarizeFullWeek(result, { ...run, commit: gitCommit() });
-  writeFileSync(`${options.out.replace(/\.md$/, '')}.json`, `${JSON.stringify(summary, null, 2)}\n`);
+  writeWeekReport(
+    options.out,
+    renderMarkdown(result, run.command, run.startedAt),
+    summarizeFullWeek(result, { ...run, commit: gitCommit() }),
+  );
   const differing = (result.failedCheck ?? result.oracle)?.mismatches.length;
   const wrong = (differing ?? 0) + result.deadLetters;
   log(
@@ -270,7 +278,7 @@ const reportRun = (options: Options, result: FullWeekResult, run: { startedAt: s
 
 /** Records a finished part (if any) and rewrites the week's report from every part recorded; run under the lock. */
 const recordAndReportParts = (
-  options: Options,
+  out: string,
   file: string,
   run: WeekPartsRun,
   record: WeekPartRecord | undefined,
@@ -283,10 +291,9 @@ const recordAndReportParts = (
   if (saved.records.length === run.parts)
     log('every part recorded: checking the summed totals against the oracle of the whole week');
   const combined = combineWeekParts(saved);
-  writeFileSync(options.out, `${renderWeekParts(saved, combined)}\n`);
-  writeFileSync(`${options.out.replace(/\.md$/, '')}.json`, `${JSON.stringify(combined.summary, null, 2)}\n`);
+  writeWeekReport(out, renderWeekParts(saved, combined), combined.summary);
   log(
-    `${saved.records.length} of ${run.parts} parts recorded${combined.totals ? `; summed totals: ${combined.totals.mismatches.length} of ${combined.totals.expectedRows} rows differ from the whole week's oracle` : ''}; report in ${options.out}`,
+    `${saved.records.length} of ${run.parts} parts recorded${combined.totals ? `; summed totals: ${combined.totals.mismatches.length} of ${combined.totals.expectedRows} rows differ from the whole week's oracle` : ''}; report in ${out}`,
   );
   return combined;
 };
@@ -317,7 +324,7 @@ const runParts = async (options: Options, parts: NonNullable<Options['parts']>, 
   }
   const combined = await withWeekPartsLock(
     parts.file,
-    () => recordAndReportParts(options, parts.file, run, record),
+    () => recordAndReportParts(options.out, parts.file, run, record),
     (lock, heldBy) => log(`waiting for ${lock}: the part run with pid ${heldBy} is recording`),
   );
   return combined.partMismatches > 0 || (combined.totals?.mismatches.length ?? 0) > 0 ? 1 : 0;
