@@ -62,7 +62,15 @@ export const prepareDataDir = (dataDir: string): { dataDir: string; dynamoDir: s
  * crash deep inside LevelDB. A lock file left by a killed twin (kill -9) is taken over.
  */
 export const lockDataDir = (dataDir: string): PidLock => {
-  const lock = takePidLock(join(dataDir, 'twin.pid'));
+  let lock: ReturnType<typeof takePidLock>;
+  try {
+    lock = takePidLock(join(dataDir, 'twin.pid'));
+  } catch (e) {
+    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+    throw new TwinStartError(
+      `cannot lock data folder ${dataDir} (${reason}): pass --data <dir> with a folder you own`,
+    );
+  }
   if ('heldBy' in lock)
     throw new TwinStartError(
       `data folder ${dataDir} is in use by another twin (pid ${lock.heldBy}): stop it or pass --data <dir>`,

@@ -84,6 +84,15 @@ describe('Preflight checks of the local twin', () => {
       lock.release();
       expect(existsSync(join(dir, 'twin.pid'))).toBe(false);
     });
+
+    it('says the folder cannot be locked and which option to pass, instead of a raw file-system error', () => {
+      const file = join(dir, 'a-file');
+      writeFileSync(file, 'x');
+      expect(() => lockDataDir(file)).toThrow(TwinStartError);
+      expect(() => lockDataDir(file)).toThrow(
+        /cannot lock data folder .*a-file \(ENOTDIR\): pass --data <dir>/,
+      );
+    });
   });
 
   describe('Method: recoveryMarker', () => {
