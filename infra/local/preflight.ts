@@ -39,6 +39,9 @@ export const describeListenError = (error: unknown, port: number): Error => {
     : (error as Error);
 };
 
+/** The short reason of a file-system failure: its code (ENOTDIR, EACCES, ...), else its message. */
+const fileSystemReason = (e: unknown): string => (e as NodeJS.ErrnoException).code ?? (e as Error).message;
+
 /** Creates `<data>/dynamodb` and proves the folder is writable. */
 export const prepareDataDir = (dataDir: string): { dataDir: string; dynamoDir: string } => {
   const absolute = resolve(dataDir);
@@ -49,9 +52,8 @@ export const prepareDataDir = (dataDir: string): { dataDir: string; dynamoDir: s
     writeFileSync(probe, 'ok');
     rmSync(probe, { force: true });
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new TwinStartError(
-      `data folder ${absolute} is not writable (${code}): pass --data <dir> with a folder you can write to`,
+      `data folder ${absolute} is not writable (${fileSystemReason(e)}): pass --data <dir> with a folder you can write to`,
     );
   }
   return { dataDir: absolute, dynamoDir };
@@ -66,9 +68,8 @@ export const lockDataDir = (dataDir: string): PidLock => {
   try {
     lock = takePidLock(join(dataDir, 'twin.pid'));
   } catch (e) {
-    const reason = (e as NodeJS.ErrnoException).code ?? (e as Error).message;
     throw new TwinStartError(
-      `cannot lock data folder ${dataDir} (${reason}): pass --data <dir> with a folder you own`,
+      `cannot lock data folder ${dataDir} (${fileSystemReason(e)}): pass --data <dir> with a folder you own`,
     );
   }
   if ('heldBy' in lock)
