@@ -78,12 +78,15 @@ export const startPipeline = async (options: PipelineOptions) => {
   const dynamo = await withDynamo();
   const sqs = await withSqs();
   const { figures, rng } = options;
-  await sqs.client.send(
-    new SetQueueAttributesCommand({
-      QueueUrl: sqs.queues.events,
-      Attributes: { VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 2) },
-    }),
-  );
+  const setVisibilityTimeout = async (seconds: number) => {
+    await sqs.client.send(
+      new SetQueueAttributesCommand({
+        QueueUrl: sqs.queues.events,
+        Attributes: { VisibilityTimeout: String(seconds) },
+      }),
+    );
+  };
+  await setVisibilityTimeout(options.visibilityTimeoutSeconds ?? 2);
   const logger = silentLogger();
   let invocations = 0;
   const crashes = { count: 0 };
@@ -216,6 +219,7 @@ export const startPipeline = async (options: PipelineOptions) => {
     settle,
     drift,
     depth,
+    setVisibilityTimeout,
     start: () => sqsTrigger.start(),
     async close() {
       await sqsTrigger.stop();
