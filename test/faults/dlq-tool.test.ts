@@ -91,7 +91,15 @@ describe('Operator tool: scripts/dlq.ts', () => {
     const rng = new SeededRandom(scenarioSeed('dlq crash'));
     const scenario = generateScenario(scenarioSeed('dlq crash scenario'), { posts: 25 });
     figures.add('observationsServed', scenario.observations.length);
-    pipeline = await startPipeline({ config: scenario.config, now: scenario.now, rng, figures });
+    // No batch fails here, so nothing needs the short timeout that hurries failures along; a long one keeps
+    // a batch slowed by a busy machine from being received five times and dead-lettered.
+    pipeline = await startPipeline({
+      config: scenario.config,
+      now: scenario.now,
+      rng,
+      figures,
+      visibilityTimeoutSeconds: 10,
+    });
     const bodies = toBodies(scenario.observations, rng, 3);
     expect(bodies.length).toBeGreaterThan(20);
     // As if every message had failed maxReceiveCount times and been moved to the DLQ.
