@@ -365,6 +365,18 @@ const largestItemStatus = (f: BenchFigures): string => {
 };
 const orNa = (v: number | null, render: (n: number) => string) => (v === null ? 'n/a' : render(v));
 
+const runWhen = (w: FullWeekSummary): string => {
+  const day = (iso: string) => iso.slice(0, 10);
+  if (!w.parts || !w.firstStartedAt || !w.firstCommit) return `(commit ${w.commit}, ${day(w.startedAt)})`;
+  const days =
+    day(w.firstStartedAt) === day(w.startedAt)
+      ? day(w.startedAt)
+      : `${day(w.firstStartedAt)} to ${day(w.startedAt)}`;
+  const commits =
+    w.firstCommit === w.commit ? `commit ${w.commit}` : `commits ${w.firstCommit} to ${w.commit}`;
+  return `of processing in ${w.parts} parts (${commits}, ${days})`;
+};
+
 const fullWeekRow = (w: FullWeekSummary | null): string => {
   const engine = w?.engine === 'dynalite' ? 'dynalite' : "AWS's DynamoDB Local";
   const how = w?.parts
@@ -378,7 +390,7 @@ const fullWeekRow = (w: FullWeekSummary | null): string => {
       : '';
   const exact = w.complete && w.mismatchedRows === 0 && w.deadLetters === 0 && !w.totalsMismatched;
   const result = w.complete
-    ? `scale ${w.scale}, ${w.days} days: ${fmt(w.observations)} observations, ${orNa(w.mismatchedRows, (n) => fmt(n))} of ${orNa(w.oracleRows, (n) => fmt(n))} rows differ${totals}, ${fmt(w.deadLetters)} dead letters, largest item ${orNa(w.largestItemBytes, (n) => fmt(n))} B; ${fmt(w.observationsPerSecond)} obs/s over ${fmt(w.hours, 2)} h (commit ${w.commit}, ${w.startedAt.slice(0, 10)})`
+    ? `scale ${w.scale}, ${w.days} days: ${fmt(w.observations)} observations, ${orNa(w.mismatchedRows, (n) => fmt(n))} of ${orNa(w.oracleRows, (n) => fmt(n))} rows differ${totals}, ${fmt(w.deadLetters)} dead letters, largest item ${orNa(w.largestItemBytes, (n) => fmt(n))} B; ${fmt(w.observationsPerSecond)} obs/s over ${fmt(w.hours, 2)} h ${runWhen(w)}`
     : `${w.parts ? 'in parts, not all run yet' : 'stopped'} at ${fmt(w.observations)} observations (scale ${w.scale}), ${orNa(w.mismatchedRows, (n) => fmt(n))} of ${orNa(w.oracleRows, (n) => fmt(n))} rows differ so far`;
   const status = !exact
     ? w.complete

@@ -30,6 +30,9 @@ export interface FullWeekSummary {
   readUnitsPerObservation: number | null;
   /** A week run in parts (bench/lib/week-parts.ts): how many, and its summed totals against the whole week's oracle. */
   parts?: number;
+  /** A week run in parts: when and at which commit its earliest part started (startedAt and commit are the latest's). */
+  firstStartedAt?: string;
+  firstCommit?: string;
   totalsChecked?: number | null;
   totalsMismatched?: number | null;
 }

@@ -202,10 +202,9 @@ export const combineWeekParts = (
   const totals = complete ? compareTables(wholeWeekTotals(), summedTotals(records)) : undefined;
   const seconds = sum(records, (r) => r.hours * 3600);
   const observations = sum(records, (r) => r.observations);
-  const latest = records.reduce<WeekPartRecord | undefined>(
-    (a, r) => (!a || r.startedAt > a.startedAt ? r : a),
-    undefined,
-  );
+  const byStart = [...records].sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+  const first = byStart[0];
+  const latest = byStart.at(-1);
   return {
     complete,
     missingParts,
@@ -215,6 +214,8 @@ export const combineWeekParts = (
       startedAt: latest?.startedAt ?? '',
       command: `npm run bench:week -- --scale ${saved.scale} --days ${saved.days} --seed ${saved.seed} --parts ${saved.parts} (each part)`,
       commit: latest?.commit ?? '',
+      firstStartedAt: first?.startedAt ?? '',
+      firstCommit: first?.commit ?? '',
       complete,
       scale: saved.scale,
       days: saved.days,

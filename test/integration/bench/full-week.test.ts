@@ -245,6 +245,8 @@ describe('the week in parts (bench:week --parts K)', () => {
     const combined = combineWeekParts(saved);
     expect(combined.complete).toBe(true);
     expect(combined.summary.observations).toBe(whole);
+    expect(combined.summary.firstStartedAt).toBe(saved.records.find((r) => r.part.index === 1)?.startedAt);
+    expect(combined.summary.startedAt).toBe(saved.records.find((r) => r.part.index === 0)?.startedAt);
     expect(combined.totals?.expectedRows).toBeGreaterThan(3);
     expect(combined.totals?.mismatches).toEqual([]);
 
