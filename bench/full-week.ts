@@ -53,7 +53,8 @@ const USAGE = `Usage: npm run bench:week -- [--scale N] [--days N] [--seed N] [-
                totals against the oracle of the whole week
   --part I     with --parts: run part I (1..K), recorded or not
   --parts-file FILE  where finished parts are recorded; default docs/benchmarks-week-parts.json
-  --combine    with --parts: run no part, only write the report from the parts file
+  --combine    with --parts: run no part, only write the report from the parts file (with every part in, this
+               regenerates the whole week's oracle for the totals check: about 42 minutes at scale 1)
   --out FILE   markdown report (JSON beside it); default docs/benchmarks-week.md`;
 
 const parse = (argv: string[]) => {
